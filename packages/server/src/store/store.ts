@@ -1,0 +1,56 @@
+/**
+ * The Store seam: where committed updates live. Three implementations (postgres via `pg`, PGlite, memory)
+ * run the same contract suite, test/contract/store.contract.ts.
+ *
+ * Rows are keyed by tenant everywhere (S5). A doc's versions run 1, 2, 3, … with no gaps and no reuse (C2);
+ * (tenant, clientId, seq) is unique (C1).
+ */
+export interface CommitRequest {
+  tenant: string;
+  /** `space/name`, already validated. */
+  doc: string;
+  clientId: string;
+  seq: number;
+  /** Who wrote it (the token's subject, or `anonymous` in dev mode). */
+  actor: string;
+  update: Uint8Array;
+}
+
+export type CommitOutcome =
+  /** Stored now, as this version of its doc. */
+  | { kind: 'committed'; version: number }
+  /** (tenant, clientId, seq) was already stored, earlier or earlier in this batch; nothing new was written. */
+  | { kind: 'duplicate'; version: number };
+
+export interface UpdateRecord {
+  version: number;
+  update: Uint8Array;
+}
+
+export interface DocSnapshot {
+  /** The snapshot holds every update with version ≤ this. */
+  version: number;
+  state: Uint8Array;
+}
+
+export interface Store {
+  readonly kind: 'postgres' | 'pglite' | 'memory';
+  /** Applies pending versioned migrations; safe to run twice and from two processes at once. */
+  migrate(): Promise<void>;
+  /**
+   * Commits the whole batch in ONE transaction (A2) and returns one outcome per request, in order.
+   * Within a doc, versions follow request order. If it throws, nothing of the batch was stored.
+   */
+  commitBatch(requests: readonly CommitRequest[]): Promise<CommitOutcome[]>;
+  /** Updates of a doc with `after < version ≤ upTo` (upTo omitted: to the head), in version order. */
+  loadUpdates(tenant: string, doc: string, after: number, upTo?: number): Promise<UpdateRecord[]>;
+  /** The doc's latest committed version, 0 if it has none. */
+  headVersion(tenant: string, doc: string): Promise<number>;
+  /** The newest snapshot of the doc, if any. */
+  loadSnapshot(tenant: string, doc: string): Promise<DocSnapshot | null>;
+  /** Stores a snapshot unless a newer one is already stored. Updates are kept (the log is the record). */
+  saveSnapshot(tenant: string, doc: string, snapshot: DocSnapshot): Promise<void>;
+  /** Resolves if the store can serve queries now (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,69 @@
+/**
+ * The one catalog of error codes (S4). Every code travels on the wire as its number, in `reject` frames
+ * and as the WebSocket close reason, and in HTTP error bodies as its name. `docs/PROTOCOL.md` documents
+ * each one; test/unit/error-catalog.test.ts checks that the two agree.
+ *
+ * `retryable: true` means the same request may succeed later unchanged (O7): the client keeps it in the
+ * outbox. `false` means it never will: the client moves the push to its dead-letter table.
+ */
+export const ErrorCodes = {
+  MALFORMED_FRAME: { num: 1, retryable: false, message: 'the frame could not be decoded' },
+  FRAME_TOO_LARGE: { num: 2, retryable: false, message: 'the frame is larger than the server accepts' },
+  PROTOCOL_VERSION: { num: 3, retryable: false, message: 'the protocol version is not supported' },
+  HELLO_REQUIRED: { num: 4, retryable: false, message: 'the first frame on a socket must be hello' },
+  UNAUTHENTICATED: { num: 5, retryable: false, message: 'the token is missing, invalid or expired' },
+  FORBIDDEN: { num: 6, retryable: false, message: 'the session may not do this on this space' },
+  READ_ONLY: { num: 7, retryable: false, message: 'the session may read this space but not write it' },
+  INVALID_DOC_ID: { num: 8, retryable: false, message: 'the doc id is not of the form space/name' },
+  INVALID_UPDATE: { num: 9, retryable: false, message: 'the update does not decode or apply as a Yjs update' },
+  TOO_MANY_DOCS: { num: 10, retryable: false, message: 'the socket has subscribed to too many docs' },
+  RATE_LIMITED: { num: 11, retryable: true, message: 'too many pushes per second on this socket' },
+  OVERLOADED: { num: 12, retryable: true, message: 'the server is overloaded, try again later' },
+  SHUTTING_DOWN: { num: 13, retryable: true, message: 'the server is shutting down' },
+  STORE_UNAVAILABLE: { num: 14, retryable: true, message: 'the database could not commit, try again later' },
+  SLOW_CONSUMER: { num: 15, retryable: true, message: 'the socket read too slowly and its buffer overflowed' },
+  ORIGIN_NOT_ALLOWED: { num: 16, retryable: false, message: 'the Origin of the upgrade is not allowed' },
+  NOT_FOUND: { num: 17, retryable: false, message: 'no such route' },
+  BAD_REQUEST: { num: 18, retryable: false, message: 'the request is not valid' },
+  INTERNAL: { num: 19, retryable: true, message: 'internal error' },
+  HEARTBEAT_TIMEOUT: { num: 20, retryable: true, message: 'no frame arrived within the heartbeat timeout' },
+} as const satisfies Record<string, { num: number; retryable: boolean; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+const byNum = new Map<number, ErrorCode>(
+  (Object.keys(ErrorCodes) as ErrorCode[]).map((code) => [ErrorCodes[code].num, code]),
+);
+
+export function errorCodeFromNum(num: number): ErrorCode | undefined {
+  return byNum.get(num);
+}
+
+export function isRetryable(code: ErrorCode): boolean {
+  return ErrorCodes[code].retryable;
+}
+
+/** An error that carries a catalog code; the only kind of error that crosses a boundary. */
+export class CairnError extends Error {
+  override name = 'CairnError';
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    super(detail ? `${ErrorCodes[code].message}: ${detail}` : ErrorCodes[code].message, options);
+    this.code = code;
+    this.retryable = ErrorCodes[code].retryable;
+  }
+}
+
+export function isCairnError(err: unknown): err is CairnError {
+  return err instanceof CairnError;
+}
+
+/** WebSocket close codes Cairn uses (4000-4999 is the application range). close code = 4000 + num. */
+export function closeCodeFor(code: ErrorCode): number {
+  return 4000 + ErrorCodes[code].num;
+}
+
+export function errorCodeFromClose(closeCode: number): ErrorCode | undefined {
+  return closeCode >= 4000 && closeCode < 5000 ? errorCodeFromNum(closeCode - 4000) : undefined;
+}

@@ -1,0 +1,17 @@
+/** Default limits (S3). The server may be configured lower or higher; the client learns them at welcome. */
+export const DEFAULT_LIMITS = {
+  /** Largest frame accepted on either endpoint (ws `maxPayload`). */
+  maxPayload: 1024 * 1024,
+  /** Frames a socket may send before its hello is answered; more close the socket. */
+  maxPreAuthFrames: 4,
+  /** Milliseconds a socket has to send hello. */
+  helloTimeoutMs: 10_000,
+  /** Docs one socket may hold subscriptions to at once. */
+  maxDocsPerSocket: 256,
+  /** Pushes per second per socket (token bucket, burst = 2x). */
+  maxPushesPerSecond: 2000,
+  /** Bytes queued for a socket that does not read; past this the socket is closed (SLOW_CONSUMER). */
+  maxBufferedBytes: 8 * 1024 * 1024,
+  /** Interval of the client's ping; the server closes a socket silent for 3x this. */
+  heartbeatMs: 10_000,
+} as const;

@@ -1,0 +1,222 @@
+/**
+ * The native wire protocol (`/v1/sync`): one binary WebSocket message = one frame.
+ * Paired write/read functions in the manner of y-protocols; the byte layout is documented in
+ * docs/PROTOCOL.md, which is the reference if the two ever disagree (a test round-trips every frame).
+ *
+ *   frame   := varUint(type) body
+ *   string  := varUint(byteLength) utf8
+ *   bytes   := varUint(length) raw
+ *
+ * Decoding validates everything (S3, C3 start here): unknown types, truncated bodies, trailing bytes,
+ * oversized strings and bad doc ids raise a CairnError; nothing is ever half-parsed.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { CairnError, ErrorCodes, errorCodeFromNum, type ErrorCode } from '../errors.js';
+import { isValidClientId, parseDocId } from '../ids.js';
+
+export const PROTOCOL_VERSION = 1;
+
+export const FrameType = {
+  hello: 0,
+  welcome: 1,
+  sub: 2,
+  unsub: 3,
+  push: 4,
+  ack: 5,
+  reject: 6,
+  sync: 7,
+  update: 8,
+  presence: 9,
+  ping: 10,
+  pong: 11,
+} as const;
+export type FrameTypeName = keyof typeof FrameType;
+
+export interface HelloFrame { type: 'hello'; protocolVersion: number; clientId: string; token: string }
+export interface WelcomeFrame { type: 'welcome'; protocolVersion: number; nodeId: string; heartbeatMs: number; maxPayload: number }
+export interface SubFrame { type: 'sub'; doc: string; stateVector: Uint8Array }
+export interface UnsubFrame { type: 'unsub'; doc: string }
+export interface PushFrame { type: 'push'; doc: string; seq: number; update: Uint8Array }
+export interface AckFrame { type: 'ack'; seq: number }
+export interface RejectFrame { type: 'reject'; code: ErrorCode; seq: number | null; doc: string | null; message: string }
+/** The answer to `sub`: what the client lacks given its state vector, and the doc's version (O3). */
+export interface SyncFrame { type: 'sync'; doc: string; version: number; writable: boolean; update: Uint8Array }
+export interface UpdateFrame { type: 'update'; doc: string; version: number; update: Uint8Array }
+/** An awareness update (y-protocols/awareness encoding) relayed to the doc's other subscribers. */
+export interface PresenceFrame { type: 'presence'; doc: string; payload: Uint8Array }
+export interface PingFrame { type: 'ping'; id: number }
+export interface PongFrame { type: 'pong'; id: number }
+
+export type Frame =
+  | HelloFrame | WelcomeFrame | SubFrame | UnsubFrame | PushFrame | AckFrame | RejectFrame
+  | SyncFrame | UpdateFrame | PresenceFrame | PingFrame | PongFrame;
+
+export const MAX_TOKEN_BYTES = 8192;
+export const MAX_STRING_BYTES = 1024;
+
+function writeDoc(enc: encoding.Encoder, doc: string): void {
+  encoding.writeVarString(enc, doc);
+}
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, FrameType[frame.type]);
+  switch (frame.type) {
+    case 'hello':
+      // The version comes first so that any future hello can still be told apart from this one.
+      encoding.writeVarUint(enc, frame.protocolVersion);
+      encoding.writeVarString(enc, frame.clientId);
+      encoding.writeVarString(enc, frame.token);
+      break;
+    case 'welcome':
+      encoding.writeVarUint(enc, frame.protocolVersion);
+      encoding.writeVarString(enc, frame.nodeId);
+      encoding.writeVarUint(enc, frame.heartbeatMs);
+      encoding.writeVarUint(enc, frame.maxPayload);
+      break;
+    case 'sub':
+      writeDoc(enc, frame.doc);
+      encoding.writeVarUint8Array(enc, frame.stateVector);
+      break;
+    case 'unsub':
+      writeDoc(enc, frame.doc);
+      break;
+    case 'push':
+      writeDoc(enc, frame.doc);
+      encoding.writeVarUint(enc, frame.seq);
+      encoding.writeVarUint8Array(enc, frame.update);
+      break;
+    case 'ack':
+      encoding.writeVarUint(enc, frame.seq);
+      break;
+    case 'reject': {
+      encoding.writeVarUint(enc, ErrorCodes[frame.code].num);
+      // flags: bit 0 = has seq, bit 1 = has doc
+      encoding.writeUint8(enc, (frame.seq === null ? 0 : 1) | (frame.doc === null ? 0 : 2));
+      if (frame.seq !== null) encoding.writeVarUint(enc, frame.seq);
+      if (frame.doc !== null) writeDoc(enc, frame.doc);
+      encoding.writeVarString(enc, frame.message);
+      break;
+    }
+    case 'sync':
+      writeDoc(enc, frame.doc);
+      encoding.writeVarUint(enc, frame.version);
+      encoding.writeUint8(enc, frame.writable ? 1 : 0);
+      encoding.writeVarUint8Array(enc, frame.update);
+      break;
+    case 'update':
+      writeDoc(enc, frame.doc);
+      encoding.writeVarUint(enc, frame.version);
+      encoding.writeVarUint8Array(enc, frame.update);
+      break;
+    case 'presence':
+      writeDoc(enc, frame.doc);
+      encoding.writeVarUint8Array(enc, frame.payload);
+      break;
+    case 'ping':
+    case 'pong':
+      encoding.writeVarUint(enc, frame.id);
+      break;
+  }
+  return encoding.toUint8Array(enc);
+}
+
+function readString(dec: decoding.Decoder, maxBytes: number, what: string): string {
+  const len = decoding.peekVarUint(dec);
+  if (len > maxBytes) throw new CairnError('MALFORMED_FRAME', `${what} longer than ${maxBytes} bytes`);
+  return decoding.readVarString(dec);
+}
+
+function readDoc(dec: decoding.Decoder): string {
+  const doc = readString(dec, MAX_STRING_BYTES, 'doc id');
+  parseDocId(doc); // throws INVALID_DOC_ID
+  return doc;
+}
+
+function readFlag(dec: decoding.Decoder, max: number): number {
+  const v = decoding.readUint8(dec);
+  if (v > max) throw new CairnError('MALFORMED_FRAME', `flag byte ${v} out of range`);
+  return v;
+}
+
+/**
+ * Decodes one frame. Throws CairnError with MALFORMED_FRAME, PROTOCOL_VERSION (a hello of another
+ * version) or INVALID_DOC_ID; never returns a partly parsed frame.
+ */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  const dec = decoding.createDecoder(bytes);
+  let frame: Frame;
+  try {
+    frame = readBody(dec);
+  } catch (err) {
+    if (err instanceof CairnError) throw err;
+    throw new CairnError('MALFORMED_FRAME', err instanceof Error ? err.message : 'decode failed');
+  }
+  if (decoding.hasContent(dec)) throw new CairnError('MALFORMED_FRAME', 'trailing bytes after frame');
+  return frame;
+}
+
+function readBody(dec: decoding.Decoder): Frame {
+  if (!decoding.hasContent(dec)) throw new CairnError('MALFORMED_FRAME', 'empty frame');
+  const tag = decoding.readVarUint(dec);
+  switch (tag) {
+    case FrameType.hello: {
+      const protocolVersion = decoding.readVarUint(dec);
+      if (protocolVersion !== PROTOCOL_VERSION) {
+        throw new CairnError('PROTOCOL_VERSION', `client speaks ${protocolVersion}, server speaks ${PROTOCOL_VERSION}`);
+      }
+      const clientId = readString(dec, 64, 'clientId');
+      if (!isValidClientId(clientId)) throw new CairnError('MALFORMED_FRAME', 'clientId is not 8-64 of [A-Za-z0-9:_-]');
+      const token = readString(dec, MAX_TOKEN_BYTES, 'token');
+      return { type: 'hello', protocolVersion, clientId, token };
+    }
+    case FrameType.welcome:
+      return {
+        type: 'welcome',
+        protocolVersion: decoding.readVarUint(dec),
+        nodeId: readString(dec, MAX_STRING_BYTES, 'nodeId'),
+        heartbeatMs: decoding.readVarUint(dec),
+        maxPayload: decoding.readVarUint(dec),
+      };
+    case FrameType.sub:
+      return { type: 'sub', doc: readDoc(dec), stateVector: decoding.readVarUint8Array(dec) };
+    case FrameType.unsub:
+      return { type: 'unsub', doc: readDoc(dec) };
+    case FrameType.push:
+      return { type: 'push', doc: readDoc(dec), seq: decoding.readVarUint(dec), update: decoding.readVarUint8Array(dec) };
+    case FrameType.ack:
+      return { type: 'ack', seq: decoding.readVarUint(dec) };
+    case FrameType.reject: {
+      const num = decoding.readVarUint(dec);
+      // A code from a newer server that this build does not know is treated as an internal error.
+      const code = errorCodeFromNum(num) ?? 'INTERNAL';
+      const flags = readFlag(dec, 3);
+      const seq = flags & 1 ? decoding.readVarUint(dec) : null;
+      const doc = flags & 2 ? readDoc(dec) : null;
+      const message = readString(dec, MAX_STRING_BYTES, 'message');
+      return { type: 'reject', code, seq, doc, message };
+    }
+    case FrameType.sync: {
+      const doc = readDoc(dec);
+      const version = decoding.readVarUint(dec);
+      const writable = readFlag(dec, 1) === 1;
+      return { type: 'sync', doc, version, writable, update: decoding.readVarUint8Array(dec) };
+    }
+    case FrameType.update:
+      return { type: 'update', doc: readDoc(dec), version: decoding.readVarUint(dec), update: decoding.readVarUint8Array(dec) };
+    case FrameType.presence:
+      return { type: 'presence', doc: readDoc(dec), payload: decoding.readVarUint8Array(dec) };
+    case FrameType.ping:
+      return { type: 'ping', id: decoding.readVarUint(dec) };
+    case FrameType.pong:
+      return { type: 'pong', id: decoding.readVarUint(dec) };
+    default:
+      throw new CairnError('MALFORMED_FRAME', `unknown frame type ${tag}`);
+  }
+}
+
+/** A reject frame for a code, with the catalog message unless a more specific one is given. */
+export function rejectFrame(code: ErrorCode, opts: { seq?: number; doc?: string; message?: string } = {}): RejectFrame {
+  return { type: 'reject', code, seq: opts.seq ?? null, doc: opts.doc ?? null, message: opts.message ?? ErrorCodes[code].message };
+}

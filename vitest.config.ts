@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@cairn/shared': src('shared'),
+      '@cairn/client': src('client'),
+      '@cairn/server': src('server'),
+    },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Integration suites start real server processes on fixed ports of their own; files run in parallel
+    // on separate forks, so each suite picks free ports.
+    pool: 'forks',
+  },
+});
