@@ -12,3 +12,9 @@ export {
   type PingFrame, type PongFrame,
 } from './protocol/frames.js';
 export { ORIGIN, type Origin } from './origins.js';
+export {
+  SocketState, toBytes,
+  type ClientSocket, type ClientSocketFactory, type SessionSocket, type SessionHandle, type SessionAcceptor,
+} from './socket/socket.js';
+export { createMemoryNetwork, type MemoryNetwork, type Deliver } from './socket/memory-socket.js';
+// Issue 4 (spatial) exports are appended below this line.
