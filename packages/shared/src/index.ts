@@ -18,3 +18,20 @@ export {
 } from './socket/socket.js';
 export { createMemoryNetwork, type MemoryNetwork, type Deliver } from './socket/memory-socket.js';
 // Issue 4 (spatial) exports are appended below this line.
+export { isVec3, vec3Add, vec3Sub, vec3Scale, vec3Dot, vec3Cross, vec3Length, vec3Distance, type Vec3 } from './spatial/vec3.js';
+export {
+  identityQuat, isQuat, normalizeQuat, multiplyQuat, conjugateQuat, rotateVec3, quatFromAxisAngle, quatAngleDeg,
+  type Quat,
+} from './spatial/quat.js';
+export { identityPose, isPose, transformPoint, composePose, invertPose, poseDistance, type Pose, type PoseDistance } from './spatial/pose.js';
+export {
+  WGS84, geodeticToEcef, ecefToGeodetic, checkGeoPoint, createGeoFrame, geodeticToLocal, localToGeodetic,
+  type GeoPoint, type GeoFrame,
+} from './spatial/geodetic.js';
+export { MAX_GEOHASH_PRECISION, checkLatLon, checkRadius, type LatLon } from './spatial/geo-validate.js';
+export { EARTH_RADIUS_M, distanceM, distanceToRectM, lonGapDeg, type GeoRect } from './spatial/geo-distance.js';
+export { checkGeoBox, checkGeoCircle, splitAntimeridian, circleRects, type GeoBox, type GeoCircle } from './spatial/geo-box.js';
+export { cellOf, cellBounds, isGeohash } from './spatial/geohash-grid.js';
+export { coverCircle, coverBox, type GeohashCover } from './spatial/geohash-cover.js';
+export { createHlc, compareHlc, encodeHlc, parseHlc, isHlc, type Hlc, type HlcTimestamp } from './spatial/hlc.js';
+export { newAnchorId, isUuid, isUuidV7, uuidV7Time } from './spatial/anchor-id.js';

@@ -23,9 +23,13 @@ export function createMemoryNetwork(accept: SessionAcceptor, deliver: Deliver = 
   function connect(_url: string): ClientSocket {
     let state: number = SocketState.CONNECTING;
     let handle: SessionHandle | null = null;
+    // A graceful close still delivers what was sent before it (as a WebSocket close frame does);
+    // a network cut loses everything in flight.
+    let severed = false;
     const finish = (code: number, reason: string) => {
       if (state === SocketState.CLOSED) return;
       state = SocketState.CLOSED;
+      if (code === 1006) severed = true;
       live.delete(cut);
       deliver('down', () => client.onclose?.({ code, reason }));
       deliver('up', () => handle?.closed(code, reason));
@@ -38,7 +42,7 @@ export function createMemoryNetwork(accept: SessionAcceptor, deliver: Deliver = 
       send(data) {
         if (state !== SocketState.OPEN) throw new Error('socket is not open');
         const copy = data.slice();
-        deliver('up', () => { if (state === SocketState.OPEN) handle?.receive(copy); });
+        deliver('up', () => { if (!severed) handle?.receive(copy); });
       },
       close(code = 1000, reason = '') { finish(code, reason); },
     };
@@ -50,7 +54,7 @@ export function createMemoryNetwork(accept: SessionAcceptor, deliver: Deliver = 
         send(data) {
           if (state !== SocketState.OPEN) return;
           const copy = data.slice();
-          deliver('down', () => { if (state === SocketState.OPEN) client.onmessage?.({ data: copy }); });
+          deliver('down', () => { if (!severed) client.onmessage?.({ data: copy }); });
         },
         close(code, reason) { finish(code, reason); },
         bufferedAmount: () => 0,

@@ -1,0 +1,9 @@
+/** Who a session is and what it may do, per space (S1). */
+export type SpaceAccess = 'r' | 'rw';
+
+export interface Principal {
+  tenant: string;
+  subject: string;
+  /** Space name, or '*' for every space, to its access. An exact entry wins over '*'. */
+  spaces: Readonly<Record<string, SpaceAccess>>;
+}

@@ -1,0 +1,88 @@
+/**
+ * The composition root of a server node: Fastify in front of the sync core. It only wires; behaviour lives
+ * in the stages (session/, commit/, room/, fanout/) and the plugins (http/).
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Bus } from './bus/bus.js';
+import type { Store } from './store/store.js';
+import type { Principal } from './auth/principal.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createSyncNode, type SyncNode } from './sync-node.js';
+import type { SessionLimits } from './session/context.js';
+import { registerErrorHandling } from './http/errors.js';
+import { registerHealth } from './http/health.js';
+import { registerWebSockets } from './http/websocket.js';
+import { registerHome } from './http/home.js';
+
+export interface ServerDeps {
+  store: Store;
+  bus: Bus;
+  /** Verifies a token into a principal; see auth/tokens.ts for the HS256 verifier and dev mode. */
+  verify: (token: string) => Promise<Principal>;
+  /** Origins allowed to open sockets besides the server's own; '*' for any (S2). */
+  allowedOrigins?: readonly string[] | '*';
+  limits?: Partial<SessionLimits>;
+  nodeId?: string;
+  /** Fastify logger option: false (default) or pino options / instance. */
+  logger?: boolean | object;
+  /** The space `/y/:room` docs live in. */
+  defaultSpace?: string;
+  /** A folder to serve at / (the demo page build); a plain status page otherwise. */
+  staticDir?: string;
+  maxIdleRooms?: number;
+}
+
+export interface CairnServer {
+  readonly app: FastifyInstance;
+  readonly node: SyncNode;
+  readonly metrics: Metrics;
+  listen(opts: { port: number; host?: string }): Promise<string>;
+  /** Graceful: refuse new sockets, finish in-flight commits and acks, close sockets, then the Store and Bus. */
+  close(opts?: { seams?: boolean }): Promise<void>;
+}
+
+export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024, return503OnClosing: true });
+  const metrics = createMetrics({ defaultMetrics: true });
+  const log = app.log as FastifyBaseLogger;
+  const node = createSyncNode({
+    store: deps.store,
+    bus: deps.bus,
+    verify: deps.verify,
+    metrics,
+    log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+    ...(deps.nodeId ? { nodeId: deps.nodeId } : {}),
+    ...(deps.limits ? { limits: deps.limits } : {}),
+    ...(deps.maxIdleRooms !== undefined ? { maxIdleRooms: deps.maxIdleRooms } : {}),
+  });
+  registerErrorHandling(app);
+  registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
+  await registerHome(app, { ...(deps.staticDir ? { staticDir: deps.staticDir } : {}), nodeId: node.nodeId });
+  const sockets = registerWebSockets(app, {
+    node,
+    verify: deps.verify,
+    allowedOrigins: deps.allowedOrigins ?? [],
+    defaultSpace: deps.defaultSpace ?? 'default',
+  });
+  await app.ready();
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    node,
+    metrics,
+    async listen({ port, host = '127.0.0.1' }) {
+      return app.listen({ port, host });
+    },
+    close({ seams = true } = {}) {
+      closing ??= (async () => {
+        sockets.stopAccepting();
+        await node.shutdown();
+        await sockets.close();
+        await app.close();
+        if (seams) await Promise.allSettled([deps.bus.close(), deps.store.close()]);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Reads the environment (DESIGN.md section 8) into explicit options. Nothing else in the server reads
+ * process.env.
+ */
+import { CairnError } from '@cairn/shared';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  pgSchema: string | null;
+  dataDir: string;
+  redisUrl: string | null;
+  redisPrefix: string;
+  authSecret: string | null;
+  allowedOrigins: string[] | '*';
+  nodeId: string | null;
+  logLevel: string;
+  staticDir: string | null;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
+  const port = Number(env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CairnError('BAD_REQUEST', `PORT=${env.PORT} is not a port`);
+  const authSecret = env.CAIRN_AUTH_SECRET || null;
+  if (authSecret !== null && authSecret.length < 32) throw new CairnError('BAD_REQUEST', 'CAIRN_AUTH_SECRET must be at least 32 characters');
+  const origins = env.CAIRN_ALLOWED_ORIGINS?.trim();
+  return {
+    port,
+    // Dev mode (no secret) accepts anonymous writers, so it listens on loopback unless told otherwise.
+    host: env.HOST ?? (authSecret ? '0.0.0.0' : '127.0.0.1'),
+    databaseUrl: env.DATABASE_URL || null,
+    pgSchema: env.CAIRN_PG_SCHEMA || null,
+    dataDir: env.CAIRN_DATA_DIR || './.cairn-data',
+    redisUrl: env.REDIS_URL || null,
+    redisPrefix: env.CAIRN_REDIS_PREFIX || 'cairn:',
+    authSecret,
+    allowedOrigins: origins === '*' ? '*' : origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    nodeId: env.CAIRN_NODE_ID || null,
+    logLevel: env.LOG_LEVEL || 'info',
+    staticDir: env.CAIRN_STATIC_DIR || null,
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * A Fastify plugin that owns the WebSocket endpoints: `/v1/sync` (native) and `/y/:room` (y-websocket).
+ * Everything that can refuse a socket happens BEFORE the handshake, as a plain HTTP answer: an Origin
+ * outside the allowlist (S2, 403), a `/y/` token that does not verify (S1, 401), an unknown path (404), a
+ * node that is shutting down (503). The ws library enforces a hard frame cap; sessions enforce the
+ * configured `maxPayload` with a coded error below it (S3).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CairnError, ErrorCodes, isCairnError, isValidDocId, toBytes, type ErrorCode, type SessionHandle, type SessionSocket } from '@cairn/shared';
+import type { Principal } from '../auth/principal.js';
+import { canRead } from '../auth/access.js';
+import type { SyncNode } from '../sync-node.js';
+
+export interface WebSocketOptions {
+  node: SyncNode;
+  verify: (token: string) => Promise<Principal>;
+  /** '*' allows every Origin; otherwise these exact origins plus the server's own (same Host). Requests with
+   *  no Origin header (not from a browser) pass: S2 protects browsers from cross-site sockets. */
+  allowedOrigins: readonly string[] | '*';
+  defaultSpace: string;
+  /** Seconds between protocol-level pings; a socket that missed one pong is terminated. */
+  pingIntervalSec?: number;
+}
+
+const STATUS: Partial<Record<ErrorCode, [number, string]>> = {
+  ORIGIN_NOT_ALLOWED: [403, 'Forbidden'],
+  UNAUTHENTICATED: [401, 'Unauthorized'],
+  FORBIDDEN: [403, 'Forbidden'],
+  NOT_FOUND: [404, 'Not Found'],
+  BAD_REQUEST: [400, 'Bad Request'],
+  SHUTTING_DOWN: [503, 'Service Unavailable'],
+};
+
+function refuse(socket: Duplex, code: ErrorCode): void {
+  const [status, text] = STATUS[code] ?? [500, 'Internal Server Error'];
+  const body = JSON.stringify({ error: { code, message: ErrorCodes[code].message, retryable: ErrorCodes[code].retryable } });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** The browser origin a request's own Host stands for: the default allowlist (DESIGN.md section 8). */
+function sameOrigin(req: IncomingMessage, origin: string): boolean {
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+function wrap(ws: WebSocket): SessionSocket {
+  return {
+    send: (data) => {
+      if (ws.readyState === ws.OPEN) ws.send(data, { binary: true });
+    },
+    close: (code, reason) => ws.close(code, reason),
+    bufferedAmount: () => ws.bufferedAmount,
+  };
+}
+
+export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions): { stopAccepting(): void; close(): Promise<void> } {
+  const { node } = opts;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: node.limits.maxPayload * 2, perMessageDeflate: false });
+  let accepting = true;
+  const alive = new WeakSet<WebSocket>();
+
+  function attach(ws: WebSocket, handle: SessionHandle): void {
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+    ws.on('message', (data) => handle.receive(toBytes(data)));
+    ws.on('close', (code, reason) => handle.closed(code, reason.toString()));
+    ws.on('error', () => ws.terminate());
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!accepting) return refuse(socket, 'SHUTTING_DOWN');
+    const url = new URL(req.url ?? '/', 'http://x');
+    const origin = req.headers.origin;
+    if (origin !== undefined && opts.allowedOrigins !== '*' && !opts.allowedOrigins.includes(origin) && !sameOrigin(req, origin)) {
+      node.metrics.rejected.inc({ code: 'ORIGIN_NOT_ALLOWED' });
+      return refuse(socket, 'ORIGIN_NOT_ALLOWED');
+    }
+    if (url.pathname === '/v1/sync') {
+      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, node.acceptNative(wrap(ws))));
+      return;
+    }
+    if (url.pathname.startsWith('/y/')) {
+      const room = decodeURIComponent(url.pathname.slice(3));
+      const doc = `${opts.defaultSpace}/${room}`;
+      if (!isValidDocId(doc)) return refuse(socket, 'BAD_REQUEST');
+      let principal: Principal;
+      try {
+        principal = await opts.verify(url.searchParams.get('token') ?? '');
+      } catch (err) {
+        const code = isCairnError(err) ? err.code : 'UNAUTHENTICATED';
+        node.metrics.rejected.inc({ code });
+        return refuse(socket, code);
+      }
+      if (!canRead(principal, opts.defaultSpace)) {
+        node.metrics.rejected.inc({ code: 'FORBIDDEN' });
+        return refuse(socket, 'FORBIDDEN');
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, node.acceptY(wrap(ws), { principal, doc, space: opts.defaultSpace })));
+      return;
+    }
+    refuse(socket, 'NOT_FOUND');
+  }
+
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgrade(req, socket, head).catch((err: unknown) => {
+      app.log.error({ err }, 'upgrade failed');
+      refuse(socket, err instanceof CairnError ? err.code : 'INTERNAL');
+    });
+  });
+
+  // Protocol-level ping, as the y-websocket reference server does: drops half-open TCP connections.
+  const pinger = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, (opts.pingIntervalSec ?? 30) * 1000);
+  pinger.unref();
+
+  return {
+    stopAccepting() {
+      accepting = false;
+    },
+    async close() {
+      clearInterval(pinger);
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,14 @@
+export { buildServer, type ServerDeps, type CairnServer } from './build-server.js';
+export { createSyncNode, type SyncNode, type SyncNodeOptions } from './sync-node.js';
+export { readConfig, type ServerConfig } from './config.js';
+export type { Store, CommitRequest, CommitOutcome, UpdateRecord, DocSnapshot } from './store/store.js';
+export { createMemoryStore } from './store/memory-store.js';
+export { createPgStore, type PgStoreOptions } from './store/pg-store.js';
+export { createPgliteStore, type PgliteStoreOptions } from './store/pglite-store.js';
+export type { Bus, BusHandler } from './bus/bus.js';
+export { createMemoryBus, createMemoryBusHub, type MemoryBusHub, type MemoryBusHubOptions } from './bus/memory-bus.js';
+export { createRedisBus, type RedisBusOptions } from './bus/redis-bus.js';
+export type { Principal, SpaceAccess } from './auth/principal.js';
+export { canRead, canWrite } from './auth/access.js';
+// TOKENS-EXPORT export { createTokenVerifier, issueToken } from './auth/tokens.js';
+export type { SessionLimits } from './session/context.js';

@@ -1,0 +1,54 @@
+/**
+ * `npm start`: reads the environment, opens the Store and Bus it names (embedded defaults otherwise),
+ * builds the server and listens. SIGTERM/SIGINT shut down gracefully. Nothing else lives here.
+ */
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { readConfig } from './config.js';
+import { buildServer } from './build-server.js';
+import { createPgStore } from './store/pg-store.js';
+import { createPgliteStore } from './store/pglite-store.js';
+import { createMemoryBus } from './bus/memory-bus.js';
+import { createRedisBus } from './bus/redis-bus.js';
+import { createTokenVerifier } from './auth/tokens.js';
+import type { Store } from './store/store.js';
+
+const config = readConfig(process.env);
+const store: Store = config.databaseUrl
+  ? createPgStore({ connectionString: config.databaseUrl, ...(config.pgSchema ? { schema: config.pgSchema } : {}) })
+  : await createPgliteStore({ dataDir: config.dataDir });
+await store.migrate();
+const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
+const verifier = createTokenVerifier(config.authSecret ? { secret: config.authSecret } : {});
+const demoDir = fileURLToPath(new URL('../../../demo/dist', import.meta.url));
+const staticDir = config.staticDir ?? (existsSync(demoDir) ? demoDir : null);
+
+const server = await buildServer({
+  store,
+  bus,
+  verify: (token) => verifier.verify(token),
+  allowedOrigins: config.allowedOrigins,
+  logger: { level: config.logLevel },
+  ...(config.nodeId ? { nodeId: config.nodeId } : {}),
+  ...(staticDir ? { staticDir } : {}),
+});
+const log = server.app.log;
+if (verifier.devMode) log.warn('CAIRN_AUTH_SECRET is unset: dev mode, every socket is anonymous with read+write on every space');
+log.info({ store: store.kind, bus: bus.kind, nodeId: server.node.nodeId }, 'cairn starting');
+await server.listen({ port: config.port, host: config.host });
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight commits');
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * Prometheus metrics (DESIGN.md section 9), one registry per server so tests can run many in a process.
+ * Stages receive small observer objects built here; they never import prom-client themselves.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GroupCommitObserver } from '../commit/group-commit.js';
+import type { FanoutObserver } from '../fanout/fanout.js';
+import type { RoomsObserver } from '../room/rooms.js';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  const commitSeconds = new Histogram({ name: 'cairn_commit_seconds', help: 'Duration of one group commit transaction', buckets: LATENCY_BUCKETS, labelNames: ['ok'], registers: r });
+  const commitBatch = new Histogram({ name: 'cairn_commit_batch_size', help: 'Updates per group commit', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers: r });
+  const ackSeconds = new Histogram({ name: 'cairn_ack_seconds', help: 'From push received to ack sent', buckets: LATENCY_BUCKETS, registers: r });
+  const connections = new Gauge({ name: 'cairn_connections', help: 'Open sockets', labelNames: ['endpoint'], registers: r });
+  const docsOpen = new Gauge({ name: 'cairn_docs_open', help: 'Rooms held in memory (held or warm)', registers: r });
+  const rejected = new Counter({ name: 'cairn_rejected_frames_total', help: 'Frames or pushes rejected, by error code', labelNames: ['code'], registers: r });
+  const committed = new Counter({ name: 'cairn_updates_committed_total', help: 'Updates committed (duplicates excluded)', registers: r });
+  const duplicates = new Counter({ name: 'cairn_updates_duplicate_total', help: 'Resent pushes acknowledged again without storing (C1)', registers: r });
+  const cache = new Counter({ name: 'cairn_cache_lookups_total', help: 'Room lookups by cache level and result', labelNames: ['level', 'result'], registers: r });
+  const published = new Counter({ name: 'cairn_fanout_published_total', help: 'Bus publishes after commit', labelNames: ['ok'], registers: r });
+  const delivered = new Counter({ name: 'cairn_fanout_delivered_total', help: 'Bus messages delivered from other nodes', registers: r });
+  const busDropped = new Counter({ name: 'cairn_fanout_dropped_total', help: 'Bus messages skipped', labelNames: ['reason'], registers: r });
+  const repaired = new Counter({ name: 'cairn_fanout_repaired_updates_total', help: 'Updates loaded from the Store to fill bus gaps (F2)', registers: r });
+
+  const commitObserver: GroupCommitObserver = {
+    batch(size, seconds, ok) {
+      commitSeconds.observe({ ok: String(ok) }, seconds);
+      if (ok) commitBatch.observe(size);
+    },
+  };
+  const fanoutObserver: FanoutObserver = {
+    published: (ok) => published.inc({ ok: String(ok) }),
+    delivered: () => delivered.inc(),
+    dropped: (reason) => busDropped.inc({ reason }),
+  };
+  const roomsObserver: RoomsObserver = {
+    cache: (hit) => cache.inc({ level: 'l2', result: hit ? 'hit' : 'miss' }),
+    open: (count) => docsOpen.set(count),
+    repaired: (count) => repaired.inc(count),
+    applied: () => {},
+  };
+  return { registry, commitObserver, fanoutObserver, roomsObserver, ackSeconds, connections, rejected, committed, duplicates };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

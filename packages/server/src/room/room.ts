@@ -1,0 +1,165 @@
+/**
+ * A room is one doc held in memory on this node: its merged Yjs state at a known version, the sessions
+ * subscribed to it, and the awareness (presence) of its clients. It applies committed updates strictly in
+ * version order (C2), whether they come from this node's commits or from the bus, and repairs gaps from
+ * the Store (F2):
+ *
+ *   applyCommitted(v) ─► v ≤ version ? drop (already have it)
+ *                      ─► buffer v ─► drain: apply version+1, version+2, … while buffered
+ *                      ─► still buffered above a hole? load the hole from the Store, apply, drain again
+ *
+ * Updates that arrive while the room is still loading are buffered the same way, so subscribing to the bus
+ * BEFORE loading never loses one.
+ */
+import * as Y from 'yjs';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { ORIGIN } from '@cairn/shared';
+import type { Store } from '../store/store.js';
+
+export interface RoomSubscriber {
+  /** A committed update, version `version`, that this subscriber did not send itself. */
+  update(version: number, update: Uint8Array): void;
+  /** An awareness update from another subscriber (y-protocols/awareness encoding). */
+  presence?(payload: Uint8Array): void;
+}
+
+export interface RoomObserver {
+  repaired(count: number): void;
+  applied(version: number): void;
+}
+
+export interface Room {
+  readonly tenant: string;
+  readonly doc: string;
+  readonly ydoc: Y.Doc;
+  readonly awareness: Awareness;
+  readonly version: number;
+  readonly subscribers: ReadonlySet<RoomSubscriber>;
+  /** Resolves when the room holds the Store's state as of its loading. */
+  readonly ready: Promise<void>;
+  applyCommitted(version: number, update: Uint8Array, source?: RoomSubscriber | null): void;
+  /** Loads every version above the room's own from the Store (after a bus reconnect, F2). */
+  resync(): Promise<void>;
+  /** The update a client with this state vector lacks, and the version it brings the client to. */
+  syncFor(stateVector: Uint8Array | null): { version: number; update: Uint8Array };
+  subscribe(sub: RoomSubscriber): void;
+  unsubscribe(sub: RoomSubscriber): void;
+  destroy(): void;
+}
+
+export function createRoom(opts: { tenant: string; doc: string; store: Store; observer?: RoomObserver; onError?: (err: unknown) => void }): Room {
+  const { tenant, doc, store, observer } = opts;
+  const ydoc = new Y.Doc({ gc: true });
+  const awareness = new Awareness(ydoc);
+  awareness.setLocalState(null); // the server itself has no presence
+  awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+    const changed = added.concat(updated, removed);
+    if (changed.length === 0) return;
+    const payload = encodeAwarenessUpdate(awareness, changed);
+    for (const sub of subscribers) if (sub !== origin) sub.presence?.(payload);
+  });
+  const subscribers = new Set<RoomSubscriber>();
+  const buffered = new Map<number, { update: Uint8Array; source: RoomSubscriber | null }>();
+  let version = 0;
+  let loaded = false;
+  let repairing: Promise<void> | null = null;
+  let destroyed = false;
+
+  function apply(v: number, update: Uint8Array, source: RoomSubscriber | null): void {
+    Y.applyUpdate(ydoc, update, ORIGIN.REMOTE);
+    version = v;
+    observer?.applied(v);
+    for (const sub of subscribers) if (sub !== source) sub.update(v, update);
+  }
+
+  function drain(): void {
+    if (!loaded) return;
+    for (const v of [...buffered.keys()]) if (v <= version) buffered.delete(v);
+    let next = buffered.get(version + 1);
+    while (next) {
+      buffered.delete(version + 1);
+      apply(version + 1, next.update, next.source);
+      next = buffered.get(version + 1);
+    }
+    if (buffered.size > 0) void repair(Math.min(...buffered.keys()) - 1);
+  }
+
+  /** Loads versions (version, upTo] from the Store; upTo omitted = to the head. One repair at a time. */
+  function repair(upTo?: number): Promise<void> {
+    repairing ??= (async () => {
+      try {
+        const rows = await store.loadUpdates(tenant, doc, version, upTo);
+        let count = 0;
+        for (const row of rows) {
+          if (destroyed || row.version !== version + 1) break;
+          buffered.delete(row.version);
+          apply(row.version, row.update, null);
+          count++;
+        }
+        observer?.repaired(count);
+      } catch (err) {
+        opts.onError?.(err);
+      } finally {
+        repairing = null;
+      }
+      // Retry only if the hole was filled meanwhile or something above it is still waiting and the
+      // Store actually advanced; otherwise wait for the next message or resync to try again.
+      if (!destroyed && buffered.has(version + 1)) drain();
+    })();
+    return repairing;
+  }
+
+  const ready = (async () => {
+    const snapshot = await store.loadSnapshot(tenant, doc);
+    if (snapshot) {
+      Y.applyUpdate(ydoc, snapshot.state, ORIGIN.HYDRATE);
+      version = snapshot.version;
+    }
+    const rows = await store.loadUpdates(tenant, doc, version);
+    if (rows.length > 0) {
+      Y.applyUpdate(ydoc, Y.mergeUpdates(rows.map((r) => r.update)), ORIGIN.HYDRATE);
+      version = rows[rows.length - 1]!.version;
+    }
+    loaded = true;
+    drain();
+  })();
+
+  return {
+    tenant,
+    doc,
+    ydoc,
+    awareness,
+    get version() {
+      return version;
+    },
+    subscribers,
+    ready,
+    applyCommitted(v, update, source = null) {
+      if (destroyed || v <= version) return;
+      buffered.set(v, { update, source });
+      drain();
+    },
+    async resync() {
+      await ready;
+      while (repairing) await repairing;
+      await repair();
+    },
+    syncFor(stateVector) {
+      const update = stateVector && stateVector.byteLength > 0 ? Y.encodeStateAsUpdate(ydoc, stateVector) : Y.encodeStateAsUpdate(ydoc);
+      return { version, update };
+    },
+    subscribe(sub) {
+      subscribers.add(sub);
+    },
+    unsubscribe(sub) {
+      subscribers.delete(sub);
+    },
+    destroy() {
+      destroyed = true;
+      subscribers.clear();
+      buffered.clear();
+      awareness.destroy();
+      ydoc.destroy();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * What every session needs from its node, handed in by the composition root (createSyncNode).
+ */
+import type { CommitPath } from '../commit/commit-path.js';
+import type { Rooms } from '../room/rooms.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Principal } from '../auth/principal.js';
+
+export interface SessionLimits {
+  maxPayload: number;
+  maxPreAuthFrames: number;
+  helloTimeoutMs: number;
+  maxDocsPerSocket: number;
+  maxPushesPerSecond: number;
+  maxBufferedBytes: number;
+  heartbeatMs: number;
+}
+
+export interface SessionLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SessionContext {
+  nodeId: string;
+  limits: SessionLimits;
+  verify(token: string): Promise<Principal>;
+  rooms: Rooms;
+  commit: CommitPath;
+  metrics: Metrics;
+  log: SessionLog;
+  /** True once graceful shutdown began: new pushes get SHUTTING_DOWN. */
+  shuttingDown(): boolean;
+}
+
+/** A session the node can tell to go away at shutdown. */
+export interface LiveSession {
+  shutdown(): void;
+  /** performance.now() of the last frame received; sessions without a heartbeat omit it. */
+  lastActivity?(): number;
+  /** Closes a session whose peer fell silent (HEARTBEAT_TIMEOUT). */
+  expire?(): void;
+}

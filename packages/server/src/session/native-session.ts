@@ -1,0 +1,273 @@
+/**
+ * One socket on `/v1/sync` (our client). Many docs share the socket.
+ *
+ *   AWAIT_HELLO ──hello, token ok──► OPEN ──socket closed / shutdown──► CLOSED
+ *        │                             │
+ *        └─ anything else, bad token,  └─ malformed frame, retryable commit failure,
+ *           wrong version, timeout:       rate limit, slow reader: reject + close
+ *           reject + close
+ *
+ * Acks (A1): pushes are tracked in arrival order; `ack {seq}` is sent for the longest prefix that is
+ * committed (or rejected for good with its own `reject {seq}`), coalesced to one ack per commit batch.
+ * A retryable failure (STORE_UNAVAILABLE, SHUTTING_DOWN, RATE_LIMITED) sends its reject and closes the
+ * socket: no later seq may be acked past an un-stored one, and the client resends all un-acked pushes
+ * after it reconnects.
+ */
+import {
+  CairnError, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError,
+  rejectFrame, spaceOf, type ErrorCode, type Frame, type SessionHandle, type SessionSocket,
+} from '@cairn/shared';
+import type { Principal } from '../auth/principal.js';
+import { canRead, canWrite } from '../auth/access.js';
+import type { Room, RoomSubscriber } from '../room/room.js';
+import type { LiveSession, SessionContext } from './context.js';
+import { applyGuardedPresence, releasePresence } from './presence-guard.js';
+import { createTokenBucket } from './rate-limit.js';
+
+interface InFlight {
+  seq: number;
+  at: number;
+  done: boolean;
+  /** Settled by a commit (true) or by a reject of its own (false, needs no ack). */
+  committed: boolean;
+}
+
+interface Held {
+  room: Room | null; // null while acquiring
+  sub: RoomSubscriber;
+}
+
+export function createNativeSession(ctx: SessionContext, socket: SessionSocket): SessionHandle & LiveSession {
+  const { limits, metrics, log } = ctx;
+  let state: 'await-hello' | 'authenticating' | 'open' | 'closed' = 'await-hello';
+  let principal: Principal | null = null;
+  let clientId = '';
+  let preAuthFrames = 0;
+  const early: Uint8Array[] = [];
+  const docs = new Map<string, Held>();
+  const inflight: InFlight[] = [];
+  let ackScheduled = false;
+  let lastActivity = performance.now();
+  const bucket = createTokenBucket(limits.maxPushesPerSecond);
+  const helloTimer = setTimeout(() => fail('HELLO_REQUIRED', 'no hello within the time limit'), limits.helloTimeoutMs);
+
+  metrics.connections.inc({ endpoint: 'native' });
+
+  function send(frame: Frame): void {
+    if (state === 'closed') return;
+    if (socket.bufferedAmount() > limits.maxBufferedBytes) {
+      fail('SLOW_CONSUMER');
+      return;
+    }
+    socket.send(encodeFrame(frame));
+  }
+
+  /** Sends a reject, counts it, and closes the socket with the code's close code. */
+  function fail(code: ErrorCode, message?: string, extra: { seq?: number; doc?: string } = {}): void {
+    if (state === 'closed') return;
+    metrics.rejected.inc({ code });
+    if (code !== 'SLOW_CONSUMER') socket.send(encodeFrame(rejectFrame(code, { ...extra, ...(message ? { message } : {}) })));
+    close(closeCodeFor(code), code);
+  }
+
+  function reject(code: ErrorCode, extra: { seq?: number; doc?: string; message?: string }): void {
+    metrics.rejected.inc({ code });
+    send(rejectFrame(code, extra));
+  }
+
+  function close(code: number, reason: string): void {
+    if (state === 'closed') return;
+    cleanup();
+    socket.close(code, reason);
+  }
+
+  function cleanup(): void {
+    state = 'closed';
+    clearTimeout(helloTimer);
+    metrics.connections.dec({ endpoint: 'native' });
+    for (const held of docs.values()) drop(held);
+    docs.clear();
+  }
+
+  function drop(held: Held): void {
+    if (!held.room) return;
+    releasePresence(held.room, held.sub);
+    held.room.unsubscribe(held.sub);
+    ctx.rooms.release(held.room);
+  }
+
+  function flushAcks(): void {
+    ackScheduled = false;
+    let upTo = -1;
+    const now = performance.now();
+    while (inflight.length > 0 && inflight[0]!.done) {
+      const f = inflight.shift()!;
+      if (!f.committed) continue;
+      upTo = f.seq;
+      metrics.ackSeconds.observe((now - f.at) / 1000);
+    }
+    if (upTo >= 0) send({ type: 'ack', seq: upTo });
+  }
+
+  function settle(f: InFlight, committed: boolean): void {
+    f.done = true;
+    f.committed = committed;
+    if (!ackScheduled) {
+      ackScheduled = true;
+      queueMicrotask(flushAcks);
+    }
+  }
+
+  async function onHello(token: string): Promise<void> {
+    state = 'authenticating';
+    try {
+      principal = await ctx.verify(token);
+    } catch (err) {
+      fail(isCairnError(err) ? err.code : 'UNAUTHENTICATED');
+      return;
+    }
+    if (state !== 'authenticating') return; // closed meanwhile
+    clearTimeout(helloTimer);
+    state = 'open';
+    send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload });
+    for (const bytes of early.splice(0)) receive(bytes);
+  }
+
+  async function onSub(doc: string, stateVector: Uint8Array): Promise<void> {
+    const p = principal!;
+    const space = spaceOf(doc);
+    if (!canRead(p, space)) return reject('FORBIDDEN', { doc });
+    const existing = docs.get(doc);
+    if (!existing && docs.size >= limits.maxDocsPerSocket) return reject('TOO_MANY_DOCS', { doc });
+    let held = existing;
+    if (!held) {
+      const sub: RoomSubscriber = {
+        update: (version, update) => send({ type: 'update', doc, version, update }),
+        presence: (payload) => send({ type: 'presence', doc, payload }),
+      };
+      held = { room: null, sub };
+      docs.set(doc, held);
+      let room: Room;
+      try {
+        room = await ctx.rooms.acquire(p.tenant, doc);
+      } catch (err) {
+        docs.delete(doc);
+        log.error({ err, doc }, 'room load failed');
+        return reject('STORE_UNAVAILABLE', { doc });
+      }
+      if (docs.get(doc) !== held || state !== 'open') {
+        ctx.rooms.release(room); // unsubscribed or closed while loading
+        return;
+      }
+      held.room = room;
+      room.subscribe(sub);
+    }
+    const room = held.room;
+    if (!room) return; // a second sub while the first is loading: the first one answers
+    // Computed in the same tick as subscribe: no committed update can fall between the two.
+    const { version, update } = room.syncFor(stateVector);
+    send({ type: 'sync', doc, version, writable: canWrite(p, space), update });
+  }
+
+  function onPush(doc: string, seq: number, update: Uint8Array): void {
+    const p = principal!;
+    if (ctx.shuttingDown()) return fail('SHUTTING_DOWN', undefined, { seq, doc });
+    if (!bucket.take()) return fail('RATE_LIMITED', undefined, { seq, doc });
+    const space = spaceOf(doc);
+    if (!canWrite(p, space)) return reject(canRead(p, space) ? 'READ_ONLY' : 'FORBIDDEN', { seq, doc });
+    const f: InFlight = { seq, at: performance.now(), done: false, committed: false };
+    inflight.push(f);
+    const source = docs.get(doc)?.sub ?? null;
+    ctx.commit.write({ tenant: p.tenant, doc, clientId, seq, actor: p.subject, update, source }).then(
+      () => settle(f, true),
+      (err: unknown) => {
+        if (state === 'closed') return;
+        const code: ErrorCode = isCairnError(err) ? err.code : 'INTERNAL';
+        if (!isCairnError(err)) log.error({ err, doc, seq }, 'commit path failed');
+        if (isCairnError(err) && !err.retryable) {
+          reject(code, { seq, doc });
+          settle(f, false); // rejected for good: settled for the ack prefix (A1), acked by its reject
+        } else {
+          fail(code, undefined, { seq, doc });
+        }
+      },
+    );
+  }
+
+  function onPresence(doc: string, payload: Uint8Array): void {
+    const held = docs.get(doc);
+    if (!held?.room) return reject('FORBIDDEN', { doc, message: 'presence needs a subscription to the doc' });
+    applyGuardedPresence(held.room, payload, held.sub);
+  }
+
+  function dispatch(frame: Frame): void {
+    switch (frame.type) {
+      case 'sub':
+        void onSub(frame.doc, frame.stateVector).catch((err: unknown) => log.error({ err }, 'sub failed'));
+        return;
+      case 'unsub': {
+        const held = docs.get(frame.doc);
+        if (held) {
+          docs.delete(frame.doc);
+          drop(held);
+        }
+        return;
+      }
+      case 'push':
+        return onPush(frame.doc, frame.seq, frame.update);
+      case 'presence':
+        return onPresence(frame.doc, frame.payload);
+      case 'ping':
+        return send({ type: 'pong', id: frame.id });
+      case 'pong':
+        return;
+      case 'hello':
+        return fail('MALFORMED_FRAME', 'hello sent twice');
+      default:
+        return fail('MALFORMED_FRAME', `${frame.type} is not a client frame`);
+    }
+  }
+
+  function receive(bytes: Uint8Array): void {
+    if (state === 'closed') return;
+    lastActivity = performance.now();
+    if (bytes.byteLength > limits.maxPayload) return fail('FRAME_TOO_LARGE');
+    if (state === 'authenticating') {
+      // Frames sent right behind hello wait for the token check, within the pre-auth limit (S3).
+      if (++preAuthFrames > limits.maxPreAuthFrames) return fail('HELLO_REQUIRED', 'too many frames before welcome');
+      early.push(bytes);
+      return;
+    }
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (err) {
+      const code = isCairnError(err) ? err.code : 'MALFORMED_FRAME';
+      // A bad doc id is the frame's problem, not the socket's: answer it and keep serving.
+      if (code === 'INVALID_DOC_ID' && state === 'open') return reject(code, {});
+      return fail(code, err instanceof CairnError ? err.message : undefined);
+    }
+    if (state === 'await-hello') {
+      if (frame.type !== 'hello') return fail('HELLO_REQUIRED');
+      clientId = frame.clientId;
+      void onHello(frame.token);
+      return;
+    }
+    dispatch(frame);
+  }
+
+  return {
+    receive,
+    closed() {
+      if (state !== 'closed') cleanup();
+    },
+    shutdown() {
+      fail('SHUTTING_DOWN');
+    },
+    lastActivity: () => lastActivity,
+    expire() {
+      fail('HEARTBEAT_TIMEOUT');
+    },
+  };
+}
+

@@ -1,0 +1,165 @@
+/**
+ * One socket on `/y/:room`, speaking the stock y-websocket protocol (y-protocols sync + awareness) so an
+ * unchanged `WebsocketProvider` from npm works. Authentication happened at the upgrade (S1). The room maps
+ * to the doc `<defaultSpace>/<room>`. Updates the client sends take the same durable path as native pushes:
+ * they reach other clients only after they are committed (A1/F1 hold; y-websocket has no acks, so the client
+ * learns nothing more). A read-only client's updates are dropped, never stored or broadcast.
+ *
+ *   open ─► send syncStep1 + awareness ─► OPEN ─► socket closed ─► CLOSED
+ *                                          │
+ *                                          └─ commit failure: close 4014, the provider reconnects and
+ *                                             resyncs its whole state, so nothing is lost
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import { encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { closeCodeFor, isCairnError, newClientId, type SessionHandle, type SessionSocket } from '@cairn/shared';
+import type { Principal } from '../auth/principal.js';
+import { canWrite } from '../auth/access.js';
+import { isEmptyUpdate } from '../commit/validate-update.js';
+import type { Room, RoomSubscriber } from '../room/room.js';
+import type { LiveSession, SessionContext } from './context.js';
+import { applyGuardedPresence, releasePresence } from './presence-guard.js';
+
+const MESSAGE_SYNC = 0;
+const MESSAGE_AWARENESS = 1;
+const MESSAGE_QUERY_AWARENESS = 3;
+
+export function createYWebsocketSession(
+  ctx: SessionContext,
+  socket: SessionSocket,
+  target: { principal: Principal; doc: string; space: string },
+): SessionHandle & LiveSession {
+  const { principal, doc, space } = target;
+  const { metrics, log, limits } = ctx;
+  const clientId = `yws-${newClientId()}`;
+  let seq = 0;
+  let room: Room | null = null;
+  let closed = false;
+  const queued: Uint8Array[] = []; // messages that arrive while the room loads
+
+  metrics.connections.inc({ endpoint: 'y-websocket' });
+
+  function send(bytes: Uint8Array): void {
+    if (closed) return;
+    if (socket.bufferedAmount() > limits.maxBufferedBytes) return close(closeCodeFor('SLOW_CONSUMER'), 'SLOW_CONSUMER');
+    socket.send(bytes);
+  }
+
+  function message(type: number, write: (enc: encoding.Encoder) => void): Uint8Array {
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, type);
+    write(enc);
+    return encoding.toUint8Array(enc);
+  }
+
+  const sub: RoomSubscriber = {
+    update: (_version, update) => send(message(MESSAGE_SYNC, (enc) => syncProtocol.writeUpdate(enc, update))),
+    presence: (payload) => send(message(MESSAGE_AWARENESS, (enc) => encoding.writeVarUint8Array(enc, payload))),
+  };
+
+  function close(code: number, reason: string): void {
+    if (closed) return;
+    cleanup();
+    socket.close(code, reason);
+  }
+
+  function cleanup(): void {
+    closed = true;
+    metrics.connections.dec({ endpoint: 'y-websocket' });
+    if (room) {
+      releasePresence(room, sub);
+      room.unsubscribe(sub);
+      ctx.rooms.release(room);
+      room = null;
+    }
+  }
+
+  function write(update: Uint8Array): void {
+    if (isEmptyUpdate(update)) return;
+    if (!canWrite(principal, space)) {
+      metrics.rejected.inc({ code: 'READ_ONLY' });
+      return;
+    }
+    if (ctx.shuttingDown()) return close(closeCodeFor('SHUTTING_DOWN'), 'SHUTTING_DOWN');
+    ctx.commit.write({ tenant: principal.tenant, doc, clientId, seq: seq++, actor: principal.subject, update, source: sub }).catch((err: unknown) => {
+      const code = isCairnError(err) ? err.code : 'INTERNAL';
+      metrics.rejected.inc({ code });
+      if (!isCairnError(err)) log.error({ err, doc }, 'y-websocket commit failed');
+      // Invalid bytes are dropped; anything retryable closes so the provider reconnects and resends.
+      if (!isCairnError(err) || err.retryable) close(closeCodeFor(code), code);
+    });
+  }
+
+  function handle(r: Room, bytes: Uint8Array): void {
+    const dec = decoding.createDecoder(bytes);
+    const type = decoding.readVarUint(dec);
+    switch (type) {
+      case MESSAGE_SYNC: {
+        const syncType = decoding.readVarUint(dec);
+        if (syncType === syncProtocol.messageYjsSyncStep1) {
+          const sv = decoding.readVarUint8Array(dec);
+          send(message(MESSAGE_SYNC, (enc) => syncProtocol.writeSyncStep2(enc, r.ydoc, sv)));
+        } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
+          write(decoding.readVarUint8Array(dec));
+        } else {
+          throw new Error(`unknown sync message ${syncType}`);
+        }
+        return;
+      }
+      case MESSAGE_AWARENESS:
+        applyGuardedPresence(r, decoding.readVarUint8Array(dec), sub);
+        return;
+      case MESSAGE_QUERY_AWARENESS: {
+        const ids = [...r.awareness.getStates().keys()];
+        if (ids.length > 0) send(message(MESSAGE_AWARENESS, (enc) => encoding.writeVarUint8Array(enc, encodeAwarenessUpdate(r.awareness, ids))));
+        return;
+      }
+      default:
+        return; // auth (2) and unknown types are ignored, as the reference server does
+    }
+  }
+
+  function receive(bytes: Uint8Array): void {
+    if (closed) return;
+    if (bytes.byteLength > limits.maxPayload) return close(closeCodeFor('FRAME_TOO_LARGE'), 'FRAME_TOO_LARGE');
+    if (!room) {
+      queued.push(bytes);
+      return;
+    }
+    try {
+      handle(room, bytes);
+    } catch (err) {
+      metrics.rejected.inc({ code: 'MALFORMED_FRAME' });
+      log.warn({ err: err instanceof Error ? err.message : String(err), doc }, 'malformed y-websocket message');
+      close(closeCodeFor('MALFORMED_FRAME'), 'MALFORMED_FRAME');
+    }
+  }
+
+  ctx.rooms.acquire(principal.tenant, doc).then(
+    (r) => {
+      if (closed) return ctx.rooms.release(r);
+      room = r;
+      r.subscribe(sub);
+      send(message(MESSAGE_SYNC, (enc) => syncProtocol.writeSyncStep1(enc, r.ydoc)));
+      const ids = [...r.awareness.getStates().keys()];
+      if (ids.length > 0) send(message(MESSAGE_AWARENESS, (enc) => encoding.writeVarUint8Array(enc, encodeAwarenessUpdate(r.awareness, ids))));
+      for (const bytes of queued.splice(0)) receive(bytes);
+    },
+    (err: unknown) => {
+      log.error({ err, doc }, 'room load failed');
+      close(closeCodeFor('STORE_UNAVAILABLE'), 'STORE_UNAVAILABLE');
+    },
+  );
+
+  return {
+    receive,
+    closed() {
+      if (!closed) cleanup();
+    },
+    shutdown() {
+      close(closeCodeFor('SHUTTING_DOWN'), 'SHUTTING_DOWN');
+    },
+  };
+}

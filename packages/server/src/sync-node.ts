@@ -1,0 +1,102 @@
+/**
+ * The sync core of one server node, with no HTTP: rooms, group commit, fan-out and sessions wired to the
+ * Store and Bus seams. buildServer() puts Fastify and ws in front of it; simulations drive it directly
+ * through in-memory sockets.
+ */
+import { DEFAULT_LIMITS, newClientId, type SessionAcceptor, type SessionHandle, type SessionSocket } from '@cairn/shared';
+import type { Bus } from './bus/bus.js';
+import type { Store } from './store/store.js';
+import type { Principal } from './auth/principal.js';
+import { createCommitPath } from './commit/commit-path.js';
+import { createGroupCommit } from './commit/group-commit.js';
+import { createFanout } from './fanout/fanout.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createRooms, type Rooms } from './room/rooms.js';
+import type { LiveSession, SessionContext, SessionLimits, SessionLog } from './session/context.js';
+import { createNativeSession } from './session/native-session.js';
+import { createYWebsocketSession } from './session/y-websocket-session.js';
+
+export interface SyncNodeOptions {
+  store: Store;
+  bus: Bus;
+  verify: (token: string) => Promise<Principal>;
+  nodeId?: string;
+  limits?: Partial<SessionLimits>;
+  log?: SessionLog;
+  metrics?: Metrics;
+  maxIdleRooms?: number;
+  maxBatch?: number;
+}
+
+export interface SyncNode {
+  readonly nodeId: string;
+  readonly rooms: Rooms;
+  readonly metrics: Metrics;
+  readonly limits: SessionLimits;
+  acceptNative: SessionAcceptor;
+  acceptY(socket: SessionSocket, target: { principal: Principal; doc: string; space: string }): SessionHandle;
+  readonly sessions: number;
+  /**
+   * Graceful stop: refuse new pushes, finish in-flight commits and send their acks, then close every
+   * session (SHUTTING_DOWN, retryable) and release the rooms. Store and Bus stay open (the caller owns them).
+   */
+  shutdown(): Promise<void>;
+}
+
+const silentLog: SessionLog = { info() {}, warn() {}, error() {} };
+
+export function createSyncNode(opts: SyncNodeOptions): SyncNode {
+  const nodeId = opts.nodeId ?? `node-${newClientId().slice(0, 12)}`;
+  const limits: SessionLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const log = opts.log ?? silentLog;
+  const metrics = opts.metrics ?? createMetrics();
+  const onError = (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'background error');
+  const fanout = createFanout({ bus: opts.bus, nodeId, observer: metrics.fanoutObserver, onError });
+  const rooms = createRooms({ store: opts.store, fanout, observer: metrics.roomsObserver, onError, ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}) });
+  const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}) });
+  const commit = createCommitPath({ group, rooms, fanout, metrics });
+  let stopping = false;
+  const live = new Set<SessionHandle & LiveSession>();
+
+  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, rooms, commit, metrics, log, shuttingDown: () => stopping };
+
+  function track(session: SessionHandle & LiveSession): SessionHandle {
+    live.add(session);
+    return {
+      receive: (data) => session.receive(data),
+      closed(code, reason) {
+        live.delete(session);
+        session.closed(code, reason);
+      },
+    };
+  }
+
+  // Heartbeat (O4, server side): a native socket silent for 3 heartbeat intervals is closed.
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    for (const s of live) if (s.lastActivity && now - s.lastActivity() > 3 * limits.heartbeatMs) s.expire?.();
+  }, limits.heartbeatMs);
+  sweep.unref?.();
+
+  return {
+    nodeId,
+    rooms,
+    metrics,
+    limits,
+    acceptNative: (socket) => track(createNativeSession(ctx, socket)),
+    acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target)),
+    get sessions() {
+      return live.size;
+    },
+    async shutdown() {
+      stopping = true;
+      clearInterval(sweep);
+      await group.close();
+      // Let the acks of the last batch (sent on a microtask) go out before the sockets close.
+      await new Promise((r) => setTimeout(r, 0));
+      for (const s of [...live]) s.shutdown();
+      live.clear();
+      await rooms.close();
+    },
+  };
+}

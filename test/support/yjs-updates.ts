@@ -1,0 +1,20 @@
+import * as Y from 'yjs';
+
+/** A fresh Yjs update that sets map `m`'s `key` to `value` in a doc of its own. */
+export function mapUpdate(key: string, value: unknown): Uint8Array {
+  const doc = new Y.Doc();
+  let update = new Uint8Array();
+  doc.on('update', (u: Uint8Array) => (update = u));
+  doc.getMap('m').set(key, value);
+  doc.destroy();
+  return update;
+}
+
+/** The map `m` of the state an update (or several) produce, as a plain object. */
+export function mapOf(...updates: Uint8Array[]): Record<string, unknown> {
+  const doc = new Y.Doc();
+  for (const u of updates) Y.applyUpdate(doc, u);
+  const json = doc.getMap('m').toJSON();
+  doc.destroy();
+  return json;
+}
