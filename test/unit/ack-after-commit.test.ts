@@ -132,3 +132,20 @@ describe('the durable write path', () => {
     expect(a.frames.some((f) => f.type === 'update')).toBe(false);
   });
 });
+
+describe('a request the Store refuses for good', () => {
+  it('A2: does not poison the other pushes of its batch', async () => {
+    const { createGroupCommit } = await import('../../packages/server/src/commit/group-commit.js');
+    const store = createMemoryStore();
+    const group = createGroupCommit({ store });
+    const base = { tenant: 't1', doc: 'a/doc', actor: 'x', update: mapUpdate('k', 1) };
+    const results = await Promise.allSettled([
+      group.submit({ ...base, clientId: 'client-0001', seq: 1 }),
+      group.submit({ ...base, clientId: 'client-0001', seq: -1 }),
+      group.submit({ ...base, clientId: 'client-0001', seq: 2 }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await store.headVersion('t1', 'a/doc')).toBe(2);
+  });
+});

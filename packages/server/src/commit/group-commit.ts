@@ -8,9 +8,11 @@
  *                  └────────── pushes arriving meanwhile ◄──┘  (they form the next batch)
  *
  * A failed batch rejects each of its submissions with STORE_UNAVAILABLE (retryable): nothing of it was
- * stored, and the client still holds every one of them in its outbox.
+ * stored, and the client still holds every one of them in its outbox. A batch the Store refuses for good
+ * (a non-retryable CairnError, e.g. a request its constraints reject) is split and committed one request at
+ * a time, so one bad request cannot poison the pushes that shared its transaction.
  */
-import { CairnError } from '@cairn/shared';
+import { CairnError, isCairnError } from '@cairn/shared';
 import type { CommitOutcome, CommitRequest, Store } from '../store/store.js';
 
 export interface GroupCommitObserver {
@@ -38,6 +40,15 @@ export function createGroupCommit(opts: { store: Store; maxBatch?: number; obser
   let running: Promise<void> | null = null;
   let closing = false;
 
+  async function commitAlone(p: Pending): Promise<void> {
+    try {
+      const [outcome] = await store.commitBatch([p.request]);
+      p.resolve(outcome!);
+    } catch (err) {
+      p.reject(isCairnError(err) && !err.retryable ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err }));
+    }
+  }
+
   async function run(): Promise<void> {
     while (queue.length > 0) {
       const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
@@ -49,7 +60,11 @@ export function createGroupCommit(opts: { store: Store; maxBatch?: number; obser
         batch.forEach((p, i) => p.resolve(outcomes[i]!));
       } catch (err) {
         observer?.batch(batch.length, (performance.now() - started) / 1000, false);
-        const error = new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
+        if (isCairnError(err) && !err.retryable && batch.length > 1) {
+          for (const p of batch) await commitAlone(p);
+          continue;
+        }
+        const error = isCairnError(err) && !err.retryable ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
         batch.forEach((p) => p.reject(error));
       }
     }

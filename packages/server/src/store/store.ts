@@ -4,6 +4,12 @@
  *
  * Rows are keyed by tenant everywhere (S5). A doc's versions run 1, 2, 3, … with no gaps and no reuse (C2);
  * (tenant, clientId, seq) is unique (C1).
+ *
+ * Implementations throw CairnError (AssertionError only for a bug): BAD_REQUEST when a call carries input
+ * the schema refuses (e.g. a negative or fractional seq; never retryable), STORE_UNAVAILABLE for anything
+ * else (the database is down or failed; retryable). The driver's error is the `cause`, never part of the message (S4).
+ * Factories: createPgStore (pg-store.ts), createPgliteStore (pglite-store.ts), createMemoryStore
+ * (memory-store.ts); the SQL is shared by the first two (sql-store.ts, sql-commit.ts, migrations/).
  */
 export interface CommitRequest {
   tenant: string;

@@ -1,0 +1,108 @@
+/**
+ * The Store in plain maps, for unit tests and simulations. Same contract as the SQL stores: it refuses
+ * what the schema's constraints refuse, a refused batch stores nothing, and bytes are copied in and out so
+ * a caller mutating its arrays cannot change what was committed.
+ */
+import { CairnError } from '@cairn/shared';
+import { docKey, planBatch, pushKey, resolveOutcomes } from './batch-plan.js';
+import type { CommitRequest, DocSnapshot, Store, UpdateRecord } from './store.js';
+
+interface DocLog {
+  /** updates[i] is version i + 1. */
+  updates: Uint8Array[];
+}
+
+function isCount(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+/** Mirrors the CHECK constraints and column types of migrations/001-init.ts. */
+function refuse(request: CommitRequest): string | null {
+  if (!isCount(request.seq)) return 'seq must be an integer ≥ 0';
+  if (!(request.update instanceof Uint8Array)) return 'update must be bytes';
+  return null;
+}
+
+export function createMemoryStore(): Store {
+  const logs = new Map<string, DocLog>();
+  /** pushKey → version, for C1. */
+  const pushes = new Map<string, number>();
+  const snapshots = new Map<string, DocSnapshot>();
+  let closed = false;
+
+  function open(): void {
+    if (closed) throw new CairnError('STORE_UNAVAILABLE', 'the store is closed');
+  }
+
+  /** A bigint parameter in SQL: any integer; only the snapshot column also has a CHECK ≥ 0. */
+  function checkInteger(n: number, what: string): void {
+    if (!Number.isSafeInteger(n)) throw new CairnError('BAD_REQUEST', `${what} must be an integer`);
+  }
+
+  return {
+    kind: 'memory',
+
+    async migrate() {
+      open();
+    },
+
+    async commitBatch(requests) {
+      open();
+      for (const request of requests) {
+        const reason = refuse(request);
+        if (reason) throw new CairnError('BAD_REQUEST', reason);
+      }
+      // From here to the end nothing awaits, so the batch lands whole, like a transaction.
+      const plan = planBatch(requests, (key) => pushes.get(key));
+      const outcomes = resolveOutcomes(plan, (dk) => (logs.get(dk)?.updates.length ?? 0) + 1);
+      plan.entries.forEach((entry, i) => {
+        if (entry.kind !== 'new') return;
+        const request = requests[i]!;
+        let log = logs.get(entry.docKey);
+        if (!log) logs.set(entry.docKey, (log = { updates: [] }));
+        log.updates.push(request.update.slice());
+        pushes.set(pushKey(request.tenant, request.clientId, request.seq), outcomes[i]!.version);
+      });
+      return outcomes;
+    },
+
+    async loadUpdates(tenant, doc, after, upTo) {
+      open();
+      checkInteger(after, 'after');
+      if (upTo !== undefined) checkInteger(upTo, 'upTo');
+      const updates = logs.get(docKey(tenant, doc))?.updates ?? [];
+      const end = Math.min(updates.length, upTo ?? updates.length);
+      const out: UpdateRecord[] = [];
+      for (let v = Math.max(after, 0) + 1; v <= end; v++) out.push({ version: v, update: updates[v - 1]!.slice() });
+      return out;
+    },
+
+    async headVersion(tenant, doc) {
+      open();
+      return logs.get(docKey(tenant, doc))?.updates.length ?? 0;
+    },
+
+    async loadSnapshot(tenant, doc) {
+      open();
+      const snapshot = snapshots.get(docKey(tenant, doc));
+      return snapshot ? { version: snapshot.version, state: snapshot.state.slice() } : null;
+    },
+
+    async saveSnapshot(tenant, doc, snapshot) {
+      open();
+      if (!isCount(snapshot.version)) throw new CairnError('BAD_REQUEST', 'snapshot version must be an integer ≥ 0');
+      const key = docKey(tenant, doc);
+      const current = snapshots.get(key);
+      if (current && current.version >= snapshot.version) return;
+      snapshots.set(key, { version: snapshot.version, state: snapshot.state.slice() });
+    },
+
+    async ping() {
+      open();
+    },
+
+    async close() {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Applies pending migrations at boot. Everything runs in one transaction that first takes a transaction
+ * advisory lock, so two nodes booting at once take turns: the second finds the first's work recorded and
+ * does nothing. A failing migration rolls back whole, the record included, and the next boot retries it.
+ */
+import { MIGRATIONS } from './migrations/list.js';
+import type { SqlClient } from './sql-client.js';
+import { rowInt } from './sql-client.js';
+
+export interface MigrateOptions {
+  /** Created if missing; must already be the connection's search_path (the pg adapter sets it). */
+  schema?: string;
+}
+
+/** Stores on different schemas of one database do not wait for each other. */
+function lockName(schema: string | undefined): string {
+  return `cairn.migrate:${schema ?? ''}`;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export async function runMigrations(client: SqlClient, options: MigrateOptions = {}): Promise<void> {
+  await client.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockName(options.schema)]);
+    // Under the lock: two nodes racing on CREATE SCHEMA IF NOT EXISTS can otherwise both try to create it.
+    if (options.schema !== undefined) await tx.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
+    await tx.query(`CREATE TABLE IF NOT EXISTS cairn_migrations (
+      id         integer     PRIMARY KEY,
+      name       text        NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const applied = new Set((await tx.query('SELECT id FROM cairn_migrations')).map((row) => rowInt(row, 'id')));
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.id)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('INSERT INTO cairn_migrations (id, name) VALUES ($1, $2)', [migration.id, migration.name]);
+    }
+  });
+}

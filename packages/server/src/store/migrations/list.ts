@@ -1,0 +1,15 @@
+/**
+ * Every schema change, in the order it is applied. A migration is never edited once released: a change
+ * is a new file with the next id, appended here. `migrate()` records each applied id in cairn_migrations.
+ */
+import { init } from './001-init.js';
+
+export interface Migration {
+  /** Applied in ascending order; recorded in cairn_migrations once applied. */
+  id: number;
+  name: string;
+  /** One SQL statement each (PGlite's parameterized query path runs one statement at a time). */
+  statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [init];

@@ -1,0 +1,113 @@
+/**
+ * commitBatch on Postgres and PGlite: the whole batch in ONE transaction (A2), in four statements however
+ * many requests it holds:
+ *
+ *   1. find the batch's pushes that are already stored            (C1 across batches)
+ *   2. plan: repeats inside the batch, new rows per doc            (C1 inside the batch)
+ *   3. bump every touched doc's head by its count of new rows, one upsert row per doc, in (tenant, doc)
+ *      order; the upsert row-locks each doc until COMMIT, so commits to one doc from any node serialize
+ *      and the versions they hand out never overlap or skip      (C2)
+ *   4. insert the new rows with multi-row VALUES, chunked under the bind-parameter limit
+ *
+ * Two nodes committing the same (tenant, clientId, seq) at once both pass step 1; the loser's insert hits
+ * the unique constraint (23505) after the winner commits. The whole batch is then retried once, and step 1
+ * sees the winner's row.
+ */
+import { assert } from '@cairn/shared';
+import { docKey, planBatch, pushKey, resolveOutcomes, type DocCount } from './batch-plan.js';
+import { rowInt, rowText, sqlState, type SqlClient, type SqlParam, type SqlQueryable } from './sql-client.js';
+import type { CommitOutcome, CommitRequest } from './store.js';
+
+const UNIQUE_VIOLATION = '23505';
+const MAX_BIND_PARAMS = 65_535;
+const INSERT_COLUMNS = ['tenant', 'doc', 'version', 'client_id', 'seq', 'actor', 'bytes'] as const;
+const MAX_ROWS_PER_INSERT = Math.floor(MAX_BIND_PARAMS / INSERT_COLUMNS.length);
+/** Keeps one INSERT's message far below Postgres' 1 GiB limit even when PGlite hex-encodes bytea. */
+const MAX_BYTES_PER_INSERT = 32 * 1024 * 1024;
+
+export async function commitBatchSql(client: SqlClient, requests: readonly CommitRequest[]): Promise<CommitOutcome[]> {
+  if (requests.length === 0) return [];
+  try {
+    return await client.transaction((tx) => commitOnce(tx, requests));
+  } catch (err) {
+    if (sqlState(err) !== UNIQUE_VIOLATION) throw err;
+  }
+  return client.transaction((tx) => commitOnce(tx, requests));
+}
+
+async function commitOnce(tx: SqlQueryable, requests: readonly CommitRequest[]): Promise<CommitOutcome[]> {
+  const stored = await findStored(tx, requests);
+  const plan = planBatch(requests, (key) => stored.get(key));
+  const heads = await bumpHeads(tx, plan.docs);
+  const outcomes = resolveOutcomes(plan, (dk) => {
+    const first = heads.get(dk);
+    assert(first !== undefined, 'every doc with new rows had its head bumped');
+    return first;
+  });
+  const fresh: { request: CommitRequest; version: number }[] = [];
+  plan.entries.forEach((entry, i) => {
+    if (entry.kind === 'new') fresh.push({ request: requests[i]!, version: outcomes[i]!.version });
+  });
+  await insertRows(tx, fresh);
+  return outcomes;
+}
+
+async function findStored(tx: SqlQueryable, requests: readonly CommitRequest[]): Promise<Map<string, number>> {
+  const rows = await tx.query(
+    `SELECT u.tenant, u.client_id, u.seq, u.version
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(tenant, client_id, seq)
+       JOIN cairn_updates u ON u.tenant = k.tenant AND u.client_id = k.client_id AND u.seq = k.seq`,
+    [requests.map((r) => r.tenant), requests.map((r) => r.clientId), requests.map((r) => r.seq)],
+  );
+  return new Map(rows.map((row) => [
+    pushKey(rowText(row, 'tenant'), rowText(row, 'client_id'), rowInt(row, 'seq')),
+    rowInt(row, 'version'),
+  ]));
+}
+
+/** Returns each doc's first new version. */
+async function bumpHeads(tx: SqlQueryable, docs: readonly DocCount[]): Promise<Map<string, number>> {
+  if (docs.length === 0) return new Map();
+  const rows = await tx.query(
+    `INSERT INTO cairn_docs AS d (tenant, doc, head_version)
+     SELECT k.tenant, k.doc, k.n
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS k(tenant, doc, n, ord)
+      ORDER BY k.ord
+     ON CONFLICT (tenant, doc) DO UPDATE
+        SET head_version = d.head_version + EXCLUDED.head_version, updated_at = now()
+     RETURNING d.tenant, d.doc, d.head_version`,
+    [docs.map((d) => d.tenant), docs.map((d) => d.doc), docs.map((d) => d.count)],
+  );
+  const counts = new Map(docs.map((d) => [d.docKey, d.count]));
+  const first = new Map<string, number>();
+  for (const row of rows) {
+    const key = docKey(rowText(row, 'tenant'), rowText(row, 'doc'));
+    const count = counts.get(key);
+    assert(count !== undefined, 'the upsert returned a doc it was not given');
+    first.set(key, rowInt(row, 'head_version') - count + 1);
+  }
+  assert(first.size === docs.length, 'the upsert returned every doc once');
+  return first;
+}
+
+async function insertRows(tx: SqlQueryable, rows: readonly { request: CommitRequest; version: number }[]): Promise<void> {
+  let start = 0;
+  while (start < rows.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < rows.length && end - start < MAX_ROWS_PER_INSERT) {
+      const size = rows[end]!.request.update.byteLength;
+      if (end > start && bytes + size > MAX_BYTES_PER_INSERT) break;
+      bytes += size;
+      end++;
+    }
+    const params: SqlParam[] = [];
+    const tuples = rows.slice(start, end).map(({ request: r, version }) => {
+      const base = params.length;
+      params.push(r.tenant, r.doc, version, r.clientId, r.seq, r.actor, r.update);
+      return `(${INSERT_COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`;
+    });
+    await tx.query(`INSERT INTO cairn_updates (${INSERT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+    start = end;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The Store on SQL, written once for Postgres and PGlite (same SQL, different clients; see sql-client.ts).
+ * The adapters in pg-store.ts and pglite-store.ts only open a client and hand it here.
+ */
+import { runMigrations } from './migrate.js';
+import { commitBatchSql } from './sql-commit.js';
+import { rowBytes, rowInt, type SqlClient, type SqlParam } from './sql-client.js';
+import { guard } from './store-error.js';
+import type { Store } from './store.js';
+
+export interface SqlStoreOptions {
+  kind: 'postgres' | 'pglite';
+  /** The schema the client's search_path points at; migrate() creates it if missing. */
+  schema?: string;
+}
+
+export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Store {
+  let closed: Promise<void> | null = null;
+  return {
+    kind: options.kind,
+
+    migrate: () => guard(() => runMigrations(client, options.schema === undefined ? {} : { schema: options.schema }), false),
+
+    commitBatch: (requests) => guard(() => commitBatchSql(client, requests)),
+
+    loadUpdates: (tenant, doc, after, upTo) =>
+      guard(async () => {
+        const params: SqlParam[] = [tenant, doc, after];
+        if (upTo !== undefined) params.push(upTo);
+        const rows = await client.query(
+          `SELECT version, bytes FROM cairn_updates
+            WHERE tenant = $1 AND doc = $2 AND version > $3${upTo === undefined ? '' : ' AND version <= $4'}
+            ORDER BY version`,
+          params,
+        );
+        return rows.map((row) => ({ version: rowInt(row, 'version'), update: rowBytes(row, 'bytes') }));
+      }),
+
+    headVersion: (tenant, doc) =>
+      guard(async () => {
+        const [row] = await client.query('SELECT head_version FROM cairn_docs WHERE tenant = $1 AND doc = $2', [tenant, doc]);
+        return row ? rowInt(row, 'head_version') : 0;
+      }),
+
+    loadSnapshot: (tenant, doc) =>
+      guard(async () => {
+        const [row] = await client.query('SELECT version, state FROM cairn_snapshots WHERE tenant = $1 AND doc = $2', [tenant, doc]);
+        return row ? { version: rowInt(row, 'version'), state: rowBytes(row, 'state') } : null;
+      }),
+
+    saveSnapshot: (tenant, doc, snapshot) =>
+      guard(async () => {
+        // The WHERE makes an older (or equal) snapshot a no-op even when two nodes compact at once.
+        await client.query(
+          `INSERT INTO cairn_snapshots AS s (tenant, doc, version, state) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (tenant, doc) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, created_at = now()
+            WHERE s.version < EXCLUDED.version`,
+          [tenant, doc, snapshot.version, snapshot.state],
+        );
+      }),
+
+    ping: () =>
+      guard(async () => {
+        await client.query('SELECT 1');
+      }, false),
+
+    close() {
+      closed ??= client.close();
+      return closed;
+    },
+  };
+}

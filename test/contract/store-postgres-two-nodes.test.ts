@@ -1,0 +1,105 @@
+/**
+ * Two Store instances on one Postgres schema are two server nodes: separate pools, shared rows. These
+ * cases only exist where a second process can commit between our statements.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../packages/server/src/store/migrations/list.js';
+import { createPgStore } from '../../packages/server/src/store/pg-store.js';
+import type { Store } from '../../packages/server/src/store/store.js';
+import { batchesOf, expectGapFreeLog, push } from './store-fixtures.js';
+import { dropSchema, PG_URL, uniqueSchema, withPgClient } from './store-pg-schema.js';
+import { seededRandom } from './store-seeded-random.js';
+
+const DOC = 'space/doc';
+const schema = uniqueSchema('nodes');
+const random = seededRandom('store two nodes');
+let nodeA: Store;
+let nodeB: Store;
+
+beforeAll(async () => {
+  nodeA = createPgStore({ connectionString: PG_URL, schema, poolSize: 8 });
+  nodeB = createPgStore({ connectionString: PG_URL, schema, poolSize: 8 });
+  await Promise.all([nodeA.migrate(), nodeB.migrate()]);
+});
+
+afterAll(async () => {
+  await Promise.all([nodeA.close(), nodeB.close()]);
+  await dropSchema(schema);
+});
+
+describe('Store postgres: two nodes', () => {
+  it('C2: two nodes hammering one doc use every version 1..N exactly once', async () => {
+    const sizes = Array.from({ length: 60 }, () => random.int(1, 6));
+    const batches = batchesOf('t-hammer', DOC, 'client', sizes);
+    const outcomes = await Promise.all(batches.map((batch, b) => (b % 2 === 0 ? nodeA : nodeB).commitBatch(batch)));
+    await expectGapFreeLog(nodeA, 't-hammer', DOC, batches, outcomes, random.seed);
+  });
+
+  it('C1: the same batches sent to both nodes at once are stored once, and both nodes answer the same versions', async () => {
+    const batches = batchesOf('t-twice', DOC, 'client', Array.from({ length: 30 }, () => random.int(1, 6)));
+    const [fromA, fromB] = await Promise.all([
+      Promise.all(batches.map((batch) => nodeA.commitBatch(batch))),
+      Promise.all(batches.map((batch) => nodeB.commitBatch(batch))),
+    ]);
+    const merged = batches.map((batch, b) =>
+      batch.map((_, i) => {
+        const [a, z] = [fromA[b]![i]!, fromB[b]![i]!];
+        expect(a.version, `SEED=${random.seed}: batch ${b} request ${i}`).toBe(z.version);
+        expect([a.kind, z.kind].sort(), `SEED=${random.seed}: batch ${b} request ${i}`).toEqual(['committed', 'duplicate']);
+        return { kind: 'committed' as const, version: a.version };
+      }),
+    );
+    await expectGapFreeLog(nodeB, 't-twice', DOC, batches, merged, random.seed);
+  });
+
+  it('C1: a push another node commits between our dedupe query and our insert is answered as a duplicate', async () => {
+    const raced = push('t-race', DOC, 'client-a', 0);
+    const next = push('t-race', DOC, 'client-a', 1);
+    const outcome = await withPgClient(async (other) => {
+      // The "other node": its commit of `raced` is in flight, holding the doc row, when nodeA's batch starts.
+      await other.query('BEGIN');
+      await other.query(`INSERT INTO "${schema}".cairn_docs (tenant, doc, head_version) VALUES ($1, $2, 1)`, [raced.tenant, DOC]);
+      await other.query(
+        `INSERT INTO "${schema}".cairn_updates (tenant, doc, version, client_id, seq, actor, bytes) VALUES ($1, $2, 1, $3, $4, $5, $6)`,
+        [raced.tenant, DOC, raced.clientId, raced.seq, raced.actor, raced.update],
+      );
+      const { rows: [me] } = await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const pending = nodeA.commitBatch([raced, next]);
+      let settled = false;
+      void pending.then(() => (settled = true), () => (settled = true));
+      // nodeA's dedupe query cannot see the uncommitted row; its head upsert then waits on our lock.
+      await withPgClient(async (observer) => {
+        for (;;) {
+          const { rows } = await observer.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))', [me!.pid]);
+          if (rows.length > 0 || settled) return;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      });
+      await other.query('COMMIT');
+      return pending;
+    });
+    expect(outcome).toEqual([{ kind: 'duplicate', version: 1 }, { kind: 'committed', version: 2 }]);
+    expect(await nodeB.headVersion('t-race', DOC)).toBe(2);
+    expect(await nodeB.loadUpdates('t-race', DOC, 0)).toEqual([
+      { version: 1, update: raced.update },
+      { version: 2, update: next.update },
+    ]);
+  });
+});
+
+describe('Store postgres: concurrent migrate', () => {
+  it('migrate() from three nodes at once on a fresh schema succeeds and applies each migration once', async () => {
+    const fresh = uniqueSchema('migrate');
+    const nodes = [0, 1, 2].map(() => createPgStore({ connectionString: PG_URL, schema: fresh, poolSize: 2 }));
+    try {
+      await Promise.all(nodes.map((node) => node.migrate()));
+      expect(await nodes[0]!.commitBatch([push('t', DOC, 'client-a', 0)])).toEqual([{ kind: 'committed', version: 1 }]);
+      expect(await nodes[2]!.headVersion('t', DOC)).toBe(1);
+      const { rows } = await withPgClient((client) => client.query(`SELECT id FROM "${fresh}".cairn_migrations ORDER BY id`));
+      expect(rows).toEqual(MIGRATIONS.map((m) => ({ id: m.id })));
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+      await dropSchema(fresh);
+    }
+  });
+});
