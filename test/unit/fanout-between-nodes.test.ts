@@ -127,3 +127,23 @@ describe('fan-out between nodes', () => {
     expect(onA.frames.filter((f) => f.type === 'update')).toHaveLength(0);
   });
 });
+
+describe('fan-out while the bus is down', () => {
+  it('F2: a publish that failed is sent again when the publishing node reconnects', async () => {
+    const store = createMemoryStore();
+    const hub = createMemoryBusHub();
+    const aBus = hub.connect();
+    const a = memoryNode({ store, hub, nodeId: 'A', bus: aBus });
+    const b = memoryNode({ store, hub, nodeId: 'B' });
+    const onA = await subscriber(a.net, 'client-aaaa');
+    const onB = await subscriber(b.net, 'client-bbbb');
+    hub.disconnect(aBus);
+    onA.send({ type: 'push', doc: 'a/doc', seq: 1, update: mapUpdate('late', 1) });
+    expect((await onA.next('ack')).seq).toBe(1); // durable: the bus is not on the ack path
+    await new Promise((r) => setTimeout(r, 10));
+    expect(onB.frames.some((f) => f.type === 'update')).toBe(false);
+    hub.reconnect(aBus);
+    const u = await onB.next('update');
+    expect(mapOf(u.update)).toEqual({ late: 1 });
+  });
+});

@@ -10,5 +10,5 @@ export { createMemoryBus, createMemoryBusHub, type MemoryBusHub, type MemoryBusH
 export { createRedisBus, type RedisBusOptions } from './bus/redis-bus.js';
 export type { Principal, SpaceAccess } from './auth/principal.js';
 export { canRead, canWrite } from './auth/access.js';
-// TOKENS-EXPORT export { createTokenVerifier, issueToken } from './auth/tokens.js';
+export { createTokenVerifier, issueToken, type TokenVerifier, type IssueTokenOptions } from './auth/tokens.js';
 export type { SessionLimits } from './session/context.js';

@@ -7,3 +7,10 @@ export interface Principal {
   /** Space name, or '*' for every space, to its access. An exact entry wins over '*'. */
   spaces: Readonly<Record<string, SpaceAccess>>;
 }
+
+/** Every socket's principal in dev mode (`CAIRN_AUTH_SECRET` unset): anonymous, read+write everywhere. */
+export const DEV_PRINCIPAL: Principal = Object.freeze({
+  tenant: 'default',
+  subject: 'anonymous',
+  spaces: Object.freeze({ '*': 'rw' as const }),
+});

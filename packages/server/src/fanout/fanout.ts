@@ -3,9 +3,15 @@
  * publish with the version the Store assigned). Delivery skips this node's own messages (F3) and hands
  * the rest to the room, which applies them in version order and repairs gaps from the Store (F2). A node
  * never re-publishes what it received.
+ *
+ * A publish that fails (the bus is down) is kept, up to MAX_UNSENT, and sent again when this node's bus
+ * reconnects: otherwise a doc that sees no further commit would leave other nodes behind until their own
+ * reconnect. Receivers drop versions they already hold, so a late copy is harmless.
  */
 import type { Bus, BusHandler } from '../bus/bus.js';
 import { channelFor, decodeBusMessage, encodeBusMessage, type BusMessage } from './bus-message.js';
+
+const MAX_UNSENT = 10_000;
 
 export interface FanoutObserver {
   published(ok: boolean): void;
@@ -15,23 +21,49 @@ export interface FanoutObserver {
 
 export interface Fanout {
   publish(tenant: string, doc: string, version: number, update: Uint8Array): Promise<void>;
-  /** Starts delivering the doc's messages to `deliver`; resolves once the subscription is active. */
+  /**
+   * Delivers the doc's messages to `deliver`. Resolves once the subscription is active, or once it is
+   * registered if the bus is down (it becomes active when the bus reconnects); either way with the
+   * function that stops it.
+   */
   follow(tenant: string, doc: string, deliver: (version: number, update: Uint8Array) => void): Promise<() => Promise<void>>;
   onReconnect(listener: () => void): () => void;
 }
 
 export function createFanout(opts: { bus: Bus; nodeId: string; observer?: FanoutObserver; onError?: (err: unknown) => void }): Fanout {
   const { bus, nodeId, observer } = opts;
+  let unsent: Array<{ channel: string; message: Uint8Array }> = [];
+
+  async function send(channel: string, message: Uint8Array): Promise<boolean> {
+    try {
+      await bus.publish(channel, message);
+      observer?.published(true);
+      return true;
+    } catch (err) {
+      observer?.published(false);
+      opts.onError?.(err);
+      return false;
+    }
+  }
+
+  function keep(channel: string, message: Uint8Array): void {
+    unsent.push({ channel, message });
+    if (unsent.length > MAX_UNSENT) unsent = unsent.slice(-MAX_UNSENT);
+  }
+
+  bus.onReconnect(() => {
+    const pending = unsent;
+    unsent = [];
+    void (async () => {
+      for (const { channel, message } of pending) if (!(await send(channel, message))) keep(channel, message);
+    })();
+  });
+
   return {
     async publish(tenant, doc, version, update) {
-      try {
-        await bus.publish(channelFor(tenant, doc), encodeBusMessage({ nodeId, tenant, doc, version, update }));
-        observer?.published(true);
-      } catch (err) {
-        // The update is durable; other nodes catch up at their next message or bus reconnect (F2).
-        observer?.published(false);
-        opts.onError?.(err);
-      }
+      const channel = channelFor(tenant, doc);
+      const message = encodeBusMessage({ nodeId, tenant, doc, version, update });
+      if (!(await send(channel, message))) keep(channel, message);
     },
     async follow(tenant, doc, deliver) {
       const channel = channelFor(tenant, doc);
@@ -42,7 +74,12 @@ export function createFanout(opts: { bus: Bus; nodeId: string; observer?: Fanout
         observer?.delivered(m);
         deliver(m.version, m.update);
       };
-      await bus.subscribe(channel, handler);
+      try {
+        await bus.subscribe(channel, handler);
+      } catch (err) {
+        // The handler stays registered with the bus and becomes active at its reconnect (bus.ts).
+        opts.onError?.(err);
+      }
       return () => bus.unsubscribe(channel, handler);
     },
     onReconnect: (listener) => bus.onReconnect(listener),

@@ -57,12 +57,7 @@ export function createRooms(opts: { store: Store; fanout: Fanout; maxIdle?: numb
     const early: Array<[number, Uint8Array]> = [];
     const unfollow = fanout.follow(tenant, doc, (v, u) => (room ? room.applyCommitted(v, u) : early.push([v, u])));
     const load = async (): Promise<Room> => {
-      try {
-        await unfollow;
-      } catch (err) {
-        // Without the bus the room still works from the Store; it learns of other nodes' commits late.
-        opts.onError?.(err);
-      }
+      await unfollow; // never rejects: a subscription made while the bus is down activates at reconnect
       room = createRoom({ tenant, doc, store, ...(observer ? { observer } : {}), ...(opts.onError ? { onError: opts.onError } : {}) });
       for (const [v, u] of early) room.applyCommitted(v, u);
       entry.room = room;

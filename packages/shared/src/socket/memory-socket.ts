@@ -31,7 +31,7 @@ export function createMemoryNetwork(accept: SessionAcceptor, deliver: Deliver = 
       state = SocketState.CLOSED;
       if (code === 1006) severed = true;
       live.delete(cut);
-      deliver('down', () => client.onclose?.({ code, reason }));
+      deliver('down', () => client.onclose?.({ code, reason, wasClean: code !== 1006 } as CloseEvent));
       deliver('up', () => handle?.closed(code, reason));
     };
     const cut = () => finish(1006, 'network cut');
@@ -41,7 +41,7 @@ export function createMemoryNetwork(accept: SessionAcceptor, deliver: Deliver = 
       onopen: null, onmessage: null, onclose: null, onerror: null,
       send(data) {
         if (state !== SocketState.OPEN) throw new Error('socket is not open');
-        const copy = data.slice();
+        const copy = new Uint8Array(data);
         deliver('up', () => { if (!severed) handle?.receive(copy); });
       },
       close(code = 1000, reason = '') { finish(code, reason); },
@@ -53,13 +53,13 @@ export function createMemoryNetwork(accept: SessionAcceptor, deliver: Deliver = 
       handle = accept({
         send(data) {
           if (state !== SocketState.OPEN) return;
-          const copy = data.slice();
-          deliver('down', () => { if (!severed) client.onmessage?.({ data: copy }); });
+          const copy = new Uint8Array(data);
+          deliver('down', () => { if (!severed) client.onmessage?.({ data: copy } as MessageEvent); });
         },
         close(code, reason) { finish(code, reason); },
         bufferedAmount: () => 0,
       });
-      client.onopen?.({});
+      client.onopen?.({} as Event);
     });
     return client;
   }

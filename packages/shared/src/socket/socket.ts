@@ -11,10 +11,12 @@ export interface ClientSocket {
   binaryType: BinaryType;
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  // DOM event types, so that the browser's WebSocket is assignable as it is. Cairn reads only
+  // `data` of a message event and `code`/`reason` of a close event.
+  onopen: ((ev: Event) => void) | null;
+  onmessage: ((ev: MessageEvent) => void) | null;
+  onclose: ((ev: CloseEvent) => void) | null;
+  onerror: ((ev: Event) => void) | null;
 }
 
 export type ClientSocketFactory = (url: string) => ClientSocket;
