@@ -9,9 +9,12 @@
  *
  * Acks (A1): pushes are tracked in arrival order; `ack {seq}` is sent for the longest prefix that is
  * committed (or rejected for good with its own `reject {seq}`), coalesced to one ack per commit batch.
- * A retryable failure (STORE_UNAVAILABLE, SHUTTING_DOWN, RATE_LIMITED) sends its reject and closes the
- * socket: no later seq may be acked past an un-stored one, and the client resends all un-acked pushes
- * after it reconnects.
+ * A retryable failure (STORE_UNAVAILABLE, SHUTTING_DOWN, RATE_LIMITED) sends its reject and puts the
+ * session into DRAINING: later pushes get the same retryable reject, pushes already in flight still get
+ * their acks (up to the failed seq, never past it), then the socket closes with the code. The client
+ * resends every un-acked push after it reconnects.
+ *
+ *   OPEN ──retryable failure / shutdown──► DRAINING ──every in-flight push settled──► CLOSED
  */
 import {
   CairnError, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError,
@@ -27,9 +30,11 @@ import { createTokenBucket } from './rate-limit.js';
 interface InFlight {
   seq: number;
   at: number;
-  done: boolean;
-  /** Settled by a commit (true) or by a reject of its own (false, needs no ack). */
-  committed: boolean;
+  /**
+   * pending: in the commit path. committed: ackable. rejected: refused for good by its own reject, needs
+   * no ack and does not hold the prefix back. failed: refused as retryable, so no ack may pass it.
+   */
+  state: 'pending' | 'committed' | 'rejected' | 'failed';
 }
 
 interface Held {
@@ -47,6 +52,8 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   const docs = new Map<string, Held>();
   const inflight: InFlight[] = [];
   let ackScheduled = false;
+  /** Set once the session is draining: the retryable code every later push gets, and the close code. */
+  let drainingWith: ErrorCode | null = null;
   let lastActivity = performance.now();
   const bucket = createTokenBucket(limits.maxPushesPerSecond);
   const helloTimer = setTimeout(() => fail('HELLO_REQUIRED', 'no hello within the time limit'), limits.helloTimeoutMs);
@@ -100,22 +107,36 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     ackScheduled = false;
     let upTo = -1;
     const now = performance.now();
-    while (inflight.length > 0 && inflight[0]!.done) {
-      const f = inflight.shift()!;
-      if (!f.committed) continue;
+    while (inflight.length > 0) {
+      const f = inflight[0]!;
+      if (f.state === 'pending' || f.state === 'failed') break;
+      inflight.shift();
+      if (f.state === 'rejected') continue;
       upTo = f.seq;
       metrics.ackSeconds.observe((now - f.at) / 1000);
     }
     if (upTo >= 0) send({ type: 'ack', seq: upTo });
   }
 
-  function settle(f: InFlight, committed: boolean): void {
-    f.done = true;
-    f.committed = committed;
+  function settle(f: InFlight, outcome: InFlight['state']): void {
+    f.state = outcome;
+    if (drainingWith) return closeIfDrained();
     if (!ackScheduled) {
       ackScheduled = true;
       queueMicrotask(flushAcks);
     }
+  }
+
+  /** Enters DRAINING with a retryable code (see the header), closing at once if nothing is in flight. */
+  function drain(code: ErrorCode): void {
+    drainingWith ??= code;
+    closeIfDrained();
+  }
+
+  function closeIfDrained(): void {
+    if (!drainingWith || inflight.some((f) => f.state === 'pending')) return;
+    flushAcks();
+    close(closeCodeFor(drainingWith), drainingWith);
   }
 
   async function onHello(token: string): Promise<void> {
@@ -171,25 +192,27 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
 
   function onPush(doc: string, seq: number, update: Uint8Array): void {
     const p = principal!;
-    if (ctx.shuttingDown()) return fail('SHUTTING_DOWN', undefined, { seq, doc });
-    if (!bucket.take()) return fail('RATE_LIMITED', undefined, { seq, doc });
+    if (drainingWith) return reject(drainingWith, { seq, doc });
+    const refusal: ErrorCode | null = ctx.shuttingDown() ? 'SHUTTING_DOWN' : bucket.take() ? null : 'RATE_LIMITED';
+    if (refusal) {
+      reject(refusal, { seq, doc });
+      return drain(refusal);
+    }
     const space = spaceOf(doc);
     if (!canWrite(p, space)) return reject(canRead(p, space) ? 'READ_ONLY' : 'FORBIDDEN', { seq, doc });
-    const f: InFlight = { seq, at: performance.now(), done: false, committed: false };
+    const f: InFlight = { seq, at: performance.now(), state: 'pending' };
     inflight.push(f);
     const source = docs.get(doc)?.sub ?? null;
     ctx.commit.write({ tenant: p.tenant, doc, clientId, seq, actor: p.subject, update, source }).then(
-      () => settle(f, true),
+      () => settle(f, 'committed'),
       (err: unknown) => {
         if (state === 'closed') return;
         const code: ErrorCode = isCairnError(err) ? err.code : 'INTERNAL';
         if (!isCairnError(err)) log.error({ err, doc, seq }, 'commit path failed');
-        if (isCairnError(err) && !err.retryable) {
-          reject(code, { seq, doc });
-          settle(f, false); // rejected for good: settled for the ack prefix (A1), acked by its reject
-        } else {
-          fail(code, undefined, { seq, doc });
-        }
+        reject(code, { seq, doc });
+        if (isCairnError(err) && !err.retryable) return settle(f, 'rejected');
+        drainingWith ??= code;
+        settle(f, 'failed');
       },
     );
   }
@@ -262,7 +285,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       if (state !== 'closed') cleanup();
     },
     shutdown() {
-      fail('SHUTTING_DOWN');
+      drain('SHUTTING_DOWN');
     },
     lastActivity: () => lastActivity,
     expire() {

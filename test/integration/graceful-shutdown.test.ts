@@ -1,0 +1,49 @@
+/**
+ * SIGTERM: the node stops accepting, finishes in-flight commits, sends their acks, then closes. Every
+ * acked push is in Postgres; nothing un-acked was claimed durable.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { PROTOCOL_VERSION, closeCodeFor, type ClientSocket } from '@cairn/shared';
+import { createPgStore, issueToken } from '@cairn/server';
+import { connectRaw } from '../support/raw-client.js';
+import { isolatedEnv, PG_URL, SECRET, startServer } from '../support/server-process.js';
+import { mapUpdate } from '../support/yjs-updates.js';
+
+const iso = isolatedEnv('it_shutdown');
+afterAll(() => iso.drop());
+
+describe('graceful shutdown', () => {
+  it('A1: SIGTERM with pushes in flight acks only what is committed, refuses the rest as retryable, and exits 0', async () => {
+    const server = await startServer(iso.env);
+    const token = await issueToken({ secret: SECRET, tenant: 'acme', subject: 's', spaces: { '*': 'rw' } });
+    const c = await connectRaw((u) => new WebSocket(`${server.wsUrl}${u}`) as unknown as ClientSocket, '/v1/sync');
+    c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'shutdown-00001', token });
+    await c.next('welcome');
+    let seq = 0;
+    for (; seq < 500; ) c.send({ type: 'push', doc: 'site/stop', seq: ++seq, update: mapUpdate(`k${seq}`, seq) });
+    await c.next('ack'); // commits are flowing
+    const exiting = server.kill('SIGTERM');
+    // Keep pushing while the node shuts down: these must be refused as retryable, never acked unstored.
+    while (!c.isClosed() && seq < 20_000) {
+      c.send({ type: 'push', doc: 'site/stop', seq: ++seq, update: mapUpdate(`k${seq}`, seq) });
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const closed = await c.closed;
+    expect((await exiting).code).toBe(0);
+    const acked = Math.max(0, ...c.frames.filter((f) => f.type === 'ack').map((f) => (f as { seq: number }).seq));
+    const store = createPgStore({ connectionString: PG_URL, schema: iso.schema });
+    const stored = await store.headVersion('acme', 'site/stop');
+    await store.close();
+    console.log(`graceful shutdown: ${seq} sent, ${acked} acked, ${stored} stored, close ${closed.code}`);
+    expect(acked).toBeGreaterThan(0);
+    expect(stored).toBe(acked); // every ack is backed by a row, and every row was acked before the close (A1)
+    expect(acked).toBeLessThan(seq); // pushes after SIGTERM were not taken
+    expect(closed.code).toBe(closeCodeFor('SHUTTING_DOWN'));
+    const rejects = c.frames.filter((f) => f.type === 'reject');
+    expect(rejects.length).toBeGreaterThan(0);
+    for (const r of rejects) expect(r).toMatchObject({ code: 'SHUTTING_DOWN' });
+    // The first refused push comes right after the last acked one: nothing in between was dropped silently.
+    expect(Math.min(...rejects.map((r) => (r as { seq: number }).seq))).toBe(acked + 1);
+  });
+});
