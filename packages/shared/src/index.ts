@@ -35,3 +35,8 @@ export { cellOf, cellBounds, isGeohash } from './spatial/geohash-grid.js';
 export { coverCircle, coverBox, type GeohashCover } from './spatial/geohash-cover.js';
 export { createHlc, compareHlc, encodeHlc, parseHlc, isHlc, type Hlc, type HlcTimestamp } from './spatial/hlc.js';
 export { newAnchorId, isUuid, isUuidV7, uuidV7Time } from './spatial/anchor-id.js';
+export {
+  cellDocId, cellOfDocId, readCell, isForwarded, mergeEntries, mergeAnchorView, putAnchor, setPose, markMoved,
+  setProps, setExpiry, markDeleted, addPlatformRef, touchedAnchorIds, CELL_DOC_PREFIX,
+  type Anchor, type AnchorPose, type AnchorInit, type CellEntry, type PlatformRef,
+} from './spatial/anchor-doc.js';

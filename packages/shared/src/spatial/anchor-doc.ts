@@ -1,0 +1,267 @@
+/**
+ * The Yjs layout of anchors, shared by every replica and the server's read model (DESIGN.md section 6).
+ *
+ * A space's anchors live in cell docs `<space>/cell/<geohash>`. A cell doc holds FLAT root maps keyed by
+ * anchor id (and a sub-key): never a nested Y.Map per anchor, because two replicas creating the nested map
+ * for the same id concurrently would make Yjs keep one of them whole and drop the other's content.
+ *
+ *   poses    `<id>|<hlc>` → {p, q}       X2: an anchor's pose is the value under its GREATEST hlc. A
+ *                                        writer adds its pose under a new key and deletes the keys it saw,
+ *                                        so concurrent moves leave both keys and every replica picks the
+ *                                        same whole pose. (A plain set would let Yjs pick by clientID.)
+ *   moved    `<id>|<hlc>` → cell         forwarding tombstone: the anchor left this cell at hlc for cell.
+ *                                        The entry is hidden when its newest move is newer than its pose.
+ *   expires  `<id>|<hlc>` → ms | null    TTL as last written; X4 is enforced by the reader's clock.
+ *   props    `<id>|<key>` → value        app data, merged per key.
+ *   created  `<id>` → {by, at}
+ *   deleted  `<id>` → {at, by}           tombstone. Final: delete wins over concurrent or later moves, in
+ *                                        every cell the id appears in (the documented delete-vs-move rule).
+ *   refs     `<id>|<kind>|<handle>` → PlatformRef
+ *
+ * Reading is pure: `readCell` lists the entries of one doc, `mergeAnchorView` folds the entries of many
+ * cells into at most one visible anchor per id (X3), hiding deleted and expired ones (X4).
+ */
+import * as Y from 'yjs';
+import { CairnError } from '../errors.js';
+import type { Pose } from './pose.js';
+import { isPose } from './pose.js';
+
+export interface PlatformRef {
+  kind: string;
+  handle: string;
+  deviceId?: string;
+}
+
+export interface AnchorPose extends Pose {
+  hlc: string;
+}
+
+export interface Anchor {
+  id: string;
+  space: string;
+  pose: AnchorPose;
+  cell: string;
+  props: Record<string, unknown>;
+  createdBy: string;
+  createdAt: string;
+  expiresAt?: number;
+  deleted?: { at: string; by: string };
+  platformRefs?: PlatformRef[];
+}
+
+/** One anchor id as one cell doc holds it, before merging across cells. */
+export interface CellEntry {
+  id: string;
+  cell: string;
+  pose: AnchorPose | null;
+  /** Newest forwarding tombstone, if any. */
+  movedTo: { cell: string; hlc: string } | null;
+  expiresAt: number | null;
+  props: Record<string, unknown>;
+  created: { by: string; at: string } | null;
+  deleted: { at: string; by: string } | null;
+  platformRefs: PlatformRef[];
+}
+
+export const CELL_DOC_PREFIX = 'cell/';
+
+export function cellDocId(space: string, cell: string): string {
+  return `${space}/${CELL_DOC_PREFIX}${cell}`;
+}
+
+/** The cell of a doc id `<space>/cell/<geohash>`, or null for any other doc. */
+export function cellOfDocId(doc: string): { space: string; cell: string } | null {
+  const m = /^([^/]+)\/cell\/([0-9b-hjkmnp-z]{1,12})$/.exec(doc);
+  return m ? { space: m[1]!, cell: m[2]! } : null;
+}
+
+const SEP = '|';
+const MAPS = ['poses', 'moved', 'expires', 'props', 'created', 'deleted', 'refs'] as const;
+type MapName = (typeof MAPS)[number];
+
+function root(doc: Y.Doc, name: MapName): Y.Map<unknown> {
+  return doc.getMap(name);
+}
+
+function idOfKey(key: string): string {
+  const i = key.indexOf(SEP);
+  return i < 0 ? key : key.slice(0, i);
+}
+
+function subOfKey(key: string): string {
+  return key.slice(key.indexOf(SEP) + 1);
+}
+
+function emptyEntry(cell: string, id: string): CellEntry {
+  return { id, cell, pose: null, movedTo: null, expiresAt: null, props: {}, created: null, deleted: null, platformRefs: [] };
+}
+
+/** Every anchor entry one cell doc holds (live, forwarded or deleted alike), or only those in `only`. */
+export function readCell(doc: Y.Doc, cell: string, only?: ReadonlySet<string>): CellEntry[] {
+  const entries = new Map<string, CellEntry>();
+  const latest = new Map<string, string>(); // `${map}|${id}` → greatest hlc seen
+  const entry = (id: string) => {
+    let e = entries.get(id);
+    if (!e) entries.set(id, (e = emptyEntry(cell, id)));
+    return e;
+  };
+  const newer = (map: string, id: string, hlc: string) => {
+    const k = map + SEP + id;
+    const prev = latest.get(k);
+    if (prev !== undefined && prev >= hlc) return false;
+    latest.set(k, hlc);
+    return true;
+  };
+  for (const name of MAPS) {
+    root(doc, name).forEach((value, key) => {
+      const id = idOfKey(key);
+      if (only && !only.has(id)) return;
+      const e = entry(id);
+      const sub = subOfKey(key);
+      switch (name) {
+        case 'poses':
+          if (isPose(value) && newer(name, id, sub)) e.pose = { p: [...value.p], q: [...value.q], hlc: sub };
+          break;
+        case 'moved':
+          if (newer(name, id, sub)) e.movedTo = { cell: String(value), hlc: sub };
+          break;
+        case 'expires':
+          if (newer(name, id, sub)) e.expiresAt = typeof value === 'number' ? value : null;
+          break;
+        case 'props':
+          e.props[sub] = value;
+          break;
+        case 'created':
+          e.created = value as { by: string; at: string };
+          break;
+        case 'deleted':
+          e.deleted = value as { at: string; by: string };
+          break;
+        case 'refs':
+          e.platformRefs.push(value as PlatformRef);
+          break;
+      }
+    });
+  }
+  return [...entries.values()];
+}
+
+/** True for an entry that is only a forwarding tombstone: it moved away after its last pose here. */
+export function isForwarded(e: CellEntry): boolean {
+  return e.movedTo !== null && (e.pose === null || e.movedTo.hlc >= e.pose.hlc);
+}
+
+/**
+ * Folds the entries of one anchor id from every cell a replica holds into its one visible anchor (X3), or
+ * null if it is deleted anywhere, forwarded everywhere, or expired at `now` (X4). Among live entries the one
+ * with the greatest pose hlc wins whole (X2); ties go to the smaller cell name so every replica agrees.
+ */
+export function mergeEntries(space: string, entries: readonly CellEntry[], now: number): Anchor | null {
+  if (entries.some((e) => e.deleted)) return null;
+  let win: CellEntry | null = null;
+  for (const e of entries) {
+    if (!e.pose || isForwarded(e)) continue;
+    if (!win || e.pose.hlc > win.pose!.hlc || (e.pose.hlc === win.pose!.hlc && e.cell < win.cell)) win = e;
+  }
+  if (!win || !win.pose) return null;
+  if (win.expiresAt !== null && win.expiresAt <= now) return null;
+  return {
+    id: win.id,
+    space,
+    pose: win.pose,
+    cell: win.cell,
+    props: win.props,
+    createdBy: win.created?.by ?? '',
+    createdAt: win.created?.at ?? '',
+    ...(win.expiresAt !== null ? { expiresAt: win.expiresAt } : {}),
+    ...(win.platformRefs.length > 0 ? { platformRefs: win.platformRefs } : {}),
+  };
+}
+
+/** The merged view of many cells' entries: one anchor per id at most (X3). */
+export function mergeAnchorView(space: string, entries: Iterable<CellEntry>, now: number): Map<string, Anchor> {
+  const byId = new Map<string, CellEntry[]>();
+  for (const e of entries) {
+    const list = byId.get(e.id);
+    if (list) list.push(e);
+    else byId.set(e.id, [e]);
+  }
+  const view = new Map<string, Anchor>();
+  for (const [id, list] of byId) {
+    const a = mergeEntries(space, list, now);
+    if (a) view.set(id, a);
+  }
+  return view;
+}
+
+/* ---------------------------------------------------------------- writes (call inside a transaction) */
+
+/** Adds `value` under `<id>|<hlc>` and deletes every older key of the id this replica sees (superseded). */
+function writeLatest(map: Y.Map<unknown>, id: string, hlc: string, value: unknown): void {
+  const prefix = id + SEP;
+  const key = prefix + hlc;
+  for (const k of map.keys()) if (k.startsWith(prefix) && k < key) map.delete(k);
+  map.set(key, value);
+}
+
+export interface AnchorInit {
+  id: string;
+  pose: AnchorPose;
+  props?: Record<string, unknown>;
+  created: { by: string; at: string };
+  expiresAt?: number | null;
+  platformRefs?: PlatformRef[];
+}
+
+/** Writes a whole anchor into a cell doc (create, or the arriving half of a move). */
+export function putAnchor(doc: Y.Doc, a: AnchorInit): void {
+  setPose(doc, a.id, a.pose);
+  const created = root(doc, 'created');
+  if (!created.has(a.id)) created.set(a.id, a.created);
+  if (a.expiresAt !== undefined) setExpiry(doc, a.id, a.expiresAt, a.pose.hlc);
+  if (a.props) setProps(doc, a.id, a.props);
+  for (const ref of a.platformRefs ?? []) addPlatformRef(doc, a.id, ref);
+}
+
+export function setPose(doc: Y.Doc, id: string, pose: AnchorPose): void {
+  writeLatest(root(doc, 'poses'), id, pose.hlc, { p: [...pose.p], q: [...pose.q] });
+}
+
+/** The leaving half of a move across a cell edge: a forwarding tombstone in the old cell. */
+export function markMoved(doc: Y.Doc, id: string, toCell: string, hlc: string): void {
+  writeLatest(root(doc, 'moved'), id, hlc, toCell);
+}
+
+export function setProps(doc: Y.Doc, id: string, patch: Record<string, unknown>): void {
+  const props = root(doc, 'props');
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) props.delete(id + SEP + k);
+    else props.set(id + SEP + k, v);
+  }
+}
+
+export function setExpiry(doc: Y.Doc, id: string, expiresAt: number | null, hlc: string): void {
+  writeLatest(root(doc, 'expires'), id, hlc, expiresAt);
+}
+
+export function markDeleted(doc: Y.Doc, id: string, at: string, by: string): void {
+  const deleted = root(doc, 'deleted');
+  if (!deleted.has(id)) deleted.set(id, { at, by });
+}
+
+export function addPlatformRef(doc: Y.Doc, id: string, ref: PlatformRef): void {
+  const key = [id, ref.kind, ref.handle].join(SEP);
+  const refs = root(doc, 'refs');
+  if (!refs.has(key)) refs.set(key, { ...ref });
+}
+
+/** The anchor ids a transaction touched in a cell doc (for incremental index updates, X1). */
+export function touchedAnchorIds(tx: Y.Transaction, doc: Y.Doc): Set<string> {
+  const ids = new Set<string>();
+  const roots = new Set<unknown>(MAPS.map((n) => root(doc, n)));
+  for (const [type, keys] of tx.changed) {
+    if (!roots.has(type)) continue;
+    for (const k of keys) if (k !== null) ids.add(idOfKey(k));
+  }
+  return ids;
+}
