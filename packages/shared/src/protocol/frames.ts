@@ -65,15 +65,15 @@ export function encodeFrame(frame: Frame): Uint8Array {
   switch (frame.type) {
     case 'hello':
       // The version comes first so that any future hello can still be told apart from this one.
-      encoding.writeVarUint(enc, frame.protocolVersion);
+      writeUint(enc, frame.protocolVersion, 'protocolVersion');
       encoding.writeVarString(enc, frame.clientId);
       encoding.writeVarString(enc, frame.token);
       break;
     case 'welcome':
-      encoding.writeVarUint(enc, frame.protocolVersion);
+      writeUint(enc, frame.protocolVersion, 'protocolVersion');
       encoding.writeVarString(enc, frame.nodeId);
-      encoding.writeVarUint(enc, frame.heartbeatMs);
-      encoding.writeVarUint(enc, frame.maxPayload);
+      writeUint(enc, frame.heartbeatMs, 'heartbeatMs');
+      writeUint(enc, frame.maxPayload, 'maxPayload');
       break;
     case 'sub':
       writeDoc(enc, frame.doc);
@@ -84,30 +84,30 @@ export function encodeFrame(frame: Frame): Uint8Array {
       break;
     case 'push':
       writeDoc(enc, frame.doc);
-      encoding.writeVarUint(enc, frame.seq);
+      writeUint(enc, frame.seq, 'seq');
       encoding.writeVarUint8Array(enc, frame.update);
       break;
     case 'ack':
-      encoding.writeVarUint(enc, frame.seq);
+      writeUint(enc, frame.seq, 'seq');
       break;
     case 'reject': {
       encoding.writeVarUint(enc, ErrorCodes[frame.code].num);
       // flags: bit 0 = has seq, bit 1 = has doc
       encoding.writeUint8(enc, (frame.seq === null ? 0 : 1) | (frame.doc === null ? 0 : 2));
-      if (frame.seq !== null) encoding.writeVarUint(enc, frame.seq);
+      if (frame.seq !== null) writeUint(enc, frame.seq, 'seq');
       if (frame.doc !== null) writeDoc(enc, frame.doc);
       encoding.writeVarString(enc, frame.message);
       break;
     }
     case 'sync':
       writeDoc(enc, frame.doc);
-      encoding.writeVarUint(enc, frame.version);
+      writeUint(enc, frame.version, 'version');
       encoding.writeUint8(enc, frame.writable ? 1 : 0);
       encoding.writeVarUint8Array(enc, frame.update);
       break;
     case 'update':
       writeDoc(enc, frame.doc);
-      encoding.writeVarUint(enc, frame.version);
+      writeUint(enc, frame.version, 'version');
       encoding.writeVarUint8Array(enc, frame.update);
       break;
     case 'presence':
@@ -116,7 +116,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
       break;
     case 'ping':
     case 'pong':
-      encoding.writeVarUint(enc, frame.id);
+      writeUint(enc, frame.id, 'id');
       break;
   }
   return encoding.toUint8Array(enc);
@@ -132,6 +132,18 @@ function readDoc(dec: decoding.Decoder): string {
   const doc = readString(dec, MAX_STRING_BYTES, 'doc id');
   parseDocId(doc); // throws INVALID_DOC_ID
   return doc;
+}
+
+/** A varUint that must be a safe integer: lib0 lets values past 2^53 - 1 through with lost precision. */
+function readUint(dec: decoding.Decoder): number {
+  const v = decoding.readVarUint(dec);
+  if (!Number.isSafeInteger(v)) throw new CairnError('MALFORMED_FRAME', 'integer out of range');
+  return v;
+}
+
+function writeUint(enc: encoding.Encoder, v: number, what: string): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new CairnError('BAD_REQUEST', `${what} must be an integer in [0, 2^53)`);
+  encoding.writeVarUint(enc, v);
 }
 
 function readFlag(dec: decoding.Decoder, max: number): number {
@@ -159,10 +171,10 @@ export function decodeFrame(bytes: Uint8Array): Frame {
 
 function readBody(dec: decoding.Decoder): Frame {
   if (!decoding.hasContent(dec)) throw new CairnError('MALFORMED_FRAME', 'empty frame');
-  const tag = decoding.readVarUint(dec);
+  const tag = readUint(dec);
   switch (tag) {
     case FrameType.hello: {
-      const protocolVersion = decoding.readVarUint(dec);
+      const protocolVersion = readUint(dec);
       if (protocolVersion !== PROTOCOL_VERSION) {
         throw new CairnError('PROTOCOL_VERSION', `client speaks ${protocolVersion}, server speaks ${PROTOCOL_VERSION}`);
       }
@@ -174,43 +186,43 @@ function readBody(dec: decoding.Decoder): Frame {
     case FrameType.welcome:
       return {
         type: 'welcome',
-        protocolVersion: decoding.readVarUint(dec),
+        protocolVersion: readUint(dec),
         nodeId: readString(dec, MAX_STRING_BYTES, 'nodeId'),
-        heartbeatMs: decoding.readVarUint(dec),
-        maxPayload: decoding.readVarUint(dec),
+        heartbeatMs: readUint(dec),
+        maxPayload: readUint(dec),
       };
     case FrameType.sub:
       return { type: 'sub', doc: readDoc(dec), stateVector: decoding.readVarUint8Array(dec) };
     case FrameType.unsub:
       return { type: 'unsub', doc: readDoc(dec) };
     case FrameType.push:
-      return { type: 'push', doc: readDoc(dec), seq: decoding.readVarUint(dec), update: decoding.readVarUint8Array(dec) };
+      return { type: 'push', doc: readDoc(dec), seq: readUint(dec), update: decoding.readVarUint8Array(dec) };
     case FrameType.ack:
-      return { type: 'ack', seq: decoding.readVarUint(dec) };
+      return { type: 'ack', seq: readUint(dec) };
     case FrameType.reject: {
-      const num = decoding.readVarUint(dec);
+      const num = readUint(dec);
       // A code from a newer server that this build does not know is treated as an internal error.
       const code = errorCodeFromNum(num) ?? 'INTERNAL';
       const flags = readFlag(dec, 3);
-      const seq = flags & 1 ? decoding.readVarUint(dec) : null;
+      const seq = flags & 1 ? readUint(dec) : null;
       const doc = flags & 2 ? readDoc(dec) : null;
       const message = readString(dec, MAX_STRING_BYTES, 'message');
       return { type: 'reject', code, seq, doc, message };
     }
     case FrameType.sync: {
       const doc = readDoc(dec);
-      const version = decoding.readVarUint(dec);
+      const version = readUint(dec);
       const writable = readFlag(dec, 1) === 1;
       return { type: 'sync', doc, version, writable, update: decoding.readVarUint8Array(dec) };
     }
     case FrameType.update:
-      return { type: 'update', doc: readDoc(dec), version: decoding.readVarUint(dec), update: decoding.readVarUint8Array(dec) };
+      return { type: 'update', doc: readDoc(dec), version: readUint(dec), update: decoding.readVarUint8Array(dec) };
     case FrameType.presence:
       return { type: 'presence', doc: readDoc(dec), payload: decoding.readVarUint8Array(dec) };
     case FrameType.ping:
-      return { type: 'ping', id: decoding.readVarUint(dec) };
+      return { type: 'ping', id: readUint(dec) };
     case FrameType.pong:
-      return { type: 'pong', id: decoding.readVarUint(dec) };
+      return { type: 'pong', id: readUint(dec) };
     default:
       throw new CairnError('MALFORMED_FRAME', `unknown frame type ${tag}`);
   }

@@ -5,7 +5,8 @@
  */
 import { SocketState, type ClientSocket, type SessionAcceptor, type SessionHandle } from './socket.js';
 
-export type Deliver = (direction: 'up' | 'down', run: () => void) => void;
+/** Schedules one delivery; `connection` numbers the connection, for schedulers that keep each one FIFO. */
+export type Deliver = (direction: 'up' | 'down', run: () => void, connection: number) => void;
 
 const microtask: Deliver = (_d, run) => queueMicrotask(run);
 
@@ -20,7 +21,10 @@ export interface MemoryNetwork {
 
 export function createMemoryNetwork(accept: SessionAcceptor, deliver: Deliver = microtask): MemoryNetwork {
   const live = new Set<() => void>();
+  let connections = 0;
   function connect(_url: string): ClientSocket {
+    const id = ++connections;
+    const send = (direction: 'up' | 'down', run: () => void) => deliver(direction, run, id);
     let state: number = SocketState.CONNECTING;
     let handle: SessionHandle | null = null;
     // A graceful close still delivers what was sent before it (as a WebSocket close frame does);
@@ -31,8 +35,8 @@ export function createMemoryNetwork(accept: SessionAcceptor, deliver: Deliver = 
       state = SocketState.CLOSED;
       if (code === 1006) severed = true;
       live.delete(cut);
-      deliver('down', () => client.onclose?.({ code, reason, wasClean: code !== 1006 } as CloseEvent));
-      deliver('up', () => handle?.closed(code, reason));
+      send('down', () => client.onclose?.({ code, reason, wasClean: code !== 1006 } as CloseEvent));
+      send('up', () => handle?.closed(code, reason));
     };
     const cut = () => finish(1006, 'network cut');
     const client: ClientSocket = {
@@ -42,19 +46,19 @@ export function createMemoryNetwork(accept: SessionAcceptor, deliver: Deliver = 
       send(data) {
         if (state !== SocketState.OPEN) throw new Error('socket is not open');
         const copy = new Uint8Array(data);
-        deliver('up', () => { if (!severed) handle?.receive(copy); });
+        send('up', () => { if (!severed) handle?.receive(copy); });
       },
       close(code = 1000, reason = '') { finish(code, reason); },
     };
     live.add(cut);
-    deliver('down', () => {
+    send('down', () => {
       if (state !== SocketState.CONNECTING) return;
       state = SocketState.OPEN;
       handle = accept({
         send(data) {
           if (state !== SocketState.OPEN) return;
           const copy = new Uint8Array(data);
-          deliver('down', () => { if (!severed) client.onmessage?.({ data: copy } as MessageEvent); });
+          send('down', () => { if (!severed) client.onmessage?.({ data: copy } as MessageEvent); });
         },
         close(code, reason) { finish(code, reason); },
         bufferedAmount: () => 0,
