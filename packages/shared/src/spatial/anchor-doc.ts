@@ -22,7 +22,6 @@
  * cells into at most one visible anchor per id (X3), hiding deleted and expired ones (X4).
  */
 import * as Y from 'yjs';
-import { CairnError } from '../errors.js';
 import type { Pose } from './pose.js';
 import { isPose } from './pose.js';
 

@@ -1,0 +1,242 @@
+import RBush from 'rbush';
+import { CairnError, createGeoFrame, distanceM, isQuat, isVec3, type GeoFrame, type GeoPoint, type Vec3 } from '@cairn/shared';
+import { checkQuery, distanceSq, inBall, inBox, type AnchorQuery } from './anchor-query.js';
+import { createExpiryQueue } from './expiry-queue.js';
+import { createGeoTree, type GeoTree } from './geo-tree.js';
+import { isVisible, type IndexedAnchor } from './indexed-anchor.js';
+import { createLiveQueries, type LiveQuery, type QueryDiff } from './live-queries.js';
+import { nearest3d } from './nearest-3d.js';
+
+/**
+ * The replica's spatial index (DESIGN §2 ⑩, §6): an R-tree (rbush) over the horizontal plane of the
+ * space frame (x, z), each item carrying its anchor so y filters and 3D distances need no lookup.
+ * The index mirrors what it is given: `upsert` and `remove` are called for every applied change, and
+ * queries return only anchors visible at `now()`: not deleted and not expired (X4). An anchor that is
+ * not visible when written is dropped at once; one that expires later is hidden from queries at once
+ * and dropped (with live queries told) by `sweep()`, which the owner runs at `nextExpiry()`.
+ */
+export interface AnchorIndexOptions {
+  /** The space's geodetic origin; required by geoWithin. */
+  origin?: GeoPoint;
+  /** This replica's clock, Unix ms (X4). */
+  now?: () => number;
+  /** rbush node size (default 9). */
+  nodeSize?: number;
+}
+
+export interface AnchorIndex<A extends IndexedAnchor = IndexedAnchor> {
+  /** Anchors held, including any that expired since the last sweep(). */
+  readonly size: number;
+  /** Bulk insert or replace (rbush bulk load); the last of duplicate ids wins. */
+  load(anchors: Iterable<A>): void;
+  upsert(a: A): void;
+  remove(id: string): boolean;
+  get(id: string): A | undefined;
+  all(): A[];
+  /** Anchors inside the axis-aligned box (inclusive), unordered. */
+  bbox(box: { min: Vec3; max: Vec3 }): A[];
+  /** Anchors within radiusM (3D), unordered. */
+  within(center: Vec3, radiusM: number): A[];
+  /** The k anchors closest to the point (3D), closest first, ties by id. */
+  nearest(point: Vec3, k: number, maxDistance?: number, filter?: (a: A) => boolean): A[];
+  /** Anchors within radiusM great-circle distance of lat/lon (altitude ignored), unordered. */
+  geoWithin(lat: number, lon: number, radiusM: number): A[];
+  query(q: AnchorQuery<A>): A[];
+  /** A live query: cb hears the initial result (if any) as `added`, then every change to it. */
+  observe(q: AnchorQuery<A>, cb: (diff: QueryDiff) => void): LiveQuery;
+  setOrigin(origin: GeoPoint | undefined): void;
+  /** Drops anchors that expired; returns their ids. */
+  sweep(): string[];
+  nextExpiry(): number | undefined;
+  clear(): void;
+}
+
+interface Entry<A> {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+  a: A;
+}
+
+function checkAnchor(a: IndexedAnchor): void {
+  const ok =
+    typeof a === 'object' && a !== null && typeof a.id === 'string' && a.id.length > 0 && isVec3(a.p) && isQuat(a.q) &&
+    typeof a.cell === 'string' && (a.expiresAt === undefined || (typeof a.expiresAt === 'number' && !Number.isNaN(a.expiresAt)));
+  if (!ok) throw new CairnError('BAD_REQUEST', `not an indexable anchor: ${JSON.stringify(a)?.slice(0, 200)}`);
+}
+
+export function createAnchorIndex<A extends IndexedAnchor = IndexedAnchor>(opts: AnchorIndexOptions = {}): AnchorIndex<A> {
+  const clock = opts.now ?? Date.now;
+  const tree = new RBush<Entry<A>>(opts.nodeSize);
+  const entries = new Map<string, Entry<A>>();
+  const expiry = createExpiryQueue((id) => entries.get(id)?.a.expiresAt);
+  let frame: GeoFrame | undefined = opts.origin ? createGeoFrame(opts.origin) : undefined;
+  let geo: GeoTree<Entry<A>> | undefined;
+
+  const geoTree = (): GeoTree<Entry<A>> | undefined => {
+    if (frame && !geo) {
+      geo = createGeoTree(frame);
+      geo.load(Array.from(entries.values(), (e) => ({ id: e.a.id, entry: e, p: e.a.p })));
+    }
+    return geo;
+  };
+
+  const drop = (id: string): boolean => {
+    const e = entries.get(id);
+    if (!e) return false;
+    tree.remove(e);
+    geo?.remove(id);
+    entries.delete(id);
+    return true;
+  };
+
+  const entryOf = (a: A): Entry<A> => ({ minX: a.p[0], minY: a.p[2], maxX: a.p[0], maxY: a.p[2], a });
+
+  const put = (a: A): void => {
+    const prev = entries.get(a.id);
+    if (a.expiresAt !== undefined && a.expiresAt !== prev?.a.expiresAt) expiry.push(a.id, a.expiresAt);
+    if (prev && prev.a.p[0] === a.p[0] && prev.a.p[1] === a.p[1] && prev.a.p[2] === a.p[2]) {
+      prev.a = a;
+      return;
+    }
+    if (prev) drop(a.id);
+    const e = entryOf(a);
+    entries.set(a.id, e);
+    tree.insert(e);
+    geo?.insert(a.id, e, a.p);
+  };
+
+  const run = (q: AnchorQuery<A>, live: boolean): A[] => {
+    const now = clock();
+    const shown = (e: Entry<A>) => isVisible(e.a, now);
+    switch (q.kind) {
+      case 'bbox': {
+        const found = tree.search({ minX: q.min[0], minY: q.min[2], maxX: q.max[0], maxY: q.max[2] });
+        return found.filter((e) => shown(e) && inBox(e.a.p, q.min, q.max)).map((e) => e.a);
+      }
+      case 'within': {
+        const [cx, , cz] = q.center;
+        // Widened by a hair so rounding in (center ± r) never cuts off a point the exact test keeps,
+        // including offsets so tiny that their squares underflow to 0.
+        const r = q.radiusM + 1e-9 * (q.radiusM + Math.abs(cx) + Math.abs(cz)) + 1e-150;
+        const found = tree.search({ minX: cx - r, minY: cz - r, maxX: cx + r, maxY: cz + r });
+        return found.filter((e) => shown(e) && inBall(e.a.p, q.center, q.radiusM)).map((e) => e.a);
+      }
+      case 'nearest': {
+        const { filter } = q;
+        const accept = (e: Entry<A>) => shown(e) && (!filter || filter(e.a));
+        return nearest3d(tree, q.point, q.k, q.maxDistance, (e) => e.a.p[1], (e) => e.a.id, accept).map((e) => e.a);
+      }
+      case 'geoWithin': {
+        const g = geoTree();
+        if (!g) {
+          if (live) return [];
+          throw new CairnError('BAD_REQUEST', 'geoWithin needs the space to have a geodetic origin');
+        }
+        return g.search(q).filter(shown).map((e) => e.a);
+      }
+    }
+  };
+
+  const live = createLiveQueries<A>({
+    run: (q) => run(q, true),
+    lookup: (id) => index.get(id),
+    distanceSq: (q, a) => distanceSq(a.p, q.point),
+    matches(q, a) {
+      switch (q.kind) {
+        case 'bbox':
+          return inBox(a.p, q.min, q.max);
+        case 'within':
+          return inBall(a.p, q.center, q.radiusM);
+        case 'geoWithin': {
+          const at = geoTree()?.coords(a.id);
+          return at !== undefined && distanceM(q, at) <= q.radiusM;
+        }
+        case 'nearest':
+          return false;
+      }
+    },
+  });
+
+  const query = (q: AnchorQuery<A>): A[] => {
+    checkQuery(q);
+    return run(q, false);
+  };
+
+  const index: AnchorIndex<A> = {
+    get size() {
+      return entries.size;
+    },
+    load(anchors) {
+      const batch = new Map<string, A>();
+      for (const a of anchors) {
+        checkAnchor(a);
+        batch.set(a.id, a);
+      }
+      const now = clock();
+      const fresh: Entry<A>[] = [];
+      for (const a of batch.values()) {
+        drop(a.id);
+        if (!isVisible(a, now)) continue;
+        const e = entryOf(a);
+        entries.set(a.id, e);
+        fresh.push(e);
+        if (a.expiresAt !== undefined) expiry.push(a.id, a.expiresAt);
+      }
+      tree.load(fresh);
+      geo?.load(fresh.map((e) => ({ id: e.a.id, entry: e, p: e.a.p })));
+      live.touched(batch.keys());
+    },
+    upsert(a) {
+      checkAnchor(a);
+      if (isVisible(a, clock())) put(a);
+      else drop(a.id);
+      live.touched([a.id]);
+    },
+    remove(id) {
+      const had = drop(id);
+      if (had) live.touched([id]);
+      return had;
+    },
+    get(id) {
+      const e = entries.get(id);
+      return e && isVisible(e.a, clock()) ? e.a : undefined;
+    },
+    all() {
+      const now = clock();
+      return Array.from(entries.values(), (e) => e.a).filter((a) => isVisible(a, now));
+    },
+    bbox: (box) => query({ kind: 'bbox', min: box.min, max: box.max }),
+    within: (center, radiusM) => query({ kind: 'within', center, radiusM }),
+    nearest: (point, k, maxDistance, filter) =>
+      query({ kind: 'nearest', point, k, ...(maxDistance === undefined ? {} : { maxDistance }), ...(filter ? { filter } : {}) }),
+    geoWithin: (lat, lon, radiusM) => query({ kind: 'geoWithin', lat, lon, radiusM }),
+    query,
+    observe(q, cb) {
+      checkQuery(q);
+      return live.observe(q, cb);
+    },
+    setOrigin(origin) {
+      frame = origin ? createGeoFrame(origin) : undefined;
+      geo = undefined;
+      live.rerun((q) => q.kind === 'geoWithin');
+    },
+    sweep() {
+      // popDue yields only ids whose current expiresAt has passed.
+      const gone = expiry.popDue(clock()).filter(drop);
+      live.touched(gone);
+      return gone;
+    },
+    nextExpiry: () => expiry.next(),
+    clear() {
+      const ids = [...entries.keys()];
+      tree.clear();
+      entries.clear();
+      expiry.clear();
+      geo = undefined;
+      live.touched(ids);
+    },
+  };
+  return index;
+}
