@@ -1,0 +1,82 @@
+/**
+ * The public surface of `createCairnClient()`: its options, events and methods. packages/client/README.md
+ * documents each of them.
+ */
+import type * as Y from 'yjs';
+import type { ClientSocketFactory } from '@cairn/shared';
+import type { DeadLetters } from './outbox/dead-letters.js';
+import type { Rejection } from './outbox/settle.js';
+import type { StorageErrorEvent } from './replica/storage-error.js';
+import type { BackoffOptions } from './socket/backoff.js';
+import type { NetworkEvents } from './socket/network-events.js';
+import type { Status } from './socket/status.js';
+import type { Timers } from './socket/timers.js';
+import type { TabPortFactory } from './tabs/tab-channel.js';
+
+export interface CairnClientOptions {
+  /** The server's native endpoint, e.g. `wss://cairn.example.com/v1/sync`. */
+  url: string;
+  /** Sent in `hello`. A function is called before every connect (fetch a fresh token there). */
+  token?: string | (() => string | Promise<string>);
+  /** IndexedDB database (and BroadcastChannel) name. Default `'cairn'`. */
+  dbName?: string;
+  /** `'memory'` keeps the replica in memory only (no storage-error; `persisting` is false). Default `'indexeddb'`. */
+  persistence?: 'indexeddb' | 'memory';
+  /** IndexedDB implementation (e.g. fake-indexeddb in Node). Default: the global one. */
+  indexedDB?: IDBFactory;
+  IDBKeyRange?: typeof IDBKeyRange;
+  /** Socket factory. Default: `new WebSocket(url)` with binaryType 'arraybuffer'. */
+  socket?: ClientSocketFactory;
+  /** Heartbeat interval; overrides the server's (welcome.heartbeatMs). */
+  heartbeatMs?: number;
+  /** Tab channel factory; null turns tab sharing off. Default: BroadcastChannel where it exists. */
+  broadcastChannel?: TabPortFactory | null;
+  /** Source of `online`/`offline` events; null ignores them. Default: `window` in a browser. */
+  networkEvents?: NetworkEvents | null;
+  /** Random numbers in [0, 1) for backoff jitter. Default Math.random. */
+  random?: () => number;
+  /** Timers for backoff and heartbeat. Default: the global setTimeout/clearTimeout. */
+  timers?: Timers;
+  /** Wall clock for createdAt/at stamps. Default Date.now. */
+  now?: () => number;
+  /** Update rows per doc before they are merged into its snapshot. Default 64. */
+  compactThreshold?: number;
+  /** Reconnect backoff. Default base 250 ms, cap 30 s. */
+  backoff?: Partial<BackoffOptions>;
+}
+
+export interface CairnClientEvents {
+  /** The state, pending count or persistence changed. */
+  status: Status;
+  /** IndexedDB failed; the client now keeps its replica in memory (O6). */
+  'storage-error': StorageErrorEvent;
+  /** A push was moved to the dead letters, or a subscription was refused (O7). */
+  rejected: Rejection;
+  /** Fatal connection errors (a CairnError with code UNAUTHENTICATED or PROTOCOL_VERSION) and other failures. */
+  error: unknown;
+}
+
+export interface CairnClient {
+  /** The doc, hydrated from the replica and subscribed. Repeated opens return the same Y.Doc. */
+  open(docId: string): Promise<Y.Doc>;
+  /** Unsubscribes and stops watching the doc once its local writes are persisted. */
+  close(docId: string): Promise<void>;
+  readonly status: Status;
+  /** False once the replica lives in memory only (O6). */
+  readonly persisting: boolean;
+  /** The replica's id; null until the replica is open. Changes once if storage fails (O6). */
+  readonly clientId: string | null;
+  on<K extends keyof CairnClientEvents>(event: K, fn: (value: CairnClientEvents[K]) => void): () => void;
+  off<K extends keyof CairnClientEvents>(event: K, fn: (value: CairnClientEvents[K]) => void): void;
+  readonly deadLetters: DeadLetters;
+  /** Closes the socket and stays offline until goOnline(); edits keep going to the outbox. */
+  goOffline(): void;
+  /** Connects now (skipping any backoff), also after a fatal rejection. */
+  goOnline(): void;
+  /** Resolves when the status is `synced`; rejects on a fatal rejection or destroy(). */
+  whenSynced(): Promise<void>;
+  /** Resolves when every local edit made so far is written to the replica and outbox. */
+  flush(): Promise<void>;
+  /** Flushes local writes, closes the socket, the tab channel and the database. */
+  destroy(): Promise<void>;
+}

@@ -1,0 +1,215 @@
+/**
+ * The composition root: builds each stage of the client and wires them together. The path of one
+ * edit runs open-docs → outbox/local-writer → replica → socket/push-loop → (server) → inbound → outbox/settle;
+ * remote updates run socket/connection → inbound/route-frames → inbound/apply-remote → replica.
+ */
+import * as Y from 'yjs';
+import { CairnError, DEFAULT_LIMITS, newClientId } from '@cairn/shared';
+import type { CairnClient, CairnClientEvents, CairnClientOptions } from './client-api.js';
+import { createEmitter } from './emitter.js';
+import { createRemoteApplier } from './inbound/apply-remote.js';
+import { createFrameRouter } from './inbound/route-frames.js';
+import { createOpenDocs } from './open-docs.js';
+import { createDeadLetters } from './outbox/dead-letters.js';
+import { createLocalWriter } from './outbox/local-writer.js';
+import { createPendingCount } from './outbox/pending-count.js';
+import { createSettle } from './outbox/settle.js';
+import { DEFAULT_COMPACT_THRESHOLD } from './replica/compactor.js';
+import { openDexieStore } from './replica/dexie-store.js';
+import { createMemoryStore, type MemorySeed } from './replica/memory-store.js';
+import { createReplica } from './replica/replica.js';
+import { DEFAULT_BACKOFF } from './socket/backoff.js';
+import { browserSocket } from './socket/browser-socket.js';
+import { createConnection } from './socket/connection.js';
+import { defaultNetworkEvents, initiallyOnline, watchNetwork } from './socket/network-events.js';
+import { createPushLoop } from './socket/push-loop.js';
+import { createStatusTracker } from './socket/status.js';
+import { systemTimers } from './socket/timers.js';
+import { createTabApplier } from './tabs/apply-tab-update.js';
+import { createTabChannel, defaultTabPortFactory } from './tabs/tab-channel.js';
+
+export function createCairnClient(options: CairnClientOptions): CairnClient {
+  const dbName = options.dbName ?? 'cairn';
+  const now = options.now ?? Date.now;
+  const compactThreshold = options.compactThreshold ?? DEFAULT_COMPACT_THRESHOLD;
+  const events = createEmitter<CairnClientEvents>();
+  const reportError = (err: unknown) => events.emit('error', err);
+  const memory = (seed: Omit<MemorySeed, 'compactThreshold'>) => createMemoryStore({ ...seed, compactThreshold });
+  let destroyed = false;
+
+  const status = createStatusTracker(
+    { phase: 'offline', settled: true, pending: 0, persisting: options.persistence !== 'memory' },
+    (s) => events.emit('status', s),
+  );
+
+  const docs = createOpenDocs({
+    load: (id) => replica.loadDoc(id),
+    onLocalUpdate: (id, update) => writer.enqueue(id, update),
+  });
+
+  const replica = createReplica({
+    open: (onFailure) =>
+      options.persistence === 'memory'
+        ? Promise.resolve(memory({ clientId: newClientId() }))
+        : openDexieStore({ dbName, indexedDB: options.indexedDB, IDBKeyRange: options.IDBKeyRange, compactThreshold, onFailure }),
+    memory,
+    openDocStates: () => docs.states(),
+    onStorageError: (event) => {
+      status.update({ persisting: false });
+      events.emit('storage-error', event);
+    },
+    onSwitched: () => {
+      pending.refresh();
+      connection.restart();
+    },
+  });
+
+  const pending = createPendingCount(() => replica.outboxSize(), (n) => status.update({ pending: n }));
+
+  const tabs = createTabChannel({
+    factory: options.broadcastChannel === undefined ? defaultTabPortFactory() : options.broadcastChannel,
+    dbName,
+    onUpdate: createTabApplier({
+      docOf: (id) => docs.get(id),
+      sharesReplica: () => replica.persisting,
+      keep: (id, update) => replica.writeRemote(id, update, null),
+      onApplied: () => {
+        pending.refresh();
+        pushLoop.pump();
+      },
+      onError: reportError,
+    }),
+    onOutboxChanged: () => pending.refresh(),
+  });
+
+  const writer = createLocalWriter({
+    write: (writes, at) => replica.writeLocal(writes, at),
+    now,
+    onQueued: () => pending.queued(),
+    onWritten: (written, dequeued) => {
+      pending.written(written.length, dequeued);
+      for (const w of written) tabs.postUpdate(w.doc, w.update);
+      pushLoop.pump();
+    },
+    onError: (err, dequeued) => {
+      pending.dropped(dequeued);
+      reportError(err);
+    },
+  });
+
+  const outboxChanged = () => {
+    pending.refresh();
+    tabs.postOutboxChanged();
+  };
+  const settle = createSettle({ replica, now, onRejected: (r) => events.emit('rejected', r), onChanged: outboxChanged });
+
+  const pushLoop = createPushLoop({
+    replica,
+    openDocs: () => docs.ids(),
+    stateVector: (id) => Y.encodeStateVector(docs.get(id) ?? new Y.Doc()),
+    onOversize: (row, session) =>
+      settle.reject(
+        { type: 'reject', code: 'FRAME_TOO_LARGE', seq: row.seq, doc: row.doc, message: `the push is larger than the server's maxPayload (${session.maxPayload} bytes)` },
+        session.generation,
+      ),
+    onChange: () => status.update({ settled: pushLoop.settledAll }),
+    onError: reportError,
+  });
+
+  const router = createFrameRouter({
+    applyRemote: createRemoteApplier({ replica, docOf: (id) => docs.get(id), onError: reportError }),
+    settle,
+    pushLoop,
+    onRejected: (r) => events.emit('rejected', r),
+    onError: reportError,
+  });
+
+  const deadLetters = createDeadLetters({
+    replica,
+    now,
+    onRequeued: () => {
+      pending.written(1, 0);
+      tabs.postOutboxChanged();
+      pushLoop.pump();
+    },
+    onChanged: () => tabs.postOutboxChanged(),
+  });
+
+  const connection = createConnection({
+    url: options.url,
+    socket: options.socket ?? browserSocket,
+    credentials: async () => {
+      await replica.ready;
+      const token = typeof options.token === 'function' ? await options.token() : (options.token ?? '');
+      return { clientId: replica.clientId, generation: replica.generation, token };
+    },
+    timers: options.timers ?? systemTimers,
+    random: options.random ?? Math.random,
+    backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+    heartbeatMs: options.heartbeatMs,
+    defaultHeartbeatMs: DEFAULT_LIMITS.heartbeatMs,
+    networkOnline: options.networkEvents === undefined ? initiallyOnline() : true,
+    onPhase: (phase) => status.update({ phase }),
+    onOpen: (session) => pushLoop.attach(session),
+    onClose: (session) => pushLoop.detach(session),
+    onFrame: (frame, session) => router.route(frame, session),
+    onFatal: (err) => {
+      events.emit('error', err);
+      status.fail(err);
+    },
+    onError: reportError,
+  });
+  const unwatchNetwork = watchNetwork(
+    options.networkEvents === undefined ? defaultNetworkEvents() : options.networkEvents,
+    (online) => connection.setNetworkOnline(online),
+  );
+
+  void replica.ready.then(() => {
+    if (destroyed) return;
+    status.update({ persisting: replica.persisting });
+    pending.refresh();
+    connection.start();
+  });
+
+  return {
+    async open(docId) {
+      if (destroyed) throw new CairnError('BAD_REQUEST', 'the client was destroyed');
+      const doc = await docs.open(docId);
+      pushLoop.subscribe(docId);
+      return doc;
+    },
+    async close(docId) {
+      if (await docs.close(docId)) pushLoop.unsubscribe(docId);
+      await writer.flush();
+    },
+    get status() {
+      return status.current;
+    },
+    get persisting() {
+      return status.current.persisting;
+    },
+    get clientId() {
+      return replica.clientId || null;
+    },
+    on: (event, fn) => events.on(event, fn),
+    off: (event, fn) => events.off(event, fn),
+    deadLetters,
+    goOffline: () => connection.goOffline(),
+    goOnline: () => connection.goOnline(),
+    whenSynced: () => (destroyed ? Promise.reject(new CairnError('BAD_REQUEST', 'the client was destroyed')) : status.whenSynced()),
+    flush: () => writer.flush(),
+    async destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      unwatchNetwork();
+      connection.destroy();
+      for (const id of docs.ids()) await docs.close(id);
+      await writer.flush();
+      await router.idle();
+      tabs.close();
+      await replica.close();
+      status.fail(new CairnError('BAD_REQUEST', 'the client was destroyed'));
+      events.clear();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Where each frame from the server goes, one at a time in arrival order (an ack must not overtake the
+ * reject of an earlier seq). Handshake and ping/pong frames never get here: the connection owns them.
+ */
+import { CairnError, type Frame } from '@cairn/shared';
+import type { Settle, Rejection } from '../outbox/settle.js';
+import { createSerialQueue } from '../serial-queue.js';
+import { rejectionError, type Session } from '../socket/connection.js';
+import type { PushLoop } from '../socket/push-loop.js';
+import type { RemoteUpdate } from './apply-remote.js';
+
+export interface FrameRouterOptions {
+  applyRemote(update: RemoteUpdate): Promise<void>;
+  settle: Settle;
+  pushLoop: Pick<PushLoop, 'settled'>;
+  onRejected(rejection: Rejection): void;
+  onError(err: unknown): void;
+}
+
+export interface FrameRouter {
+  route(frame: Frame, session: Session): void;
+  /** Resolves when every frame routed so far is handled. */
+  idle(): Promise<void>;
+}
+
+export function createFrameRouter(o: FrameRouterOptions): FrameRouter {
+  const queue = createSerialQueue();
+
+  async function handle(frame: Frame, session: Session): Promise<void> {
+    switch (frame.type) {
+      case 'sync':
+        await o.applyRemote(frame);
+        o.pushLoop.settled(session, frame.doc);
+        return;
+      case 'update':
+        return o.applyRemote(frame);
+      case 'ack':
+        return o.settle.ack(frame.seq, session.generation);
+      case 'reject':
+        if (frame.seq !== null) return o.settle.reject({ ...frame, seq: frame.seq }, session.generation);
+        if (frame.doc !== null) {
+          // A refused sub (FORBIDDEN, TOO_MANY_DOCS, …): the doc will get no sync; do not wait for one.
+          o.pushLoop.settled(session, frame.doc);
+          o.onRejected({ seq: null, doc: frame.doc, code: frame.code, message: frame.message });
+          return;
+        }
+        // A socket-level refusal; the server closes the socket next and the connection reconnects.
+        o.onError(rejectionError(frame));
+        return;
+      case 'presence':
+        return; // awareness is not part of this client yet
+      default:
+        o.onError(new CairnError('MALFORMED_FRAME', `the server sent a ${frame.type} frame`));
+    }
+  }
+
+  return {
+    route(frame, session) {
+      void queue.run(() => handle(frame, session)).catch(o.onError);
+    },
+    idle: () => queue.idle(),
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * The IndexedDB replica (Dexie 4). One database per client `dbName`, shared by every tab of the origin:
+ *
+ *   docs         doc → snapshot           compacted state (Y.mergeUpdates of older rows)
+ *   updates      ++id, doc → update       appended since the snapshot, in id order
+ *   outbox       seq → doc, update, createdAt
+ *   deadLetters  seq → doc, update, code, message, at
+ *   meta         key → value              clientId, lastSeq, version:<doc>
+ *
+ * Every multi-row change is one rw transaction; nothing awaits anything but Dexie inside one (a foreign
+ * await would commit the IndexedDB transaction early).
+ */
+import { Dexie } from 'dexie';
+import * as Y from 'yjs';
+import { newClientId } from '@cairn/shared';
+import { createCompactor } from './compactor.js';
+import type { DeadLetter, OutboxRow, ReplicaStore } from './replica-store.js';
+import { StorageFailure, classifyStorageError } from './storage-error.js';
+
+interface DocRow { doc: string; snapshot: Uint8Array }
+interface UpdateRow { id?: number; doc: string; update: Uint8Array }
+interface MetaRow { key: string; value: unknown }
+
+const SCHEMA = { docs: 'doc', updates: '++id, doc', outbox: 'seq', deadLetters: 'seq', meta: 'key' };
+const LAST_SEQ = 'lastSeq';
+const versionKey = (doc: string) => `version:${doc}`;
+
+export interface DexieStoreOptions {
+  dbName: string;
+  indexedDB?: IDBFactory | undefined;
+  IDBKeyRange?: typeof IDBKeyRange | undefined;
+  compactThreshold: number;
+  /**
+   * A failure outside any call: the browser closed the database under us (a StorageFailure 'evicted'),
+   * or background compaction ran out of quota.
+   */
+  onFailure: (err: unknown) => void;
+}
+
+/** Opens the database; rejects with the open error (or a StorageFailure for 'unavailable'/'blocked'). */
+export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore & { readonly db: Dexie }> {
+  const indexedDB = o.indexedDB ?? globalThis.indexedDB;
+  const keyRange = o.IDBKeyRange ?? globalThis.IDBKeyRange;
+  if (!indexedDB || !keyRange) throw new StorageFailure('unavailable', 'IndexedDB is not available in this environment');
+  const db = new Dexie(o.dbName, { indexedDB, IDBKeyRange: keyRange });
+  db.version(1).stores(SCHEMA);
+  const docs = db.table<DocRow, string>('docs');
+  const updates = db.table<UpdateRow, number>('updates');
+  const outbox = db.table<OutboxRow, number>('outbox');
+  const deadLetters = db.table<DeadLetter, number>('deadLetters');
+  const meta = db.table<MetaRow, string>('meta');
+
+  let closing = false;
+  // IDBDatabase fires 'close' only when the browser closes it, never for db.close(): that is eviction.
+  const onBackendClose = () => {
+    if (!closing) o.onFailure(new StorageFailure('evicted', `the browser closed IndexedDB database ${o.dbName}`));
+  };
+  db.on('ready', () => db.backendDB().addEventListener('close', onBackendClose), true);
+
+  let blocked: (err: StorageFailure) => void = () => undefined;
+  const whenBlocked = new Promise<never>((_, reject) => (blocked = reject));
+  whenBlocked.catch(() => undefined);
+  db.on('blocked', () => blocked(new StorageFailure('blocked', `opening ${o.dbName} is blocked by another connection holding an older version`)));
+  try {
+    await Promise.race([db.open(), whenBlocked]);
+  } catch (err) {
+    closing = true;
+    db.close();
+    throw err;
+  }
+
+  const compactor = createCompactor(
+    async (doc) => {
+      if ((await updates.where('doc').equals(doc).count()) <= o.compactThreshold) return;
+      await db.transaction('rw', [docs, updates], async () => {
+        const rows = await updates.where('doc').equals(doc).toArray();
+        const snapshot = await docs.get(doc);
+        const parts = rows.map((r) => r.update);
+        if (snapshot) parts.unshift(snapshot.snapshot);
+        await docs.put({ doc, snapshot: Y.mergeUpdates(parts) });
+        await updates.bulkDelete(rows.map((r) => r.id!));
+      });
+    },
+    (err) => {
+      // Compaction only saves space; a failure is retried on the next write unless the disk is full.
+      if (classifyStorageError(err) === 'quota') o.onFailure(err);
+    },
+  );
+
+  const lastSeq = async () => ((await meta.get(LAST_SEQ))?.value as number | undefined) ?? 0;
+
+  return {
+    db,
+    persistent: true,
+    clientId: () =>
+      db.transaction('rw', meta, async () => {
+        const row = await meta.get('clientId');
+        if (typeof row?.value === 'string') return row.value;
+        const id = newClientId();
+        await meta.put({ key: 'clientId', value: id });
+        return id;
+      }),
+    async loadDoc(doc) {
+      return db.transaction('r', [docs, updates], async () => {
+        const snapshot = await docs.get(doc);
+        const rows = await updates.where('doc').equals(doc).toArray();
+        return [...(snapshot ? [snapshot.snapshot] : []), ...rows.map((r) => r.update)];
+      });
+    },
+    async writeLocal(writes, at) {
+      const seqs = await db.transaction('rw', [updates, outbox, meta], async () => {
+        const first = (await lastSeq()) + 1;
+        const rows = writes.map((w, i) => ({ seq: first + i, doc: w.doc, update: w.update, createdAt: at }));
+        await updates.bulkAdd(writes.map((w) => ({ doc: w.doc, update: w.update })));
+        await outbox.bulkAdd(rows);
+        await meta.put({ key: LAST_SEQ, value: first + writes.length - 1 });
+        return rows.map((r) => r.seq);
+      });
+      for (const w of writes) compactor.note(w.doc);
+      return seqs;
+    },
+    async writeRemote(doc, update, version) {
+      await db.transaction('rw', [updates, meta], async () => {
+        if (update) await updates.add({ doc, update });
+        if (version === null) return;
+        const known = ((await meta.get(versionKey(doc)))?.value as number | undefined) ?? 0;
+        if (version > known) await meta.put({ key: versionKey(doc), value: version });
+      });
+      if (update) compactor.note(doc);
+    },
+    docVersion: async (doc) => ((await meta.get(versionKey(doc)))?.value as number | undefined) ?? 0,
+    outboxAfter: (seq) => outbox.where('seq').above(seq).toArray(),
+    outboxSize: () => outbox.count(),
+    async ack(seq) {
+      await outbox.where('seq').belowOrEqual(seq).delete();
+    },
+    deadLetter: (seq, code, message, at) =>
+      db.transaction('rw', [outbox, deadLetters], async () => {
+        const row = await outbox.get(seq);
+        if (!row) return null;
+        const letter: DeadLetter = { seq, doc: row.doc, update: row.update, code, message, at };
+        await deadLetters.put(letter);
+        await outbox.delete(seq);
+        return letter;
+      }),
+    deadLetters: () => deadLetters.toArray(),
+    retryDeadLetter: (seq, at) =>
+      db.transaction('rw', [deadLetters, outbox, meta], async () => {
+        const letter = await deadLetters.get(seq);
+        if (!letter) return null;
+        const next = (await lastSeq()) + 1;
+        await outbox.add({ seq: next, doc: letter.doc, update: letter.update, createdAt: at });
+        await meta.put({ key: LAST_SEQ, value: next });
+        await deadLetters.delete(seq);
+        return next;
+      }),
+    discardDeadLetter: (seq) =>
+      db.transaction('rw', deadLetters, async () => {
+        const found = (await deadLetters.get(seq)) !== undefined;
+        if (found) await deadLetters.delete(seq);
+        return found;
+      }),
+    dump: () =>
+      db.transaction('r', [docs, updates, outbox, deadLetters, meta], async () => {
+        const parts = new Map<string, Uint8Array[]>();
+        for (const s of await docs.toArray()) parts.set(s.doc, [s.snapshot]);
+        for (const u of await updates.toArray()) {
+          const list = parts.get(u.doc) ?? [];
+          list.push(u.update);
+          parts.set(u.doc, list);
+        }
+        const versions = new Map<string, number>();
+        for (const m of await meta.where('key').startsWith('version:').toArray()) {
+          versions.set(m.key.slice('version:'.length), m.value as number);
+        }
+        return {
+          docs: new Map([...parts].map(([doc, list]) => [doc, Y.mergeUpdates(list)] as const)),
+          versions,
+          outbox: await outbox.toArray(),
+          deadLetters: await deadLetters.toArray(),
+        };
+      }),
+    compacted: () => compactor.idle(),
+    async close() {
+      await compactor.idle();
+      closing = true;
+      db.close();
+    },
+  };
+}

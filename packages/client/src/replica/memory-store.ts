@@ -1,0 +1,93 @@
+/**
+ * The in-memory replica: used when the app asks for no persistence, when IndexedDB cannot be opened, and
+ * after a storage failure (O6), seeded with what the failed replica held. It is a replica of its own:
+ * a fresh clientId, and the carried-over outbox renumbered under it (see replica.ts for why).
+ */
+import * as Y from 'yjs';
+import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore } from './replica-store.js';
+
+export interface MemorySeed {
+  clientId: string;
+  compactThreshold: number;
+  docs?: ReadonlyMap<string, Uint8Array>;
+  versions?: ReadonlyMap<string, number>;
+  /** Pending updates in seq order; they get new seqs here, after the highest dead-letter seq. */
+  outbox?: readonly Omit<OutboxRow, 'seq'>[];
+  deadLetters?: readonly DeadLetter[];
+}
+
+export function createMemoryStore(seed: MemorySeed): ReplicaStore {
+  const docs = new Map<string, Uint8Array[]>();
+  const versions = new Map(seed.versions ?? []);
+  const outbox = new Map<number, OutboxRow>(); // insertion order is seq order: seqs only grow
+  const dead = new Map<number, DeadLetter>();
+  // Dead letters keep their seqs (the app may hold them); new seqs start above them so keys never clash.
+  let lastSeq = 0;
+  for (const d of seed.deadLetters ?? []) {
+    dead.set(d.seq, d);
+    lastSeq = Math.max(lastSeq, d.seq);
+  }
+  for (const [doc, state] of seed.docs ?? []) docs.set(doc, [state]);
+  for (const row of seed.outbox ?? []) {
+    lastSeq++;
+    outbox.set(lastSeq, { ...row, seq: lastSeq });
+  }
+
+  function append(doc: string, update: Uint8Array): void {
+    const rows = docs.get(doc) ?? [];
+    rows.push(update);
+    docs.set(doc, rows.length > seed.compactThreshold ? [Y.mergeUpdates(rows)] : rows);
+  }
+
+  const store: ReplicaStore = {
+    persistent: false,
+    clientId: async () => seed.clientId,
+    loadDoc: async (doc) => [...(docs.get(doc) ?? [])],
+    async writeLocal(writes: readonly LocalWrite[], at) {
+      return writes.map((w) => {
+        append(w.doc, w.update);
+        lastSeq++;
+        outbox.set(lastSeq, { seq: lastSeq, doc: w.doc, update: w.update, createdAt: at });
+        return lastSeq;
+      });
+    },
+    async writeRemote(doc, update, version) {
+      if (update) append(doc, update);
+      if (version !== null && version > (versions.get(doc) ?? 0)) versions.set(doc, version);
+    },
+    docVersion: async (doc) => versions.get(doc) ?? 0,
+    outboxAfter: async (seq) => [...outbox.values()].filter((r) => r.seq > seq),
+    outboxSize: async () => outbox.size,
+    async ack(seq) {
+      for (const key of outbox.keys()) {
+        if (key > seq) break;
+        outbox.delete(key);
+      }
+    },
+    async deadLetter(seq, code, message, at) {
+      const row = outbox.get(seq);
+      if (!row) return null;
+      outbox.delete(seq);
+      const letter: DeadLetter = { seq, doc: row.doc, update: row.update, code, message, at };
+      dead.set(seq, letter);
+      return letter;
+    },
+    deadLetters: async () => [...dead.values()].sort((a, b) => a.seq - b.seq),
+    async retryDeadLetter(seq, at) {
+      const letter = dead.get(seq);
+      if (!letter) return null;
+      dead.delete(seq);
+      lastSeq++;
+      outbox.set(lastSeq, { seq: lastSeq, doc: letter.doc, update: letter.update, createdAt: at });
+      return lastSeq;
+    },
+    discardDeadLetter: async (seq) => dead.delete(seq),
+    async dump() {
+      const merged = new Map([...docs].map(([doc, rows]) => [doc, Y.mergeUpdates(rows)] as const));
+      return { docs: merged, versions: new Map(versions), outbox: [...outbox.values()], deadLetters: [...dead.values()] };
+    },
+    compacted: async () => undefined,
+    close: async () => undefined,
+  };
+  return store;
+}

@@ -1,0 +1,73 @@
+/**
+ * The replica's storage seam (internal): one Dexie implementation (IndexedDB, shared by the tabs of an
+ * origin) and one in-memory implementation (no IndexedDB, or after a storage failure, O6). Both keep the
+ * same four things: each doc's state as a snapshot plus appended update rows, the outbox, the dead letters
+ * and the meta values (clientId, lastSeq, the last server version seen per doc).
+ */
+import type { ErrorCode } from '@cairn/shared';
+
+/** A local update waiting for its ack (O2). `seq` is the replica's gap-free push counter, across docs. */
+export interface OutboxRow {
+  seq: number;
+  doc: string;
+  update: Uint8Array;
+  /** Milliseconds since the epoch when the edit was written. */
+  createdAt: number;
+}
+
+/** A push the server rejected for good (O7), kept with its code until the app retries or discards it. */
+export interface DeadLetter {
+  seq: number;
+  doc: string;
+  update: Uint8Array;
+  code: ErrorCode;
+  message: string;
+  /** Milliseconds since the epoch when the rejection arrived. */
+  at: number;
+}
+
+export interface LocalWrite {
+  doc: string;
+  update: Uint8Array;
+}
+
+/** Everything a replica holds, to carry over into another one. */
+export interface ReplicaDump {
+  docs: Map<string, Uint8Array>;
+  versions: Map<string, number>;
+  outbox: OutboxRow[];
+  deadLetters: DeadLetter[];
+}
+
+export interface ReplicaStore {
+  /** False for the in-memory store: nothing survives a reload. */
+  readonly persistent: boolean;
+  /** The replica's clientId, minted on first use and kept in meta. */
+  clientId(): Promise<string>;
+  /** The doc's stored state as updates to apply in order (snapshot first); [] if the doc is unknown. */
+  loadDoc(doc: string): Promise<Uint8Array[]>;
+  /**
+   * O1: each write is appended to its doc's state AND to the outbox in ONE transaction, with seqs
+   * allocated from meta.lastSeq inside it (tabs sharing the db never collide). Returns the seqs, in order.
+   */
+  writeLocal(writes: readonly LocalWrite[], at: number): Promise<number[]>;
+  /** Appends a server update (or a tab's, when not sharing the db) to the doc state; never the outbox. */
+  writeRemote(doc: string, update: Uint8Array | null, version: number | null): Promise<void>;
+  /** The last server version seen for the doc, 0 if none. */
+  docVersion(doc: string): Promise<number>;
+  /** Outbox rows with seq > `seq`, in seq order. */
+  outboxAfter(seq: number): Promise<OutboxRow[]>;
+  outboxSize(): Promise<number>;
+  /** Deletes every outbox row with seq ≤ `seq` (the server made them durable). */
+  ack(seq: number): Promise<void>;
+  /** Moves the outbox row to the dead letters (O7); null if the row is no longer in the outbox. */
+  deadLetter(seq: number, code: ErrorCode, message: string, at: number): Promise<DeadLetter | null>;
+  deadLetters(): Promise<DeadLetter[]>;
+  /** Moves a dead letter back into the outbox under a NEW seq; null if there is no such dead letter. */
+  retryDeadLetter(seq: number, at: number): Promise<number | null>;
+  discardDeadLetter(seq: number): Promise<boolean>;
+  dump(): Promise<ReplicaDump>;
+  /** Resolves when background compaction has caught up. */
+  compacted(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,208 @@
+/**
+ * The replica the client talks to: IndexedDB while it works, memory once it does not (O6).
+ *
+ * Any storage failure (open fails, a write fails, the browser closes the db) switches to an in-memory
+ * store that carries over the docs, the pending outbox and the dead letters; `storage-error` is emitted
+ * and syncing goes on. The memory replica gets a NEW clientId: other tabs may keep writing the shared db
+ * under the old one, and a seq allocated twice under one clientId would make the server keep one update
+ * and ack the other as a duplicate, losing it. Under a new clientId a carried-over row may be stored twice,
+ * which Yjs merges away.
+ *
+ * `generation` counts switches. Acks and rejects name seqs of the replica their connection said hello
+ * for; once the generation moved on those seqs were renumbered, so such frames are dropped.
+ */
+import * as Y from 'yjs';
+import { newClientId, type ErrorCode } from '@cairn/shared';
+import type { MemorySeed } from './memory-store.js';
+import { createOutboxMirror } from './outbox-mirror.js';
+import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore } from './replica-store.js';
+import { classifyStorageError, type StorageErrorEvent } from './storage-error.js';
+
+export interface Replica {
+  /** Resolves once a store (IndexedDB or, failing that, memory) is open; never rejects. */
+  readonly ready: Promise<void>;
+  readonly persisting: boolean;
+  readonly clientId: string;
+  readonly generation: number;
+  loadDoc(doc: string): Promise<Uint8Array[]>;
+  writeLocal(writes: readonly LocalWrite[], at: number): Promise<number[]>;
+  writeRemote(doc: string, update: Uint8Array | null, version: number | null): Promise<void>;
+  docVersion(doc: string): Promise<number>;
+  outboxAfter(seq: number, generation: number): Promise<OutboxRow[]>;
+  outboxSize(): Promise<number>;
+  ack(seq: number, generation: number): Promise<void>;
+  deadLetter(seq: number, code: ErrorCode, message: string, at: number, generation: number): Promise<DeadLetter | null>;
+  deadLetters(): Promise<DeadLetter[]>;
+  retryDeadLetter(seq: number, at: number): Promise<number | null>;
+  discardDeadLetter(seq: number): Promise<boolean>;
+  compacted(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ReplicaOptions {
+  /** Opens the persistent store; `onFailure` is for failures the store sees outside any call (eviction). */
+  open(onFailure: (err: unknown) => void): Promise<ReplicaStore>;
+  memory(seed: Omit<MemorySeed, 'compactThreshold'>): ReplicaStore;
+  /** Full states of the docs open right now: they may hold more than a failed store can give back. */
+  openDocStates(): Iterable<readonly [string, Uint8Array]>;
+  onStorageError(event: StorageErrorEvent): void;
+  /** The replica moved to memory mid-session: a new clientId and renumbered seqs. */
+  onSwitched(): void;
+}
+
+export function createReplica(o: ReplicaOptions): Replica {
+  let store: ReplicaStore | null = null;
+  let clientId = '';
+  let generation = 0;
+  let persisting = false;
+  let switching: Promise<void> | null = null;
+  let closed = false;
+  const mirror = createOutboxMirror();
+
+  const ready = (async () => {
+    let opened: ReplicaStore | null = null;
+    try {
+      opened = await o.open((err) => {
+        if (opened) void fail(opened, err);
+      });
+      clientId = await opened.clientId();
+      persisting = opened.persistent;
+      store = opened;
+    } catch (err) {
+      await opened?.close().catch(() => undefined);
+      store = o.memory({ clientId: newClientId() });
+      clientId = await store.clientId();
+      persisting = false;
+      o.onStorageError({ kind: classifyStorageError(err), error: err });
+    }
+  })();
+
+  const current = (): ReplicaStore => store!;
+
+  function fail(failed: ReplicaStore, err: unknown): Promise<void> {
+    if (switching) return switching;
+    if (failed !== store || closed) return Promise.resolve();
+    const kind = classifyStorageError(err);
+    switching = (async () => {
+      // An evicted db cannot be read back (Dexie would re-create it empty): the mirror is all there is.
+      const dump = kind === 'evicted' ? null : await failed.dump().catch(() => null);
+      await failed.close().catch(() => undefined);
+      const carried = dump ?? { docs: new Map<string, Uint8Array>(), versions: new Map<string, number>(), ...mirror.snapshot() };
+      const docs = new Map(carried.docs);
+      for (const [doc, state] of o.openDocStates()) {
+        const prior = docs.get(doc);
+        docs.set(doc, prior ? Y.mergeUpdates([prior, state]) : state);
+      }
+      store = o.memory({ clientId: newClientId(), docs, versions: carried.versions, outbox: carried.outbox, deadLetters: carried.deadLetters });
+      clientId = await store.clientId();
+      generation++;
+      persisting = false;
+      switching = null;
+      o.onStorageError({ kind, error: err });
+      o.onSwitched();
+    })();
+    return switching;
+  }
+
+  /**
+   * Runs `op` on the current store; after a storage failure, switches and runs it again on memory.
+   * `rerun`: also run it again if it succeeded on a store that was left meanwhile (a write landing
+   * there after the carry-over was read would be lost).
+   */
+  async function use<T>(op: (s: ReplicaStore) => Promise<T>, rerun = false): Promise<T> {
+    await ready;
+    for (;;) {
+      if (switching) await switching;
+      const s = current();
+      try {
+        const result = await op(s);
+        if (rerun && s !== store) continue;
+        return result;
+      } catch (err) {
+        if (!s.persistent || closed) throw err;
+        await fail(s, err);
+      }
+    }
+  }
+
+  /** use() for seqs named by a connection of `gen`: skipped once the replica moved on. */
+  async function useAt<T>(gen: number, skipped: T, op: (s: ReplicaStore) => Promise<T>): Promise<T> {
+    await ready;
+    for (;;) {
+      if (switching) await switching;
+      if (gen !== generation) return skipped;
+      const s = current();
+      try {
+        return await op(s);
+      } catch (err) {
+        if (!s.persistent || closed) throw err;
+        await fail(s, err);
+      }
+    }
+  }
+
+  return {
+    ready,
+    get persisting() {
+      return persisting;
+    },
+    get clientId() {
+      return clientId;
+    },
+    get generation() {
+      return generation;
+    },
+    loadDoc: (doc) => use((s) => s.loadDoc(doc)),
+    writeLocal: (writes, at) =>
+      use(async (s) => {
+        const seqs = await s.writeLocal(writes, at);
+        if (s.persistent) mirror.saw(writes.map((w, i) => ({ seq: seqs[i]!, doc: w.doc, update: w.update, createdAt: at })));
+        return seqs;
+      }, true),
+    writeRemote: (doc, update, version) => use((s) => s.writeRemote(doc, update, version), true),
+    docVersion: (doc) => use((s) => s.docVersion(doc)),
+    outboxAfter: (seq, gen) =>
+      useAt(gen, [], async (s) => {
+        const rows = await s.outboxAfter(seq);
+        if (s.persistent) mirror.saw(rows);
+        return rows;
+      }),
+    outboxSize: () => use((s) => s.outboxSize()),
+    ack: (seq, gen) =>
+      useAt(gen, undefined, async (s) => {
+        await s.ack(seq);
+        mirror.acked(seq);
+      }),
+    deadLetter: (seq, code, message, at, gen) =>
+      useAt(gen, null, async (s) => {
+        const letter = await s.deadLetter(seq, code, message, at);
+        if (letter && s.persistent) mirror.deadLettered(letter);
+        return letter;
+      }),
+    deadLetters: () =>
+      use(async (s) => {
+        const letters = await s.deadLetters();
+        if (s.persistent) mirror.sawDeadLetters(letters);
+        return letters;
+      }),
+    retryDeadLetter: (seq, at) =>
+      use(async (s) => {
+        const next = await s.retryDeadLetter(seq, at);
+        if (next !== null && s.persistent) mirror.retried(seq, next, at);
+        return next;
+      }),
+    discardDeadLetter: (seq) =>
+      use(async (s) => {
+        const found = await s.discardDeadLetter(seq);
+        mirror.discarded(seq);
+        return found;
+      }),
+    compacted: () => use((s) => s.compacted()),
+    async close() {
+      await ready;
+      if (switching) await switching;
+      closed = true;
+      await current().close();
+    },
+  };
+}
