@@ -9,6 +9,7 @@ import { createCairnClient, type CairnClient } from '@cairn/client';
 import { issueToken, createPgStore } from '@cairn/server';
 import type { ClientSocket } from '@cairn/shared';
 import { isolatedEnv, PG_URL, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
+import { until } from '../support/until.js';
 
 const iso = isolatedEnv('it_offline_client');
 let a: ServerProcess;
@@ -28,13 +29,6 @@ function client(node: ServerProcess, indexedDB: IDBFactory, dbName = 'replica'):
   });
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 beforeAll(async () => {
   token = await issueToken({ secret: SECRET, tenant: 'acme', subject: 'field-tech', spaces: { '*': 'rw' } });

@@ -10,17 +10,11 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { startServer } from '../support/server-process.js';
+import { until } from '../support/until.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cairn-start-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('the embedded defaults', () => {
   it('§8: PGlite + in-process bus serve y-websocket clients, and data survives a restart', async () => {

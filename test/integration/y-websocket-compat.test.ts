@@ -11,18 +11,12 @@ import { buildServer, createMemoryBus, createMemoryStore, type CairnServer, type
 import { connectRaw } from '../support/raw-client.js';
 import { testVerify } from '../support/memory-node.js';
 import { mapOf, mapUpdate } from '../support/yjs-updates.js';
+import { until } from '../support/until.js';
 
 let server: CairnServer;
 let store: Store;
 let base: string;
 
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function provider(room: string, doc: Y.Doc, token = 'writer') {
   return new WebsocketProvider(`${base}/y`, room, doc, { WebSocketPolyfill: WebSocket as never, params: { token }, disableBc: true });

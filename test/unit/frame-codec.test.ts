@@ -11,6 +11,7 @@ import {
   type ErrorCode, type Frame, type FrameTypeName,
 } from '@cairn/shared';
 import { MAX_STRING_BYTES } from '../../packages/shared/src/protocol/frames.js';
+import { prng } from '../support/prng.js';
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 const MIB = 1024 * 1024;
@@ -321,18 +322,11 @@ describe('frame codec: decoding refuses with a code', () => {
   });
 });
 
-/** mulberry32: small, fast and good enough to drive a fuzz; the same seed gives the same run. */
+/** The shared seeded PRNG, with the inclusive-range helpers the fuzz uses. */
 function seededRandom(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
-  return { next, int, byte: () => int(0, 255) };
+  const r = prng(seed);
+  const int = (min: number, max: number) => min + r.int(max - min + 1);
+  return { next: r.next, int, byte: () => int(0, 255) };
 }
 
 type Random = ReturnType<typeof seededRandom>;
