@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { createCairnClient, type CairnClient } from '@cairn/client';
 import { issueToken, createPgStore } from '@cairn/server';
@@ -114,5 +116,20 @@ describe('a real client offline and back', () => {
     await store.close();
     await c.destroy();
     await revived.kill('SIGKILL');
+  });
+
+  it('§4: a stock y-websocket provider on node B and a Cairn client on node A edit the same doc and converge', async () => {
+    const cairn = client(a, new IDBFactory(), 'mixed');
+    const doc = await cairn.open('default/mixed');
+    await cairn.whenSynced();
+    const ydoc = new Y.Doc();
+    const provider = new WebsocketProvider(`${b.wsUrl}/y`, 'mixed', ydoc, { WebSocketPolyfill: WebSocket as never, params: { token }, disableBc: true });
+    await until(() => provider.synced, 'provider synced');
+    doc.getText('t').insert(0, 'cairn ');
+    ydoc.getText('t').insert(0, 'y-websocket ');
+    await until(() => doc.getText('t').toString() === ydoc.getText('t').toString() && doc.getText('t').length === 18, 'both to hold both edits');
+    await cairn.whenSynced();
+    provider.destroy();
+    await cairn.destroy();
   });
 });
