@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 /** A fresh Yjs update that sets map `m`'s `key` to `value` in a doc of its own. */
 export function mapUpdate(key: string, value: unknown): Uint8Array {
   const doc = new Y.Doc();
-  let update = new Uint8Array();
+  let update: Uint8Array = new Uint8Array();
   doc.on('update', (u: Uint8Array) => (update = u));
   doc.getMap('m').set(key, value);
   doc.destroy();

@@ -11,6 +11,7 @@ import type { BackoffOptions } from './socket/backoff.js';
 import type { NetworkEvents } from './socket/network-events.js';
 import type { Status } from './socket/status.js';
 import type { Timers } from './socket/timers.js';
+import type { Space, SpaceOptions } from './spatial/space-api.js';
 import type { TabPortFactory } from './tabs/tab-channel.js';
 
 export interface CairnClientOptions {
@@ -35,9 +36,9 @@ export interface CairnClientOptions {
   networkEvents?: NetworkEvents | null;
   /** Random numbers in [0, 1) for backoff jitter. Default Math.random. */
   random?: () => number;
-  /** Timers for backoff and heartbeat. Default: the global setTimeout/clearTimeout. */
+  /** Timers for backoff, heartbeat, anchor expiry sweeps and region hysteresis. Default: the global setTimeout/clearTimeout. */
   timers?: Timers;
-  /** Wall clock for createdAt/at stamps. Default Date.now. */
+  /** Wall clock for createdAt/at stamps, anchor HLCs and TTLs (X4). Default Date.now. */
   now?: () => number;
   /** Update rows per doc before they are merged into its snapshot. Default 64. */
   compactThreshold?: number;
@@ -77,6 +78,11 @@ export interface CairnClient {
   whenSynced(): Promise<void>;
   /** Resolves when every local edit made so far is written to the replica and outbox. */
   flush(): Promise<void>;
-  /** Flushes local writes, closes the socket, the tab channel and the database. */
+  /**
+   * The space's anchors and regions (DESIGN §6), one instance per name until it is closed. Returns at
+   * once; methods wait for the space's meta doc. `opts` are defaults for a space with no stored meta.
+   */
+  space(name: string, opts?: SpaceOptions): Space;
+  /** Flushes local writes, closes the spaces, the socket, the tab channel and the database. */
   destroy(): Promise<void>;
 }

@@ -25,6 +25,8 @@ import { defaultNetworkEvents, initiallyOnline, watchNetwork } from './socket/ne
 import { createPushLoop } from './socket/push-loop.js';
 import { createStatusTracker } from './socket/status.js';
 import { systemTimers } from './socket/timers.js';
+import { createSettledGate } from './spatial/settled-gate.js';
+import { createSpaces } from './spatial/spaces.js';
 import { createTabApplier } from './tabs/apply-tab-update.js';
 import { createTabChannel, defaultTabPortFactory } from './tabs/tab-channel.js';
 
@@ -164,6 +166,28 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     (online) => connection.setNetworkOnline(online),
   );
 
+  const openDoc = async (docId: string): Promise<Y.Doc> => {
+    if (destroyed) throw new CairnError('BAD_REQUEST', 'the client was destroyed');
+    const doc = await docs.open(docId);
+    pushLoop.subscribe(docId);
+    return doc;
+  };
+  const closeDoc = async (docId: string): Promise<void> => {
+    if (await docs.close(docId)) pushLoop.unsubscribe(docId);
+    await writer.flush();
+  };
+
+  const settledGate = createSettledGate(() => status.current, (fn) => events.on('status', fn));
+  const spaces = createSpaces({
+    open: openDoc,
+    close: closeDoc,
+    replicaId: () => replica.clientId || null,
+    timers: options.timers ?? systemTimers,
+    now,
+    settled: () => settledGate.wait(),
+    onError: reportError,
+  });
+
   void replica.ready.then(() => {
     if (destroyed) return;
     status.update({ persisting: replica.persisting });
@@ -172,16 +196,8 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   });
 
   return {
-    async open(docId) {
-      if (destroyed) throw new CairnError('BAD_REQUEST', 'the client was destroyed');
-      const doc = await docs.open(docId);
-      pushLoop.subscribe(docId);
-      return doc;
-    },
-    async close(docId) {
-      if (await docs.close(docId)) pushLoop.unsubscribe(docId);
-      await writer.flush();
-    },
+    open: openDoc,
+    close: closeDoc,
     get status() {
       return status.current;
     },
@@ -198,11 +214,17 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     goOnline: () => connection.goOnline(),
     whenSynced: () => (destroyed ? Promise.reject(new CairnError('BAD_REQUEST', 'the client was destroyed')) : status.whenSynced()),
     flush: () => writer.flush(),
+    space: (name, opts) => {
+      if (destroyed) throw new CairnError('BAD_REQUEST', 'the client was destroyed');
+      return spaces.space(name, opts);
+    },
     async destroy() {
       if (destroyed) return;
       destroyed = true;
       unwatchNetwork();
       connection.destroy();
+      settledGate.open();
+      await spaces.closeAll();
       for (const id of docs.ids()) await docs.close(id);
       await writer.flush();
       await router.idle();

@@ -10,3 +10,20 @@ export { ConnectionState, type Status } from './socket/status.js';
 export type { Timers } from './socket/timers.js';
 export type { TabPort, TabPortFactory } from './tabs/tab-channel.js';
 // spatial/ and xr/ exports are appended below this line.
+export type {
+  AnchorChange, Anchors, CreateAnchorInput, Region, RegionInput, Space, SpaceAnchor, SpaceOptions,
+} from './spatial/space-api.js';
+export type { AnchorQuery } from './spatial/anchor-query.js';
+export type { LiveQuery, QueryDiff } from './spatial/live-queries.js';
+export { createAnchorIndex, type AnchorIndex, type AnchorIndexOptions } from './spatial/anchor-index.js';
+export type { IndexedAnchor } from './spatial/indexed-anchor.js';
+export { DEFAULT_HYSTERESIS_MS } from './spatial/region.js';
+export { MAX_REGION_CELLS, regionCells } from './spatial/region-cover.js';
+export {
+  toSpacePose, toReferencePose, alignmentFrom, poseFromXRPose, xrRigidTransformInit, type SpaceFromReference,
+} from './xr/xr-pose.js';
+export { createXRAnchorFor, restoreXRAnchor, WEBXR_PERSISTENT, type CreateXRAnchorOptions, type XRAnchorBinding } from './xr/xr-anchor.js';
+export type {
+  XRAnchorLike, XRFrameLike, XRPointLike, XRPoseLike, XRRigidTransformConstructor, XRRigidTransformInit,
+  XRRigidTransformLike, XRSessionLike, XRSpaceLike,
+} from './xr/xr-types.js';

@@ -1,0 +1,115 @@
+/**
+ * One immersive-ar session:
+ *
+ *   every frame   hit test from the viewer → reticle; each anchor of the space → its pose in this
+ *                 device's reference space (through its XRAnchor where the runtime has them) → drawn
+ *   select        (trigger, tap) → an anchor at the reticle, written in the SPACE frame
+ *
+ * `align` is the reference space's pose in the space frame (space-from-reference): where this device's
+ * tracking origin sits in the shared space. Two devices whose tracking origins differ agree on every
+ * anchor once each knows its own alignment.
+ */
+import { poseFromXRPose, toReferencePose, toSpacePose, type Anchors, type SpaceFromReference } from '@cairn/client';
+import { transformPoint, type Pose } from '@cairn/shared';
+import { anchorColor } from '../anchor-look.js';
+import type { ArHook } from '../test-hook.js';
+import { reportError } from '../toast.js';
+import { createArRenderer, type Box } from './ar-renderer.js';
+import { createXrAnchors } from './xr-anchors.js';
+import type { ArFrame, ArSession, WebXR } from './xr-types.js';
+
+export interface ArDeps {
+  anchors: Anchors;
+  align: SpaceFromReference;
+  deviceId: string | null;
+  hook: ArHook;
+  onEnd(): void;
+}
+
+const RETICLE: Box['size'] = [0.12, 0.004, 0.12];
+const ANCHOR: Box['size'] = [0.06, 0.06, 0.06];
+const NOSE: Box['size'] = [0.015, 0.015, 0.04];
+
+function rgba(hex: string): Box['color'] {
+  const n = parseInt(hex.slice(1), 16);
+  return [((n >> 16) & 255) / 255, ((n >> 8) & 255) / 255, (n & 255) / 255, 1];
+}
+
+async function openSession(api: WebXR, overlay: HTMLElement) {
+  const session: ArSession = await api.xr.requestSession('immersive-ar', {
+    requiredFeatures: ['local', 'hit-test'],
+    optionalFeatures: ['anchors', 'dom-overlay'],
+    domOverlay: { root: overlay },
+  });
+  const canvas = document.createElement('canvas');
+  const gl = canvas.getContext('webgl2', { xrCompatible: true, alpha: true } as WebGLContextAttributes);
+  if (!gl) throw new Error('no WebGL2 for the AR view');
+  const layer = new api.XRWebGLLayer(session, gl);
+  await session.updateRenderState({ baseLayer: layer });
+  const ref = await session.requestReferenceSpace('local');
+  const viewer = await session.requestReferenceSpace('viewer');
+  const hitSource = session.requestHitTestSource ? await session.requestHitTestSource({ space: viewer }) : null;
+  return { session, gl, layer, ref, hitSource };
+}
+
+export async function startArSession(api: WebXR, deps: ArDeps): Promise<{ end(): Promise<void> }> {
+  const overlay = document.createElement('div');
+  overlay.className = 'ar-overlay';
+  overlay.innerHTML = '<div class="ar-info">AR: aim at the floor, press the trigger (or tap) to place an anchor</div>';
+  document.body.append(overlay);
+  const { session, gl, layer, ref, hitSource } = await openSession(api, overlay).catch((err: unknown) => {
+    overlay.remove();
+    throw err;
+  });
+  const { hook, anchors, align } = deps;
+  const renderer = createArRenderer(gl);
+  const xrAnchors = createXrAnchors({ ref, align, XRRigidTransform: api.XRRigidTransform, anchors, deviceId: deps.deviceId });
+  const placedHere = new Set<string>();
+  hook.active = true;
+
+  const onFrame = (_t: number, frame: ArFrame): void => {
+    session.requestAnimationFrame(onFrame);
+    const hitPose = hitSource ? frame.getHitTestResults(hitSource)[0]?.getPose(ref) : undefined;
+    hook.reticle = hitPose ? poseFromXRPose(hitPose) : null;
+    const all = anchors.all();
+    xrAnchors.sync(all, frame, placedHere);
+    const boxes: Box[] = [];
+    const seen: Record<string, Pose> = {};
+    const tracked: string[] = [];
+    for (const a of all) {
+      const fromXr = xrAnchors.poseOf(a.id, frame);
+      if (fromXr) tracked.push(a.id);
+      const pose = fromXr ?? toReferencePose(align, a.pose);
+      seen[a.id] = pose;
+      // A nose 6 cm along the anchor's forward axis (-Z) shows its heading.
+      const nose = { p: transformPoint(pose, [0, 0, -0.06]), q: pose.q };
+      boxes.push({ pose, size: ANCHOR, color: rgba(anchorColor(a)) }, { pose: nose, size: NOSE, color: [0.1, 0.1, 0.1, 1] });
+    }
+    if (hook.reticle) boxes.push({ pose: hook.reticle, size: RETICLE, color: [1, 1, 1, 0.9] });
+    hook.seen = seen;
+    hook.tracked = tracked;
+    hook.frames++;
+    const viewerPose = frame.getViewerPose(ref);
+    if (viewerPose) renderer.draw(layer, viewerPose.views, boxes);
+  };
+  session.requestAnimationFrame(onFrame);
+
+  session.addEventListener('select', () => {
+    const at = hook.reticle;
+    if (!at) return;
+    const label = `AR pin ${anchors.all().length + 1}`;
+    anchors.create({ pose: toSpacePose(align, at), props: { label, placedWith: 'webxr' } }).then((a) => {
+      placedHere.add(a.id);
+      hook.placed.push(a.id);
+    }, reportError('could not place the anchor'));
+  });
+
+  session.addEventListener('end', () => {
+    hook.active = false;
+    hook.reticle = null;
+    overlay.remove();
+    deps.onEnd();
+  });
+
+  return { end: () => session.end() };
+}

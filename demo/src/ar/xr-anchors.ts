@@ -1,0 +1,71 @@
+/**
+ * One XRAnchor per anchor of the space, where the session has the 'anchors' feature: the device keeps
+ * each one locked to the world as its tracking improves, which a pose computed once would not. An anchor
+ * whose pose changes (a newer HLC) gets a new XRAnchor; one that is gone loses its XRAnchor. The anchors
+ * this device places also get their persistent handle stored in platformRefs (createXRAnchorFor).
+ */
+import { createXRAnchorFor, poseFromXRPose, type Anchors, type SpaceAnchor, type SpaceFromReference, type XRAnchorLike, type XRRigidTransformConstructor, type XRSpaceLike } from '@cairn/client';
+import type { Pose } from '@cairn/shared';
+import type { ArFrame } from './xr-types.js';
+
+interface Held {
+  version: string;
+  xrAnchor: XRAnchorLike | null;
+}
+
+export interface XrAnchorsDeps {
+  ref: XRSpaceLike;
+  align: SpaceFromReference;
+  XRRigidTransform: XRRigidTransformConstructor;
+  /** For the persistent handles of anchors placed on this device. */
+  anchors: Anchors;
+  deviceId: string | null;
+}
+
+export function createXrAnchors(deps: XrAnchorsDeps) {
+  const held = new Map<string, Held>();
+
+  const bind = (a: SpaceAnchor, frame: ArFrame, persist: boolean): void => {
+    const entry: Held = { version: a.pose.hlc, xrAnchor: null };
+    held.set(a.id, entry);
+    const opts = {
+      XRRigidTransform: deps.XRRigidTransform,
+      ...(persist ? { anchors: deps.anchors, ...(deps.deviceId ? { deviceId: deps.deviceId } : {}) } : {}),
+    };
+    createXRAnchorFor(frame, deps.ref, a, deps.align, opts).then(
+      ({ xrAnchor }) => {
+        if (held.get(a.id) === entry) entry.xrAnchor = xrAnchor;
+        else xrAnchor.delete();
+      },
+      // The runtime refused (tracking lost, too many anchors): the view draws from the computed pose.
+      (err: unknown) => console.warn('no XRAnchor for', a.id, err),
+    );
+  };
+
+  return {
+    /** Brings the XRAnchors in line with the anchors to show; `placedHere` also get a persistent handle. */
+    sync(all: readonly SpaceAnchor[], frame: ArFrame, placedHere: ReadonlySet<string>): void {
+      if (typeof frame.createAnchor !== 'function') return;
+      const ids = new Set<string>();
+      for (const a of all) {
+        ids.add(a.id);
+        const cur = held.get(a.id);
+        if (cur && cur.version === a.pose.hlc) continue;
+        cur?.xrAnchor?.delete();
+        // Storing the handle writes platformRefs, not the pose: the HLC stays and this runs once.
+        bind(a, frame, placedHere.has(a.id) && !cur);
+      }
+      for (const [id, entry] of held) {
+        if (ids.has(id)) continue;
+        entry.xrAnchor?.delete();
+        held.delete(id);
+      }
+    },
+    /** The anchor's pose in the reference space as the runtime tracks it; null without an XRAnchor (yet). */
+    poseOf(id: string, frame: ArFrame): Pose | null {
+      const xrAnchor = held.get(id)?.xrAnchor;
+      const pose = xrAnchor ? frame.getPose(xrAnchor.anchorSpace, deps.ref) : null;
+      return pose ? poseFromXRPose(pose) : null;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The demo page's composition root: one client (this device's replica), one space, and the views wired
+ * to it. Logic lives in the views; this file only connects them.
+ */
+import { createCairnClient } from '@cairn/client';
+import { mountAnchorList } from './anchor-list.js';
+import { mountAnchorPanel } from './anchor-panel.js';
+import { mountArButton } from './ar/ar-button.js';
+import { anotherDeviceUrl, readPageParams } from './page-params.js';
+import { clientPoint } from './plan-frame.js';
+import { mountPlanView } from './plan-view.js';
+import { createSelection } from './selection.js';
+import { mountStatusBar } from './status-bar.js';
+import { exposeTestHook, type ArHook } from './test-hook.js';
+import { toast } from './toast.js';
+
+/** The plan spans ±10 m × ±7 m; the region covers it with room to spare (cells are ~100 m). */
+const REGION_RADIUS_M = 25;
+/** TTL countdowns and expiry (X4: the replica hides an expired anchor by its own clock). */
+const TICK_MS = 1000;
+
+const params = readPageParams(window.location);
+const client = createCairnClient({ url: params.wsUrl, dbName: params.db, ...(params.token ? { token: params.token } : {}) });
+mountStatusBar(document.body, client, params.db);
+client.on('rejected', (r) => toast(`the server refused an edit of ${r.doc}: ${r.code}`));
+client.on('storage-error', (e) => toast(`local storage failed (${e.kind}): working in memory only`));
+client.on('error', (err) => console.warn('cairn client', err));
+
+document.querySelector('[data-testid=space-name]')!.textContent = `/ ${params.space}`;
+document.querySelector('[data-testid=device-name]')!.textContent = params.db;
+document.querySelector<HTMLAnchorElement>('[data-testid=another-device]')!.href = anotherDeviceUrl(window.location);
+document.title = `Cairn · ${params.space}`;
+
+const space = client.space(params.space, { origin: params.origin });
+const region = await space.subscribeRegion({ lat: params.origin.lat, lon: params.origin.lon, radiusM: REGION_RADIUS_M });
+// The space's stored origin wins over ours (?origin= or the default) once its meta doc is loaded.
+if (space.origin.lat !== params.origin.lat || space.origin.lon !== params.origin.lon) {
+  await region.move({ lat: space.origin.lat, lon: space.origin.lon, radiusM: REGION_RADIUS_M });
+}
+const selection = createSelection();
+const svg = document.querySelector<SVGSVGElement>('[data-testid=plan]')!;
+const views = [
+  mountPlanView(svg, document.querySelector<HTMLElement>('[data-testid=nearest]')!, space.anchors, selection),
+  mountAnchorPanel(document.querySelector<HTMLElement>('[data-testid=panel]')!, space.anchors, selection),
+  mountAnchorList(document.querySelector<HTMLUListElement>('[data-testid=anchor-list]')!, document.querySelector<HTMLElement>('[data-testid=anchor-count]')!, space.anchors, selection),
+];
+setInterval(() => views.forEach((v) => v.refresh()), TICK_MS);
+
+const ar: ArHook = { active: false, reticle: null, seen: {}, tracked: [], placed: [], frames: 0 };
+mountArButton(document.querySelector<HTMLButtonElement>('[data-testid=enter-ar]')!, { anchors: space.anchors, align: params.align, deviceId: () => client.clientId, hook: ar });
+exposeTestHook({ client, space, region, selection, clientPoint: (x, z) => clientPoint(svg, x, z), ar });
+document.body.dataset.ready = 'true';

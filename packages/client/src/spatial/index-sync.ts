@@ -1,0 +1,269 @@
+/**
+ * X1: the space's R-tree mirrors the merged view of the anchors in every open cell doc, whatever changed
+ * the docs (a local edit, the server, hydration, another tab). Each transaction of a cell doc names the
+ * anchor ids it touched; those ids are re-read in every open cell that holds them and folded again with
+ * the shared merge (mergeEntries), and the index gets the result. The fold runs at `now = 0`: expiry is
+ * the index's job, judged by this replica's own clock (X4), and a sweep scheduled at the next expiry takes
+ * expired anchors out of live queries offline too.
+ */
+import * as Y from 'yjs';
+import {
+  isHlc, mergeEntries, ORIGIN, readCell, touchedAnchorIds,
+  type Anchor, type CellEntry, type GeoFrame,
+} from '@cairn/shared';
+import type { Timers } from '../socket/timers.js';
+import type { AnchorIndex } from './anchor-index.js';
+import type { IndexedAnchor } from './indexed-anchor.js';
+import type { AnchorChange, SpaceAnchor } from './space-api.js';
+
+/** What the index holds: the merged anchor, its place on Earth, and its pose's p/q at top level. */
+export type SpaceAnchorRecord = SpaceAnchor & IndexedAnchor;
+
+export interface IndexSyncOptions {
+  space: string;
+  index: AnchorIndex<SpaceAnchorRecord>;
+  docs(): ReadonlyMap<string, Y.Doc>;
+  frame(): GeoFrame;
+  timers: Timers;
+  now(): number;
+  /** The greatest HLC seen in a doc's keys, so the replica's clock never runs behind anyone's (X2). */
+  onHlc(hlc: string): void;
+  onChange(change: AnchorChange): void;
+  /** A live-query callback threw, or a doc held something unindexable: reported, never thrown into Yjs. */
+  onError(err: unknown): void;
+}
+
+export interface IndexSync {
+  cellOpened(cell: string, doc: Y.Doc): void;
+  cellChanged(cell: string, doc: Y.Doc, tx: Y.Transaction): void;
+  /** The cell's doc is no longer among `docs()`. */
+  cellClosed(cell: string): void;
+  /** The merged anchor, expired or not. */
+  peek(id: string): SpaceAnchorRecord | undefined;
+  /** The open cells that hold entries of the id. */
+  cellsOf(id: string): string[];
+  /** The space's origin changed: every anchor's lat/lon is recomputed. */
+  relocate(origin: AnchorChange['origin']): void;
+  close(): void;
+}
+
+// Node's setTimeout fires at once beyond 2^31 - 1 ms; a far expiry is re-checked daily instead.
+const MAX_DELAY_MS = 24 * 3600 * 1000;
+
+export function originOf(origin: unknown): AnchorChange['origin'] {
+  if (origin === ORIGIN.REMOTE) return 'remote';
+  if (origin === ORIGIN.HYDRATE) return 'hydrate';
+  if (origin === ORIGIN.TAB) return 'tab';
+  return 'local';
+}
+
+/**
+ * The greatest HLC among keys `<id>|<hlc>`. Keys, not entries: readCell reports pose and move clocks but
+ * not expiry ones, and a TTL written under a clock behind another replica's would lose to it.
+ */
+function maxHlcOf(keys: Iterable<string | null>, max: string): string {
+  for (const k of keys) {
+    if (k === null) continue;
+    const sub = k.slice(k.lastIndexOf('|') + 1);
+    if (sub > max && isHlc(sub)) max = sub;
+  }
+  return max;
+}
+
+function fingerprint(a: Anchor): string | null {
+  try {
+    return JSON.stringify(a);
+  } catch {
+    return null; // not serializable (e.g. a bigint prop): always counts as changed
+  }
+}
+
+export function toRecord(a: Anchor, frame: GeoFrame): SpaceAnchorRecord {
+  const g = frame.toGeo(a.pose.p);
+  const rec: SpaceAnchorRecord = { ...a, lat: g.lat, lon: g.lon, alt: g.alt, p: a.pose.p, q: a.pose.q };
+  if (Number.isNaN(rec.expiresAt)) delete rec.expiresAt; // a NaN expiry (any writer may store one) never expires
+  return rec;
+}
+
+export function createIndexSync(o: IndexSyncOptions): IndexSync {
+  const view = new Map<string, { rec: SpaceAnchorRecord; key: string | null }>();
+  const idCells = new Map<string, Set<string>>();
+  const cellIds = new Map<string, Set<string>>();
+  let timer: unknown = null;
+  let timerAt: number | undefined;
+  let closed = false;
+
+  const note = (cell: string, ids: Iterable<string>): void => {
+    let held = cellIds.get(cell);
+    if (!held) cellIds.set(cell, (held = new Set()));
+    for (const id of ids) {
+      held.add(id);
+      let at = idCells.get(id);
+      if (!at) idCells.set(id, (at = new Set()));
+      at.add(cell);
+    }
+  };
+
+  const visible = (id: string) => o.index.get(id) !== undefined;
+
+  /** Re-folds the ids from every open cell holding them; `known` are entries already read. */
+  const refresh = (ids: ReadonlySet<string>, origin: AnchorChange['origin'], bulk: boolean, known?: [string, CellEntry[]]): void => {
+    const byCell = new Map<string, Set<string>>();
+    for (const id of ids) {
+      for (const cell of idCells.get(id) ?? []) {
+        if (cell === known?.[0]) continue;
+        let only = byCell.get(cell);
+        if (!only) byCell.set(cell, (only = new Set()));
+        only.add(id);
+      }
+    }
+    const entries = new Map<string, CellEntry[]>();
+    const add = (e: CellEntry) => {
+      const list = entries.get(e.id);
+      if (list) list.push(e);
+      else entries.set(e.id, [e]);
+    };
+    known?.[1].forEach(add);
+    const docs = o.docs();
+    for (const [cell, only] of byCell) {
+      const doc = docs.get(cell);
+      if (doc) readCell(doc, cell, only).forEach(add);
+    }
+
+    const frame = o.frame();
+    const touched: { id: string; before: boolean }[] = [];
+    const loads: SpaceAnchorRecord[] = [];
+    // The index is updated before live queries hear of it, so a callback that throws must not stop the
+    // other ids from being applied (X1): the first error is rethrown once all are.
+    let failed = false;
+    let failure: unknown;
+    const safely = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        if (!failed) failure = err;
+        failed = true;
+      }
+    };
+    for (const id of ids) {
+      const merged = mergeEntries(o.space, entries.get(id) ?? [], 0);
+      const prev = view.get(id);
+      if (!merged) {
+        if (!prev) continue;
+        touched.push({ id, before: visible(id) });
+        view.delete(id);
+        safely(() => o.index.remove(id));
+        continue;
+      }
+      const key = fingerprint(merged);
+      if (prev && key !== null && prev.key === key) continue;
+      const rec = toRecord(merged, frame);
+      touched.push({ id, before: visible(id) });
+      view.set(id, { rec, key });
+      if (bulk) loads.push(rec);
+      else safely(() => o.index.upsert(rec));
+    }
+    if (loads.length > 0) safely(() => o.index.load(loads));
+    report(touched, origin);
+    if (failed) throw failure;
+  };
+
+  const report = (touched: readonly { id: string; before: boolean }[], origin: AnchorChange['origin']): void => {
+    const change: AnchorChange = { added: [], changed: [], removed: [], origin };
+    for (const { id, before } of touched) {
+      const after = visible(id);
+      if (before && after) change.changed.push(id);
+      else if (after) change.added.push(id);
+      else if (before) change.removed.push(id);
+    }
+    if (change.added.length + change.changed.length + change.removed.length > 0) o.onChange(change);
+  };
+
+  /** Runs an update of the index; what a live query's callback throws is reported, and the sweep rescheduled. */
+  const guarded = (fn: () => void): void => {
+    if (closed) return;
+    try {
+      fn();
+    } catch (err) {
+      o.onError(err);
+    } finally {
+      schedule();
+    }
+  };
+
+  const sweep = (): void => {
+    timer = null;
+    timerAt = undefined;
+    guarded(() => {
+      const gone = o.index.sweep();
+      if (gone.length > 0) o.onChange({ added: [], changed: [], removed: gone, origin: 'local' });
+    });
+  };
+
+  const schedule = (): void => {
+    const next = o.index.nextExpiry();
+    if (next === timerAt || closed) return;
+    if (timer !== null) o.timers.clearTimeout(timer);
+    timer = null;
+    timerAt = next;
+    if (next === undefined) return;
+    // At least 1 ms: a sweep that finds nothing due yet must not spin on a zero delay.
+    timer = o.timers.setTimeout(sweep, Math.min(MAX_DELAY_MS, Math.max(1, next - o.now())));
+  };
+
+  return {
+    cellOpened: (cell, doc) =>
+      guarded(() => {
+        const entries = readCell(doc, cell);
+        let max = '';
+        for (const type of doc.share.values()) if (type instanceof Y.Map) max = maxHlcOf(type.keys(), max);
+        if (max) o.onHlc(max);
+        const ids = new Set(entries.map((e) => e.id));
+        note(cell, ids);
+        refresh(ids, 'hydrate', true, [cell, entries]);
+      }),
+    cellChanged: (cell, doc, tx) =>
+      guarded(() => {
+        const ids = touchedAnchorIds(tx, doc);
+        if (ids.size === 0) return;
+        let max = '';
+        for (const keys of tx.changed.values()) max = maxHlcOf(keys, max);
+        if (max) o.onHlc(max);
+        note(cell, ids);
+        refresh(ids, originOf(tx.origin), false);
+      }),
+    cellClosed: (cell) =>
+      guarded(() => {
+        const ids = cellIds.get(cell) ?? new Set<string>();
+        cellIds.delete(cell);
+        for (const id of ids) {
+          const at = idCells.get(id);
+          at?.delete(cell);
+          if (at?.size === 0) idCells.delete(id);
+        }
+        refresh(ids, 'local', false);
+      }),
+    peek: (id) => view.get(id)?.rec,
+    cellsOf: (id) => [...(idCells.get(id) ?? [])],
+    relocate: (origin) =>
+      guarded(() => {
+        const frame = o.frame();
+        const touched = [...view.keys()].map((id) => ({ id, before: visible(id) }));
+        for (const v of view.values()) v.rec = toRecord(v.rec, frame);
+        try {
+          o.index.load(Array.from(view.values(), (v) => v.rec));
+        } finally {
+          report(touched, origin);
+        }
+      }),
+    close() {
+      closed = true;
+      if (timer !== null) o.timers.clearTimeout(timer);
+      timer = null;
+      view.clear();
+      idCells.clear();
+      cellIds.clear();
+      o.index.clear();
+    },
+  };
+}
