@@ -91,6 +91,54 @@ function subOfKey(key: string): string {
   return key.slice(key.indexOf(SEP) + 1);
 }
 
+/**
+ * Per root map: anchor id → its keys. Kept current by an observer (remote and hydrated changes, which Yjs
+ * reports before 'afterTransaction') and eagerly by this module's writers (changes inside a transaction),
+ * so reading or writing one anchor costs O(its keys), not O(every anchor of the cell).
+ */
+const keyIndex = new WeakMap<Y.Map<unknown>, Map<string, Set<string>>>();
+
+function indexKey(idx: Map<string, Set<string>>, key: string): void {
+  const id = idOfKey(key);
+  let keys = idx.get(id);
+  if (!keys) idx.set(id, (keys = new Set()));
+  keys.add(key);
+}
+
+function unindexKey(idx: Map<string, Set<string>>, key: string): void {
+  const id = idOfKey(key);
+  const keys = idx.get(id);
+  if (!keys) return;
+  keys.delete(key);
+  if (keys.size === 0) idx.delete(id);
+}
+
+function keysById(map: Y.Map<unknown>): Map<string, Set<string>> {
+  let idx = keyIndex.get(map);
+  if (idx) return idx;
+  const built = new Map<string, Set<string>>();
+  for (const k of map.keys()) indexKey(built, k);
+  map.observe((ev) => {
+    for (const [k, change] of ev.changes.keys) {
+      if (change.action === 'delete') unindexKey(built, k);
+      else indexKey(built, k);
+    }
+  });
+  keyIndex.set(map, built);
+  idx = built;
+  return idx;
+}
+
+function setKey(map: Y.Map<unknown>, key: string, value: unknown): void {
+  map.set(key, value);
+  indexKey(keysById(map), key);
+}
+
+function deleteKey(map: Y.Map<unknown>, key: string): void {
+  map.delete(key);
+  unindexKey(keysById(map), key);
+}
+
 function emptyEntry(cell: string, id: string): CellEntry {
   return { id, cell, pose: null, movedTo: null, expiresAt: null, props: {}, created: null, deleted: null, platformRefs: [] };
 }
@@ -111,36 +159,47 @@ export function readCell(doc: Y.Doc, cell: string, only?: ReadonlySet<string>): 
     latest.set(k, hlc);
     return true;
   };
+  const visit = (name: MapName, value: unknown, key: string) => {
+    const id = idOfKey(key);
+    const e = entry(id);
+    const sub = subOfKey(key);
+    switch (name) {
+      case 'poses':
+        if (isPose(value) && newer(name, id, sub)) e.pose = { p: [...value.p], q: [...value.q], hlc: sub };
+        break;
+      case 'moved':
+        if (newer(name, id, sub)) e.movedTo = { cell: String(value), hlc: sub };
+        break;
+      case 'expires':
+        if (newer(name, id, sub)) e.expiresAt = typeof value === 'number' ? value : null;
+        break;
+      case 'props':
+        e.props[sub] = value;
+        break;
+      case 'created':
+        e.created = value as { by: string; at: string };
+        break;
+      case 'deleted':
+        e.deleted = value as { at: string; by: string };
+        break;
+      case 'refs':
+        e.platformRefs.push(value as PlatformRef);
+        break;
+    }
+  };
   for (const name of MAPS) {
-    root(doc, name).forEach((value, key) => {
-      const id = idOfKey(key);
-      if (only && !only.has(id)) return;
-      const e = entry(id);
-      const sub = subOfKey(key);
-      switch (name) {
-        case 'poses':
-          if (isPose(value) && newer(name, id, sub)) e.pose = { p: [...value.p], q: [...value.q], hlc: sub };
-          break;
-        case 'moved':
-          if (newer(name, id, sub)) e.movedTo = { cell: String(value), hlc: sub };
-          break;
-        case 'expires':
-          if (newer(name, id, sub)) e.expiresAt = typeof value === 'number' ? value : null;
-          break;
-        case 'props':
-          e.props[sub] = value;
-          break;
-        case 'created':
-          e.created = value as { by: string; at: string };
-          break;
-        case 'deleted':
-          e.deleted = value as { at: string; by: string };
-          break;
-        case 'refs':
-          e.platformRefs.push(value as PlatformRef);
-          break;
+    const map = root(doc, name);
+    if (!only) {
+      map.forEach((value, key) => visit(name, value, key));
+      continue;
+    }
+    const idx = keysById(map);
+    for (const id of only) {
+      for (const key of idx.get(id) ?? []) {
+        const value = map.get(key);
+        if (value !== undefined || map.has(key)) visit(name, value, key);
       }
-    });
+    }
   }
   return [...entries.values()];
 }
@@ -197,10 +256,9 @@ export function mergeAnchorView(space: string, entries: Iterable<CellEntry>, now
 
 /** Adds `value` under `<id>|<hlc>` and deletes every older key of the id this replica sees (superseded). */
 function writeLatest(map: Y.Map<unknown>, id: string, hlc: string, value: unknown): void {
-  const prefix = id + SEP;
-  const key = prefix + hlc;
-  for (const k of map.keys()) if (k.startsWith(prefix) && k < key) map.delete(k);
-  map.set(key, value);
+  const key = id + SEP + hlc;
+  for (const k of [...(keysById(map).get(id) ?? [])]) if (k < key) deleteKey(map, k);
+  setKey(map, key, value);
 }
 
 export interface AnchorInit {
@@ -216,7 +274,7 @@ export interface AnchorInit {
 export function putAnchor(doc: Y.Doc, a: AnchorInit): void {
   setPose(doc, a.id, a.pose);
   const created = root(doc, 'created');
-  if (!created.has(a.id)) created.set(a.id, a.created);
+  if (!created.has(a.id)) setKey(created, a.id, a.created);
   if (a.expiresAt !== undefined) setExpiry(doc, a.id, a.expiresAt, a.pose.hlc);
   if (a.props) setProps(doc, a.id, a.props);
   for (const ref of a.platformRefs ?? []) addPlatformRef(doc, a.id, ref);
@@ -234,8 +292,8 @@ export function markMoved(doc: Y.Doc, id: string, toCell: string, hlc: string): 
 export function setProps(doc: Y.Doc, id: string, patch: Record<string, unknown>): void {
   const props = root(doc, 'props');
   for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) props.delete(id + SEP + k);
-    else props.set(id + SEP + k, v);
+    if (v === undefined) deleteKey(props, id + SEP + k);
+    else setKey(props, id + SEP + k, v);
   }
 }
 
@@ -245,13 +303,13 @@ export function setExpiry(doc: Y.Doc, id: string, expiresAt: number | null, hlc:
 
 export function markDeleted(doc: Y.Doc, id: string, at: string, by: string): void {
   const deleted = root(doc, 'deleted');
-  if (!deleted.has(id)) deleted.set(id, { at, by });
+  if (!deleted.has(id)) setKey(deleted, id, { at, by });
 }
 
 export function addPlatformRef(doc: Y.Doc, id: string, ref: PlatformRef): void {
   const key = [id, ref.kind, ref.handle].join(SEP);
   const refs = root(doc, 'refs');
-  if (!refs.has(key)) refs.set(key, { ...ref });
+  if (!refs.has(key)) setKey(refs, key, { ...ref });
 }
 
 /** The anchor ids a transaction touched in a cell doc (for incremental index updates, X1). */
