@@ -24,7 +24,7 @@ describe('Store postgres: migrations', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
       return found.rows.map((r) => r.table_name);
     });
-    expect(tables).toEqual(['cairn_docs', 'cairn_migrations', 'cairn_snapshots', 'cairn_updates']);
+    expect(tables).toEqual(['cairn_anchor_entries', 'cairn_anchors', 'cairn_docs', 'cairn_migrations', 'cairn_readmodel_progress', 'cairn_snapshots', 'cairn_spaces', 'cairn_updates']);
   });
 });
 

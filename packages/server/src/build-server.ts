@@ -13,6 +13,7 @@ import { registerErrorHandling } from './http/errors.js';
 import { registerHealth } from './http/health.js';
 import { registerWebSockets } from './http/websocket.js';
 import { registerHome } from './http/home.js';
+import { anchorRoutes } from './http/anchors-routes.js';
 
 export interface ServerDeps {
   store: Store;
@@ -57,6 +58,8 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   });
   registerErrorHandling(app);
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
+  // Issue 4: REST queries on the anchor read model.
+  await app.register(anchorRoutes, { anchors: deps.store.anchors, verify: deps.verify });
   await registerHome(app, { ...(deps.staticDir ? { staticDir: deps.staticDir } : {}), nodeId: node.nodeId });
   const sockets = registerWebSockets(app, {
     node,

@@ -12,3 +12,9 @@ export type { Principal, SpaceAccess } from './auth/principal.js';
 export { canRead, canWrite } from './auth/access.js';
 export { createTokenVerifier, issueToken, type TokenVerifier, type IssueTokenOptions } from './auth/tokens.js';
 export type { SessionLimits } from './session/context.js';
+// Issue 4: the anchor read model.
+export type {
+  AnchorStore, AnchorRecord, AnchorQuery, CellChange, MetaChange, ApplyOutcome, QueryOptions,
+} from './readmodel/anchor-store.js';
+export { createReadModelUpdater, type ReadModelUpdater, type ReadModelOptions, type ReadModelObserver } from './readmodel/updater.js';
+export { anchorRoutes, type AnchorRoutesOptions } from './http/anchors-routes.js';

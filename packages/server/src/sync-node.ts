@@ -15,6 +15,7 @@ import { createRooms, type Rooms } from './room/rooms.js';
 import type { LiveSession, SessionContext, SessionLimits, SessionLog } from './session/context.js';
 import { createNativeSession } from './session/native-session.js';
 import { createYWebsocketSession } from './session/y-websocket-session.js';
+import { createReadModelUpdater, type ReadModelUpdater } from './readmodel/updater.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -33,6 +34,8 @@ export interface SyncNode {
   readonly rooms: Rooms;
   readonly metrics: Metrics;
   readonly limits: SessionLimits;
+  /** Issue 4: keeps the anchor read model up to date from this node's commits. */
+  readonly readModel: ReadModelUpdater;
   acceptNative: SessionAcceptor;
   acceptY(socket: SessionSocket, target: { principal: Principal; doc: string; space: string }): SessionHandle;
   readonly sessions: number;
@@ -54,7 +57,8 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const fanout = createFanout({ bus: opts.bus, nodeId, observer: metrics.fanoutObserver, onError });
   const rooms = createRooms({ store: opts.store, fanout, observer: metrics.roomsObserver, onError, ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}) });
   const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}) });
-  const commit = createCommitPath({ group, rooms, fanout, metrics });
+  const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log });
+  const commit = createCommitPath({ group, rooms, fanout, metrics, readModel });
   let stopping = false;
   const live = new Set<SessionHandle & LiveSession>();
 
@@ -83,6 +87,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     rooms,
     metrics,
     limits,
+    readModel,
     acceptNative: (socket) => track(createNativeSession(ctx, socket)),
     acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target)),
     get sessions() {
@@ -97,6 +102,8 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       for (const s of [...live]) s.shutdown();
       live.clear();
       await rooms.close();
+      // Issue 4: finish read model runs of the last commits before the caller closes the Store.
+      await readModel.close();
     },
   };
 }

@@ -40,3 +40,6 @@ export {
   setProps, setExpiry, markDeleted, addPlatformRef, touchedAnchorIds, CELL_DOC_PREFIX,
   type Anchor, type AnchorPose, type AnchorInit, type CellEntry, type PlatformRef,
 } from './spatial/anchor-doc.js';
+export {
+  readSpaceMeta, writeSpaceMeta, metaDocId, spaceOfMetaDocId, DEFAULT_CELL_PRECISION, META_DOC_NAME, type SpaceMeta,
+} from './spatial/space-meta.js';

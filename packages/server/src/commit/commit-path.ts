@@ -3,21 +3,16 @@
  * with the group (A2), then apply to this node's room and publish on the bus, in that order (F1).
  * The caller acks only after this resolves (A1).
  */
-import type { CommitOutcome } from '../store/store.js';
+import type { CommitOutcome, CommitRequest } from '../store/store.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { Rooms } from '../room/rooms.js';
 import type { RoomSubscriber } from '../room/room.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { GroupCommit } from './group-commit.js';
+import type { ReadModelUpdater } from '../readmodel/updater.js';
 import { validateUpdate } from './validate-update.js';
 
-export interface WriteRequest {
-  tenant: string;
-  doc: string;
-  clientId: string;
-  seq: number;
-  actor: string;
-  update: Uint8Array;
+export interface WriteRequest extends CommitRequest {
   /** The subscriber that sent it, so the room does not echo the update back to it. */
   source: RoomSubscriber | null;
 }
@@ -27,18 +22,22 @@ export interface CommitPath {
   write(req: WriteRequest): Promise<CommitOutcome>;
 }
 
-export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanout: Fanout; metrics: Metrics }): CommitPath {
-  const { group, rooms, fanout, metrics } = deps;
+export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanout: Fanout; metrics: Metrics; readModel?: Pick<ReadModelUpdater, 'committed'> }): CommitPath {
+  const { group, rooms, fanout, metrics, readModel } = deps;
   return {
     async write(req) {
       validateUpdate(req.update);
-      const outcome = await group.submit({ tenant: req.tenant, doc: req.doc, clientId: req.clientId, seq: req.seq, actor: req.actor, update: req.update });
+      const { source: _source, ...request } = req;
+      const outcome = await group.submit(request);
       if (outcome.kind === 'committed') metrics.committed.inc();
       else metrics.duplicates.inc();
       // A duplicate is applied and published again too: if the node that first committed it died before
       // publishing, this closes the gap for everyone (receivers drop versions they already hold).
       rooms.peek(req.tenant, req.doc)?.applyCommitted(outcome.version, req.update, req.source);
       void fanout.publish(req.tenant, req.doc, outcome.version, req.update);
+      // Issue 4: the anchor read model follows committed cell/meta docs; it queues and never throws or
+      // waits, so the ack does not depend on it. Duplicates too: their first committer may have died.
+      readModel?.committed(req.tenant, req.doc, outcome.version);
       return outcome;
     },
   };

@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { GroupCommitObserver } from '../commit/group-commit.js';
 import type { FanoutObserver } from '../fanout/fanout.js';
 import type { RoomsObserver } from '../room/rooms.js';
+import type { ReadModelObserver } from '../readmodel/updater.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -26,6 +27,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const delivered = new Counter({ name: 'cairn_fanout_delivered_total', help: 'Bus messages delivered from other nodes', registers: r });
   const busDropped = new Counter({ name: 'cairn_fanout_dropped_total', help: 'Bus messages skipped', labelNames: ['reason'], registers: r });
   const repaired = new Counter({ name: 'cairn_fanout_repaired_updates_total', help: 'Updates loaded from the Store to fill bus gaps (F2)', registers: r });
+  // Issue 4: the anchor read model (readmodel/updater.ts).
+  const readModelLag = new Histogram({ name: 'cairn_readmodel_lag_seconds', help: 'From a commit on this node to the anchor read model reflecting it', buckets: [...LATENCY_BUCKETS, 5, 10, 30, 60], registers: r });
+  const readModelFailures = new Counter({ name: 'cairn_readmodel_failures_total', help: 'Anchor read model updates that failed (each is retried)', registers: r });
+  const readModelRetrying = new Gauge({ name: 'cairn_readmodel_docs_retrying', help: 'Docs whose read model update waits for a retry', registers: r });
 
   const commitObserver: GroupCommitObserver = {
     batch(size, seconds, ok) {
@@ -44,7 +49,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     repaired: (count) => repaired.inc(count),
     applied: () => {},
   };
-  return { registry, commitObserver, fanoutObserver, roomsObserver, ackSeconds, connections, rejected, committed, duplicates };
+  const readModelObserver: ReadModelObserver = {
+    lag: (seconds) => readModelLag.observe(seconds),
+    failed: () => readModelFailures.inc(),
+    retrying: (count) => readModelRetrying.set(count),
+  };
+  return { registry, commitObserver, fanoutObserver, roomsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

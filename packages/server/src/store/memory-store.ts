@@ -6,6 +6,7 @@
 import { CairnError } from '@cairn/shared';
 import { docKey, planBatch, pushKey, resolveOutcomes } from './batch-plan.js';
 import type { CommitRequest, DocSnapshot, Store, UpdateRecord } from './store.js';
+import { createMemoryAnchorStore } from '../readmodel/memory-anchor-store.js';
 
 interface DocLog {
   /** updates[i] is version i + 1. */
@@ -96,6 +97,9 @@ export function createMemoryStore(): Store {
       if (current && current.version >= snapshot.version) return;
       snapshots.set(key, { version: snapshot.version, state: snapshot.state.slice() });
     },
+
+    // The anchor read model (issue 4) in maps of its own; it refuses calls once the store is closed.
+    anchors: createMemoryAnchorStore(open),
 
     async ping() {
       open();

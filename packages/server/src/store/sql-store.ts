@@ -7,6 +7,7 @@ import { commitBatchSql } from './sql-commit.js';
 import { rowBytes, rowInt, type SqlClient, type SqlParam } from './sql-client.js';
 import { guard } from './store-error.js';
 import type { Store } from './store.js';
+import { createSqlAnchorStore } from '../readmodel/sql-anchor-store.js';
 
 export interface SqlStoreOptions {
   kind: 'postgres' | 'pglite';
@@ -58,6 +59,9 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
           [tenant, doc, snapshot.version, snapshot.state],
         );
       }),
+
+    // The anchor read model (issue 4) shares the client; its SQL lives in readmodel/.
+    anchors: createSqlAnchorStore(client),
 
     ping: () =>
       guard(async () => {

@@ -11,6 +11,8 @@
  * Factories: createPgStore (pg-store.ts), createPgliteStore (pglite-store.ts), createMemoryStore
  * (memory-store.ts); the SQL is shared by the first two (sql-store.ts, sql-commit.ts, migrations/).
  */
+import type { AnchorStore } from '../readmodel/anchor-store.js';
+
 export interface CommitRequest {
   tenant: string;
   /** `space/name`, already validated. */
@@ -56,6 +58,8 @@ export interface Store {
   loadSnapshot(tenant: string, doc: string): Promise<DocSnapshot | null>;
   /** Stores a snapshot unless a newer one is already stored. Updates are kept (the log is the record). */
   saveSnapshot(tenant: string, doc: string, snapshot: DocSnapshot): Promise<void>;
+  /** The anchor read model (issue 4): merged anchors of cell docs, kept by readmodel/updater.ts. */
+  readonly anchors: AnchorStore;
   /** Resolves if the store can serve queries now (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -3,6 +3,7 @@
  * is a new file with the next id, appended here. `migrate()` records each applied id in cairn_migrations.
  */
 import { init } from './001-init.js';
+import { anchors } from './002-anchors.js';
 
 export interface Migration {
   /** Applied in ascending order; recorded in cairn_migrations once applied. */
@@ -12,4 +13,4 @@ export interface Migration {
   statements: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [init];
+export const MIGRATIONS: readonly Migration[] = [init, anchors];

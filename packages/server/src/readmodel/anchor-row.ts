@@ -1,0 +1,31 @@
+/**
+ * One id's row of the merged view, from its entries in every cell: the very fold replicas use
+ * (mergeEntries, X2/X3), at `now = 0` so that expiry is left to the query (X4), plus the anchor's place on
+ * Earth when the space has a geodetic origin. Both stores call this inside their apply transaction.
+ */
+import { createGeoFrame, mergeEntries, type CellEntry, type GeoFrame, type GeoPoint, type Vec3 } from '@cairn/shared';
+import type { AnchorRecord } from './anchor-store.js';
+
+/** Merge time: every expiry is in the future of 0 (ms since the epoch), so none is applied here. */
+const MERGE_NOW = 0;
+
+export function frameOf(origin: GeoPoint | null): GeoFrame | null {
+  return origin ? createGeoFrame(origin) : null;
+}
+
+/** Where a local position is, or null without an origin (or for a position too far out to place). */
+export function locate(frame: GeoFrame | null, p: Readonly<Vec3>): GeoPoint | null {
+  if (!frame) return null;
+  const g = frame.toGeo(p);
+  return Number.isFinite(g.lat) && Number.isFinite(g.lon) && Number.isFinite(g.alt) ? g : null;
+}
+
+/** The id's row, or null when no live entry wins (deleted anywhere, or forwarded everywhere). */
+export function mergeRecord(space: string, entries: readonly CellEntry[], frame: GeoFrame | null): AnchorRecord | null {
+  const anchor = mergeEntries(space, entries, MERGE_NOW);
+  return anchor ? { anchor, geo: locate(frame, anchor.pose.p) } : null;
+}
+
+export function sameOrigin(a: GeoPoint | null, b: GeoPoint | null): boolean {
+  return a === b || (a !== null && b !== null && a.lat === b.lat && a.lon === b.lon && a.alt === b.alt);
+}

@@ -1,0 +1,102 @@
+/**
+ * The read model's own copies of cell and meta docs, rebuilt from the Store's log (snapshot + updates) and
+ * moved forward by replaying the versions after theirs. Replaying records the anchor ids each update's
+ * transaction touched (touchedAnchorIds), which is what makes an incremental change small.
+ *
+ * These copies are NOT the rooms' docs: a room may be at another version, be evicted, or not exist on
+ * this node at all. A small LRU keeps the hot ones so a busy cell is not rebuilt at every commit.
+ */
+import * as Y from 'yjs';
+import { ORIGIN, readCell, touchedAnchorIds } from '@cairn/shared';
+import type { Store } from '../store/store.js';
+
+export interface ReplayedDoc {
+  readonly ydoc: Y.Doc;
+  /** The doc holds every update with version ≤ this. */
+  version: number;
+}
+
+/**
+ * A fresh doc. For a cell doc the anchor maps are defined up front: an update that arrives before its
+ * root type is defined lands in a placeholder type, and a transaction's changes would then be keyed by
+ * the placeholder instead of the map touchedAnchorIds looks for.
+ */
+function emptyDoc(cell: string | null): Y.Doc {
+  const ydoc = new Y.Doc({ gc: true });
+  if (cell !== null) readCell(ydoc, cell, new Set());
+  return ydoc;
+}
+
+/** The doc at the Store's head: snapshot, then the updates after it. */
+export async function loadDoc(store: Store, tenant: string, doc: string, cell: string | null): Promise<ReplayedDoc> {
+  const ydoc = emptyDoc(cell);
+  let version = 0;
+  const snapshot = await store.loadSnapshot(tenant, doc);
+  if (snapshot) {
+    Y.applyUpdate(ydoc, snapshot.state, ORIGIN.HYDRATE);
+    version = snapshot.version;
+  }
+  const rows = await store.loadUpdates(tenant, doc, version);
+  if (rows.length > 0) {
+    Y.applyUpdate(ydoc, Y.mergeUpdates(rows.map((r) => r.update)), ORIGIN.HYDRATE);
+    version = rows[rows.length - 1]!.version;
+  }
+  return { ydoc, version };
+}
+
+/**
+ * Applies the Store's versions after `d.version` to the doc, in order, and returns the anchor ids they
+ * touched (for a meta doc, `cell` null, always empty).
+ */
+export async function advanceDoc(store: Store, tenant: string, doc: string, d: ReplayedDoc, cell: string | null): Promise<Set<string>> {
+  const rows = await store.loadUpdates(tenant, doc, d.version);
+  const touched = new Set<string>();
+  const collect = (tx: Y.Transaction) => {
+    for (const id of touchedAnchorIds(tx, d.ydoc)) touched.add(id);
+  };
+  if (cell !== null) d.ydoc.on('afterTransaction', collect);
+  try {
+    for (const row of rows) {
+      if (row.version !== d.version + 1) break; // never skip a version; the next run loads from here
+      Y.applyUpdate(d.ydoc, row.update, ORIGIN.REMOTE);
+      d.version = row.version;
+    }
+  } finally {
+    if (cell !== null) d.ydoc.off('afterTransaction', collect);
+  }
+  return touched;
+}
+
+export interface DocCache {
+  get(key: string): ReplayedDoc | undefined;
+  set(key: string, d: ReplayedDoc): void;
+  delete(key: string): void;
+  readonly size: number;
+}
+
+/** Least recently used docs are dropped past `max`. */
+export function createDocCache(max: number): DocCache {
+  const docs = new Map<string, ReplayedDoc>();
+  return {
+    get(key: string): ReplayedDoc | undefined {
+      const d = docs.get(key);
+      if (d) {
+        docs.delete(key);
+        docs.set(key, d);
+      }
+      return d;
+    },
+    set(key: string, d: ReplayedDoc): void {
+      docs.delete(key);
+      docs.set(key, d);
+      // Dropped, not destroyed: the evicted doc's own run may still be replaying into it.
+      while (docs.size > max) docs.delete(docs.keys().next().value!);
+    },
+    delete(key: string): void {
+      docs.delete(key);
+    },
+    get size() {
+      return docs.size;
+    },
+  };
+}
