@@ -50,7 +50,9 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<Bus> {
     commandTimeout: opts.commandTimeoutMs ?? 5000,
     retryStrategy: reconnectDelayMs,
   };
-  const pub = new Redis(opts.url, { ...base, connectionName: `${name}:pub` });
+  // Auto-pipelining: the publishes of one event-loop turn (a settled commit batch publishes one per update)
+  // leave in one write instead of one each.
+  const pub = new Redis(opts.url, { ...base, enableAutoPipelining: true, connectionName: `${name}:pub` });
   const sub = new Redis(opts.url, { ...base, connectionName: `${name}:sub` });
   pub.on('error', report);
   sub.on('error', report);

@@ -42,6 +42,34 @@ interface Held {
   sub: RoomSubscriber;
 }
 
+/**
+ * A room hands the same committed update to each of its subscribers in turn, so the last encoded `update`
+ * frame is kept: one encoding per update instead of one per receiver.
+ */
+let last: { doc: string; version: number; update: Uint8Array; bytes: Uint8Array } | null = null;
+
+function updateFrame(doc: string, version: number, update: Uint8Array): Uint8Array {
+  if (last?.update !== update || last.version !== version || last.doc !== doc) {
+    last = { doc, version, update, bytes: encodeFrame({ type: 'update', doc, version, update }) };
+  }
+  return last.bytes;
+}
+
+/**
+ * `sync` frames of whole-doc states the room shares between joiners (room.syncFor), so a burst of joins to
+ * a big doc copies it into a frame once, not once per joiner. Keyed by the state's bytes; a frame differs
+ * only by `writable`.
+ */
+const syncFrames = new WeakMap<Uint8Array, { doc: string; version: number; writable: boolean; bytes: Uint8Array }>();
+
+function syncFrame(doc: string, version: number, writable: boolean, update: Uint8Array): Uint8Array {
+  const hit = syncFrames.get(update);
+  if (hit && hit.doc === doc && hit.version === version && hit.writable === writable) return hit.bytes;
+  const bytes = encodeFrame({ type: 'sync', doc, version, writable, update });
+  syncFrames.set(update, { doc, version, writable, bytes });
+  return bytes;
+}
+
 export function createNativeSession(ctx: SessionContext, socket: SessionSocket): SessionHandle & LiveSession {
   const { limits, metrics, log } = ctx;
   let state: 'await-hello' | 'authenticating' | 'open' | 'closed' = 'await-hello';
@@ -67,6 +95,15 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       return;
     }
     socket.send(encodeFrame(frame));
+  }
+
+  function sendEncoded(bytes: Uint8Array): void {
+    if (state === 'closed') return;
+    if (socket.bufferedAmount() > limits.maxBufferedBytes) {
+      fail('SLOW_CONSUMER');
+      return;
+    }
+    socket.send(bytes);
   }
 
   /** Sends a reject, counts it, and closes the socket with the code's close code. */
@@ -163,7 +200,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     let held = existing;
     if (!held) {
       const sub: RoomSubscriber = {
-        update: (version, update) => send({ type: 'update', doc, version, update }),
+        update: (version, update) => sendEncoded(updateFrame(doc, version, update)),
         presence: (payload) => send({ type: 'presence', doc, payload }),
       };
       held = { room: null, sub };
@@ -187,7 +224,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (!room) return; // a second sub while the first is loading: the first one answers
     // Computed in the same tick as subscribe: no committed update can fall between the two.
     const { version, update } = room.syncFor(stateVector);
-    send({ type: 'sync', doc, version, writable: canWrite(p, space), update });
+    sendEncoded(syncFrame(doc, version, canWrite(p, space), update));
   }
 
   function onPush(doc: string, seq: number, update: Uint8Array): void {

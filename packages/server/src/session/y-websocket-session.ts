@@ -26,6 +26,40 @@ const MESSAGE_SYNC = 0;
 const MESSAGE_AWARENESS = 1;
 const MESSAGE_QUERY_AWARENESS = 3;
 
+/**
+ * A room hands the same update to each of its subscribers in turn, so the last encoding is kept: one
+ * message per update instead of one per receiver (the bytes are never changed after they are sent).
+ */
+let lastUpdate: Uint8Array | null = null;
+let lastMessage: Uint8Array = new Uint8Array(0);
+
+function updateMessage(update: Uint8Array): Uint8Array {
+  if (update !== lastUpdate) {
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, MESSAGE_SYNC);
+    syncProtocol.writeUpdate(enc, update);
+    lastMessage = encoding.toUint8Array(enc);
+    lastUpdate = update;
+  }
+  return lastMessage;
+}
+
+/** Sync step 2 messages of whole-doc states the room shares between joiners (room.syncFor), by state. */
+const step2Messages = new WeakMap<Uint8Array, Uint8Array>();
+
+function step2Message(update: Uint8Array): Uint8Array {
+  let bytes = step2Messages.get(update);
+  if (!bytes) {
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, MESSAGE_SYNC);
+    encoding.writeVarUint(enc, syncProtocol.messageYjsSyncStep2);
+    encoding.writeVarUint8Array(enc, update);
+    bytes = encoding.toUint8Array(enc);
+    step2Messages.set(update, bytes);
+  }
+  return bytes;
+}
+
 export function createYWebsocketSession(
   ctx: SessionContext,
   socket: SessionSocket,
@@ -55,7 +89,7 @@ export function createYWebsocketSession(
   }
 
   const sub: RoomSubscriber = {
-    update: (_version, update) => send(message(MESSAGE_SYNC, (enc) => syncProtocol.writeUpdate(enc, update))),
+    update: (_version, update) => send(updateMessage(update)),
     presence: (payload) => send(message(MESSAGE_AWARENESS, (enc) => encoding.writeVarUint8Array(enc, payload))),
   };
 
@@ -99,8 +133,7 @@ export function createYWebsocketSession(
       case MESSAGE_SYNC: {
         const syncType = decoding.readVarUint(dec);
         if (syncType === syncProtocol.messageYjsSyncStep1) {
-          const sv = decoding.readVarUint8Array(dec);
-          send(message(MESSAGE_SYNC, (enc) => syncProtocol.writeSyncStep2(enc, r.ydoc, sv)));
+          send(step2Message(r.syncFor(decoding.readVarUint8Array(dec)).update));
         } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
           write(decoding.readVarUint8Array(dec));
         } else {
