@@ -9,6 +9,7 @@ import {
   readSpaceMeta, setExpiry, setPose, setProps, writeSpaceMeta, type Anchor, type GeoPoint, type Vec3,
 } from '@cairn/shared';
 import type { AnchorRecord, Store } from '@cairn/server';
+import { positiveZeros } from '../../packages/server/src/readmodel/anchor-row.js';
 
 export interface DocUpdate {
   doc: string;
@@ -92,8 +93,10 @@ export async function expectedView(store: Store, tenant: string, space: string, 
   const { origin } = readSpaceMeta(await storedDoc(store, tenant, metaDocId(space)));
   const frame = origin ? createGeoFrame(origin) : null;
   const view: Anchor[] = [...mergeAnchorView(space, entries, now).values()];
-  return view.sort((a, b) => (a.id < b.id ? -1 : 1)).map((anchor) => ({ anchor, geo: frame ? frame.toGeo(anchor.pose.p) : null }));
+  // JSON has no -0: every read model holds 0 where a doc holds -0 (see mergeRecord).
+  return view.sort((a, b) => (a.id < b.id ? -1 : 1)).map((anchor) => positiveZeros({ anchor, geo: frame ? frame.toGeo(anchor.pose.p) : null }));
 }
+
 
 /** Every live anchor the read model holds for the space at `now`, sorted by id. */
 export async function readModelView(store: Store, tenant: string, space: string, now: number): Promise<AnchorRecord[]> {

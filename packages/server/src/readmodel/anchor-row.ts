@@ -20,10 +20,24 @@ export function locate(frame: GeoFrame | null, p: Readonly<Vec3>): GeoPoint | nu
   return Number.isFinite(g.lat) && Number.isFinite(g.lon) && Number.isFinite(g.alt) ? g : null;
 }
 
-/** The id's row, or null when no live entry wins (deleted anywhere, or forwarded everywhere). */
+/**
+ * The id's row, or null when no live entry wins (deleted anywhere, or forwarded everywhere). Zeros are
+ * positive: the SQL stores take rows as one JSON parameter and REST answers in JSON, and JSON has no -0, so
+ * every store holds a pose written as [-45, 0, -0] as [-45, 0, 0].
+ */
 export function mergeRecord(space: string, entries: readonly CellEntry[], frame: GeoFrame | null): AnchorRecord | null {
   const anchor = mergeEntries(space, entries, MERGE_NOW);
-  return anchor ? { anchor, geo: locate(frame, anchor.pose.p) } : null;
+  return anchor ? positiveZeros({ anchor, geo: locate(frame, anchor.pose.p) }) : null;
+}
+
+/** -0 as 0, everywhere in a value (plain data: arrays, objects, primitives). */
+export function positiveZeros<T>(value: T): T {
+  if (Object.is(value, -0)) return 0 as T;
+  if (Array.isArray(value)) return value.map(positiveZeros) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, positiveZeros(v)])) as T;
+  }
+  return value;
 }
 
 export function sameOrigin(a: GeoPoint | null, b: GeoPoint | null): boolean {
