@@ -1,0 +1,45 @@
+// Pose updates as a real client makes them: one Yjs transaction that sets the client's pose in a shared map,
+// captured as the v1 update Yjs emits. Every update is identified by (clientID, clock) of its first struct,
+// which survives the servers' re-encoding, so a receiver can find its send time without applying it.
+import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
+
+export function createPoseWriter(clientID) {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  const poses = doc.getMap('poses');
+  let last = null;
+  doc.on('update', (u) => {
+    last = u;
+  });
+  let n = 0;
+  return {
+    doc,
+    clientID,
+    /** The next pose update and its id. */
+    next() {
+      const t = n++ * 0.01;
+      const clock = Y.getState(doc.store, clientID);
+      poses.set(`pose:${clientID}`, { p: [Math.sin(t), 1.6, Math.cos(t)], q: [0, Math.sin(t / 2), 0, Math.cos(t / 2)] });
+      return { update: last, id: updateId(clientID, clock) };
+    },
+  };
+}
+
+/** One number per (clientID, clock); the bench keeps clientIDs below 2^20. */
+export function updateId(client, clock) {
+  return client * 1e8 + clock;
+}
+
+/** The id of an update's first struct (numClients, numStructs, client, clock), or -1 if it has none. */
+export function readUpdateId(update) {
+  try {
+    const dec = decoding.createDecoder(update);
+    if (decoding.readVarUint(dec) === 0) return -1;
+    decoding.readVarUint(dec);
+    const client = decoding.readVarUint(dec);
+    return updateId(client, decoding.readVarUint(dec));
+  } catch {
+    return -1;
+  }
+}

@@ -1,0 +1,79 @@
+// CPU and memory of a process, read from /proc as the kernel accounts them (never estimated).
+import { readFileSync, readdirSync } from 'node:fs';
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** utime + stime of the process, in seconds (10 ms resolution). */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may itself hold spaces: field 3 (state) is rest[0].
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS;
+}
+
+/**
+ * CPU time of every thread of the process in milliseconds, from /proc/<pid>/task/<tid>/schedstat (ns
+ * resolution): for measuring something as short as one join, where stat's 10 ms ticks are too coarse.
+ */
+export function cpuMsFine(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended
+    }
+  }
+  return ns / 1e6;
+}
+
+/** VmRSS of the process, in bytes. */
+export function rssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** Pids of every process whose command name is one of `names` (e.g. postgres, redis-server). */
+export function pidsNamed(names) {
+  const out = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+/** CPU seconds of every process with one of these names, summed (processes that come and go count as 0). */
+export function cpuSecondsNamed(names) {
+  let total = 0;
+  for (const pid of pidsNamed(names)) {
+    try {
+      total += cpuSeconds(pid);
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/** A CPU meter over a window: start(), then stop() returns the seconds each watched party used. */
+export function cpuWindow(serverPid, { services = [] } = {}) {
+  const t0 = performance.now();
+  const s0 = cpuSeconds(serverPid);
+  const svc0 = services.length ? cpuSecondsNamed(services) : 0;
+  const self0 = process.cpuUsage();
+  return () => {
+    const self = process.cpuUsage(self0);
+    return {
+      wallSeconds: (performance.now() - t0) / 1000,
+      serverSeconds: cpuSeconds(serverPid) - s0,
+      servicesSeconds: services.length ? cpuSecondsNamed(services) - svc0 : 0,
+      loadgenSeconds: (self.user + self.system) / 1e6,
+    };
+  };
+}

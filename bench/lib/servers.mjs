@@ -1,0 +1,140 @@
+// The servers a run compares, each started as its own process with the same node flags, and how a load
+// generator reaches it. Cairn runs from its build (packages/server/dist/main.js) with the env its config
+// reads: real Postgres + Redis (a private schema and key prefix per run, dropped afterwards), or the
+// embedded defaults (PGlite in a temp dir, in-process bus).
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { sleep } from './stats.mjs';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+export const BENCH_DIR = here('../');
+export const TMP_DIR = here('../.tmp/');
+const CAIRN_MAIN = here('../../packages/server/dist/main.js');
+const NODE_FLAGS = ['--expose-gc', '--import', here('../servers/gc-on-signal.mjs')];
+
+export const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** id → how to start it and how clients reach it. `protocol` is the y-websocket framing its clients use. */
+export const SERVERS = {
+  'y-websocket': { label: 'y-websocket server', protocol: 'y', peer: true, script: here('../servers/y-websocket-server.mjs') },
+  hocuspocus: { label: 'Hocuspocus', protocol: 'hocus', peer: true, script: here('../servers/hocuspocus-server.mjs') },
+  'cairn-pg': { label: 'Cairn (Postgres + Redis, durable ack)', protocol: 'y', cairn: true, script: CAIRN_MAIN },
+  'cairn-embedded': { label: 'Cairn (embedded: PGlite, in-process bus)', protocol: 'y', cairn: true, script: CAIRN_MAIN },
+  // Not a peer: the floor of a bare ws relay, for the idle-connection and fan-out workloads only.
+  'ws-floor': { label: 'bare ws server (floor)', protocol: 'y', floor: true, script: here('../servers/ws-floor-server.mjs') },
+};
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitHttp(port, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before listening`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`server on ${port} did not listen within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts one server. `run` names the run (schema, key prefix, data dir); `extraFlags` adds node flags
+ * (e.g. --cpu-prof for profiling).
+ */
+export async function startServer(id, { run, extraFlags = [], log = () => {} }) {
+  const def = SERVERS[id];
+  if (!def) throw new Error(`unknown server ${id}`);
+  const port = await freePort();
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  for (const k of ['DATABASE_URL', 'CAIRN_PG_SCHEMA', 'REDIS_URL', 'CAIRN_REDIS_PREFIX', 'CAIRN_DATA_DIR', 'CAIRN_AUTH_SECRET', 'YPERSISTENCE']) delete env[k];
+  const schema = `bench_${run}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const redisPrefix = `bench:${run}:`;
+  const dataDir = `${TMP_DIR}pglite-${run}`;
+  if (id === 'cairn-pg') Object.assign(env, { DATABASE_URL: PG_URL, CAIRN_PG_SCHEMA: schema, REDIS_URL, CAIRN_REDIS_PREFIX: redisPrefix });
+  if (id === 'cairn-embedded') {
+    mkdirSync(dataDir, { recursive: true });
+    env.CAIRN_DATA_DIR = dataDir;
+  }
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, def.script], { env, cwd: TMP_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stdout.on('data', () => {});
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    await waitHttp(port, child, 60_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${id}: ${err.message}\n${stderr}`);
+  }
+  log(`${id} listening on ${port} (pid ${child.pid})`);
+  const base = `ws://127.0.0.1:${port}`;
+  return {
+    id,
+    ...def,
+    pid: child.pid,
+    port,
+    /** What a load generator needs: the pid to read, and the URL a y-websocket client opens for a room. */
+    target: {
+      id,
+      pid: child.pid,
+      protocol: def.protocol,
+      cairn: Boolean(def.cairn),
+      yUrlTemplate: def.cairn ? `${base}/y/{room}` : def.protocol === 'hocus' ? `${base}/` : `${base}/{room}`,
+      nativeUrl: def.cairn ? `${base}/v1/sync` : null,
+      services: id === 'cairn-pg' ? ['postgres', 'redis-server'] : [],
+    },
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (id === 'cairn-pg') await dropPgAndRedis(schema, redisPrefix).catch((err) => log(`cleanup failed: ${err.message}`));
+      if (id === 'cairn-embedded') rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function dropPgAndRedis(schema, prefix) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+// `npm run bench`: Cairn and its peers side by side, in one run, on this machine.
+//
+//   node bench/run.mjs [--quick] [--runs N] [--servers a,b] [--workloads a,b] [--out DIR]
+//   node bench/run.mjs --report bench/results/results.json   (rewrite tables and plots from raw results)
+//
+// For each run, each server (y-websocket reference server, Hocuspocus, Cairn on Postgres + Redis, Cairn
+// embedded) is started as its own process and every workload is run against it by a load generator in
+// another process (bench/loadgen.mjs). Results: bench/results/RESULTS.md (tables, targets), results.json
+// (raw), and the plots. `--quick` is a short smoke run that writes to bench/.tmp/quick/. Never fails on a
+// timing: it exits non-zero only when it could not run.
+import { fork } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { startServer, SERVERS, TMP_DIR, BENCH_DIR, PG_URL } from './lib/servers.mjs';
+import { cpuSeconds } from './lib/proc.mjs';
+import { sleep } from './lib/stats.mjs';
+import { markdownTables, plots, targets } from './lib/report.mjs';
+import { storeCeiling } from './lib/store-ceiling.mjs';
+
+const FULL = {
+  runs: 3,
+  fanout: { clients: 500, roomSize: 10, hz: 5, warmupMs: 2000, windowMs: 5000 },
+  knee: { clients: 500, roomSize: 10, steps: [5, 7.5, 10, 12.5, 15, 17.5, 20, 25, 30, 40], warmupMs: 700, windowMs: 2500, p99LimitMs: 100 },
+  idle: { steps: [0, 1000, 2500, 5000], roomSize: 10, batch: 250, warmup: 50 },
+  join: { anchors: 100_000, joins: 3, seedTimeoutMs: 120_000 },
+  durable: { writers: 40, window: 32, warmupMs: 1500, ms: 4000, rate: 20_000 },
+  reconnect: { rounds: 3, edits: 1000 },
+};
+const QUICK = {
+  runs: 1,
+  fanout: { clients: 100, roomSize: 10, hz: 5, warmupMs: 500, windowMs: 1500 },
+  knee: { clients: 100, roomSize: 10, steps: [5, 20], warmupMs: 300, windowMs: 1000, p99LimitMs: 100 },
+  idle: { steps: [0, 500], roomSize: 10, batch: 250, warmup: 20 },
+  join: { anchors: 10_000, joins: 1, seedTimeoutMs: 60_000 },
+  durable: { writers: 10, window: 16, warmupMs: 300, ms: 1000, rate: 5000 },
+  reconnect: { rounds: 1, edits: 1000 },
+};
+const WORKLOADS = ['idle', 'idle-native', 'fanout', 'knee', 'join', 'durable', 'reconnect'];
+/** Workloads that get a server of their own (memory readings), and the config and options they use. */
+const FRESH = new Set(['idle', 'idle-native']);
+const CONFIG_OF = { 'idle-native': 'idle' };
+const OPTIONS_OF = { idle: { protocol: 'y' }, 'idle-native': { protocol: 'native' } };
+const WORKLOAD_TIMEOUT_MS = 180_000;
+
+function parseArgs(argv) {
+  const a = { quick: false, runs: null, servers: Object.keys(SERVERS), workloads: WORKLOADS, out: null };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--quick') a.quick = true;
+    else if (k === '--runs') a.runs = Number(argv[++i]);
+    else if (k === '--servers') a.servers = argv[++i].split(',');
+    else if (k === '--workloads') a.workloads = argv[++i].split(',');
+    else if (k === '--out') a.out = argv[++i];
+    else throw new Error(`unknown argument ${k}`);
+  }
+  return a;
+}
+
+const log = (msg) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+function runLoadgen(workload, target, options) {
+  return new Promise((resolve) => {
+    const child = fork(new URL('./loadgen.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve({ error: `timed out after ${WORKLOAD_TIMEOUT_MS / 1000} s` });
+    }, WORKLOAD_TIMEOUT_MS);
+    child.once('message', (m) => {
+      clearTimeout(timer);
+      resolve(m.ok ? m.result : { error: m.error });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ error: `load generator exited with ${code}` });
+    });
+    child.send({ workload, target, options });
+  });
+}
+
+/** Waits until the server is idle (under 5% of a core over 300 ms), at most 15 s: backlogs of one workload stay out of the next. */
+async function quiesce(pid) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const c0 = cpuSeconds(pid);
+    await sleep(300);
+    if (cpuSeconds(pid) - c0 < 0.015) return;
+  }
+}
+
+async function servicesUp() {
+  try {
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes RESULTS.md, results.json and the plots for `results` into `outDir`. */
+function writeResults(results, outDir) {
+  const config = results.config;
+  const tables = markdownTables(results);
+  const checks = targets(results);
+  const targetLines = checks.map((c) => `| ${c.name} | ${c.value} | ${c.pass ? 'holds' : '**does not hold**'} | ${c.detail} |`);
+  const md = [
+    `# Cairn benchmark results${results.quick ? ' (quick smoke run: small sizes, not for comparison)' : ''}`,
+    '',
+    `${results.startedAt}, ${config.runs} run(s), ${Math.round(results.seconds)} s. Machine: ${results.machine.cpus} cores (${results.machine.cpuModel}), ${results.machine.memGiB} GiB, Node ${results.machine.node}; load average at start ${results.machine.loadavg.map((l) => l.toFixed(2)).join(' ')}.`,
+    'Every server, the load generator, Postgres and Redis share these cores: absolute figures move with whatever else the machine does, the ratios within one run are what count. How the bench works, the optimizations and what bounds each target that does not hold: [bench/README.md](../README.md).',
+    '',
+    '## Targets (Cairn on Postgres + Redis, durable ack on, vs the y-websocket reference server in the same run)',
+    '',
+    '| target | measured (median) | | what decides it |',
+    '|---|---|---|---|',
+    ...targetLines,
+    '',
+    '## Tables',
+    '',
+    tables,
+    '## Plots',
+    '',
+    '![p99 latency vs rate](latency-vs-rate.svg)',
+    '',
+    '![memory vs connections](memory-vs-connections.svg)',
+    '',
+  ].join('\n');
+  writeFileSync(`${outDir}RESULTS.md`, md);
+  writeFileSync(`${outDir}results.json`, JSON.stringify(results, (_k, v) => (v === Infinity ? 'Infinity' : v), 1));
+  for (const [name, svg] of Object.entries(plots(results))) writeFileSync(`${outDir}${name}`, svg);
+  return md;
+}
+
+// `--report FILE`: rewrite the tables and plots from a results.json, next to it, without running anything.
+const reportAt = process.argv.indexOf('--report');
+if (reportAt > 0) {
+  const file = process.argv[reportAt + 1];
+  const results = JSON.parse(readFileSync(file, 'utf8'), (_k, v) => (v === 'Infinity' ? Infinity : v));
+  writeResults(results, file.replace(/[^/]*$/, ''));
+  console.log(`rewrote the report next to ${file}`);
+  process.exit(0);
+}
+
+const args = parseArgs(process.argv.slice(2));
+const config = { ...(args.quick ? QUICK : FULL) };
+if (args.runs) config.runs = args.runs;
+// Only a full run (every server, every workload) replaces the committed results; a partial one goes aside.
+const partial = args.servers.length < Object.keys(SERVERS).length || args.workloads.length < WORKLOADS.length;
+const outDir = args.out ?? (args.quick ? `${TMP_DIR}quick/` : partial ? `${TMP_DIR}partial/` : `${BENCH_DIR}results/`);
+mkdirSync(outDir, { recursive: true });
+mkdirSync(TMP_DIR, { recursive: true });
+let servers = args.servers.filter((s) => SERVERS[s]);
+if (servers.includes('cairn-pg') && !(await servicesUp())) {
+  log(`Postgres at ${PG_URL} is not reachable: skipping cairn-pg`);
+  servers = servers.filter((s) => s !== 'cairn-pg');
+}
+const stamp = `${Date.now().toString(36)}${process.pid}`;
+const results = {
+  startedAt: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() },
+  quick: args.quick,
+  servers,
+  config: { ...config, join: { ...config.join } },
+  runs: [],
+  storeCeiling: null,
+};
+const started = Date.now();
+
+if (servers.includes('cairn-pg') && args.workloads.includes('durable')) {
+  log('store ceiling: commitBatch straight into Postgres, no server');
+  results.storeCeiling = await storeCeiling(PG_URL, `bench_${stamp}_store`, args.quick ? [256] : [128, 512, 1024]).catch((err) => {
+    log(`store ceiling failed: ${err.message}`);
+    return null;
+  });
+}
+
+for (let run = 1; run <= config.runs; run++) {
+  const entry = { run, servers: {} };
+  results.runs.push(entry);
+  // Rotate the order each run so slow drift on a shared machine does not always favour the same server.
+  const order = servers.map((_, i) => servers[(i + run - 1) % servers.length]);
+  for (const id of order) {
+    log(`run ${run}/${config.runs}: ${id}`);
+    const res = {};
+    let server = null;
+    try {
+      for (const w of args.workloads) {
+        if (w === 'idle-native' && !SERVERS[id].cairn) continue;
+        if (w === 'durable' && !SERVERS[id].cairn) continue;
+        if (SERVERS[id].floor && w !== 'idle' && w !== 'fanout') continue;
+        if (server && FRESH.has(w)) {
+          await server.stop();
+          server = null;
+        }
+        server ??= await startServer(id, { run: `${stamp}_${run}`, log });
+        const t0 = Date.now();
+        const options = { ...config[CONFIG_OF[w] ?? w], ...OPTIONS_OF[w], tmpDir: TMP_DIR };
+        res[w] = await runLoadgen(CONFIG_OF[w] ?? w, server.target, options);
+        if (res[w]?.error) log(`  ${w}: ERROR ${res[w].error.split('\n')[0]}`);
+        else log(`  ${w} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        if (FRESH.has(w)) {
+          await server.stop();
+          server = null;
+        } else await quiesce(server.pid);
+      }
+    } catch (err) {
+      log(`${id}: ${err.message}`);
+      res.error = err.message;
+    } finally {
+      await server?.stop();
+    }
+    entry.servers[id] = res;
+  }
+}
+results.finishedAt = new Date().toISOString();
+results.seconds = (Date.now() - started) / 1000;
+
+const md = writeResults(results, outDir);
+console.log(`\n${md}`);
+log(`wrote ${outDir}RESULTS.md in ${Math.round(results.seconds)} s`);

@@ -1,0 +1,27 @@
+// Breaks one remote move down: Yjs alone vs. Yjs + the client's listeners (index sync, replica write).
+import * as Y from 'yjs';
+import { createCairnClient } from '@cairn/client';
+import { ORIGIN, cellDocId, putAnchor, setPose } from '@cairn/shared';
+const c = createCairnClient({ url: 'ws://127.0.0.1:9/v1/sync', persistence: 'memory', broadcastChannel: null, networkEvents: null });
+c.goOffline();
+const space = c.space('bench', { origin: { lat: 48.8584, lon: 2.2945, alt: 35 }, precision: 7 });
+const cell = 'u09tunq';
+await space.openCells([cell]);
+const doc = await c.open(cellDocId('bench', cell));
+const plain = new Y.Doc();
+const N = 1000;
+doc.transact(() => { for (let i = 0; i < N; i++) putAnchor(doc, { id: `a-${i}`, pose: { p: [i % 50, 0, -(i % 40)], q: [0, 0, 0, 1], hlc: '000000000001-000000-seed' }, created: { by: 'b', at: 'x' } }); });
+Y.applyUpdate(plain, Y.encodeStateAsUpdate(doc));
+await new Promise((r) => setTimeout(r, 200));
+const updates = [];
+const other = new Y.Doc();
+Y.applyUpdate(other, Y.encodeStateAsUpdate(doc));
+other.on('update', (u) => updates.push(u));
+for (let i = 0; i < 2000; i++) other.transact(() => setPose(other, `a-${i % N}`, { p: [1, 1, -1], q: [0, 0, 0, 1], hlc: `000000000002-${i.toString(16).padStart(6, '0')}-r` }));
+let t = performance.now();
+for (const u of updates) Y.applyUpdate(plain, u, ORIGIN.REMOTE);
+console.log('plain Y.Doc apply', (((performance.now() - t) * 1000) / updates.length).toFixed(1), 'µs');
+t = performance.now();
+for (const u of updates) Y.applyUpdate(doc, u, ORIGIN.REMOTE);
+console.log('client doc apply (index sync etc.)', (((performance.now() - t) * 1000) / updates.length).toFixed(1), 'µs');
+await c.destroy();
