@@ -1,6 +1,6 @@
 import RBush from 'rbush';
 import { CairnError, createGeoFrame, distanceM, isQuat, isVec3, type GeoFrame, type GeoPoint, type Vec3 } from '@cairn/shared';
-import { checkQuery, distanceSq, inBall, inBox, type AnchorQuery } from './anchor-query.js';
+import { checkQuery, distanceSq, inBall, inBallAt, inBox, inBoxAt, type AnchorQuery } from './anchor-query.js';
 import { createExpiryQueue } from './expiry-queue.js';
 import { createGeoTree, type GeoTree } from './geo-tree.js';
 import { isVisible, type IndexedAnchor } from './indexed-anchor.js';
@@ -128,9 +128,7 @@ export function createAnchorIndex<A extends IndexedAnchor = IndexedAnchor>(opts:
         const { min, max } = q;
         const found = tree.search({ minX: min[0], minY: min[2], maxX: max[0], maxY: max[2] });
         const out: A[] = [];
-        for (const e of found) {
-          if (now < e.until && e.y >= min[1] && e.y <= max[1] && e.minX >= min[0] && e.minX <= max[0] && e.minY >= min[2] && e.minY <= max[2]) out.push(e.a);
-        }
+        for (const e of found) if (shown(e) && inBoxAt(e.minX, e.y, e.minY, min, max)) out.push(e.a);
         return out;
       }
       case 'within': {
@@ -139,15 +137,8 @@ export function createAnchorIndex<A extends IndexedAnchor = IndexedAnchor>(opts:
         // including offsets so tiny that their squares underflow to 0.
         const r = q.radiusM + 1e-9 * (q.radiusM + Math.abs(cx) + Math.abs(cz)) + 1e-150;
         const found = tree.search({ minX: cx - r, minY: cz - r, maxX: cx + r, maxY: cz + r });
-        const rr = q.radiusM * q.radiusM;
         const out: A[] = [];
-        for (const e of found) {
-          // The same sum, in the same order, as distanceSq: the live-query check (inBall) agrees exactly.
-          const dx = e.minX - cx;
-          const dy = e.y - q.center[1];
-          const dz = e.minY - cz;
-          if (now < e.until && dx * dx + dz * dz + dy * dy <= rr) out.push(e.a);
-        }
+        for (const e of found) if (shown(e) && inBallAt(e.minX, e.y, e.minY, q.center, q.radiusM)) out.push(e.a);
         return out;
       }
       case 'nearest': {

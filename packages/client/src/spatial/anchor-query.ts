@@ -49,17 +49,31 @@ export function checkQuery<A extends IndexedAnchor>(q: AnchorQuery<A>): void {
 }
 
 export function inBox(p: Readonly<Vec3>, min: Readonly<Vec3>, max: Readonly<Vec3>): boolean {
-  return p[0] >= min[0] && p[0] <= max[0] && p[1] >= min[1] && p[1] <= max[1] && p[2] >= min[2] && p[2] <= max[2];
+  return inBoxAt(p[0], p[1], p[2], min, max);
+}
+
+/** inBox for a position given as coordinates (the index keeps them on its R-tree items). */
+export function inBoxAt(x: number, y: number, z: number, min: Readonly<Vec3>, max: Readonly<Vec3>): boolean {
+  return x >= min[0] && x <= max[0] && y >= min[1] && y <= max[1] && z >= min[2] && z <= max[2];
 }
 
 /** Squared 3D distance, summed in the order nearest3d uses so ties compare identically. */
 export function distanceSq(a: Readonly<Vec3>, b: Readonly<Vec3>): number {
-  const dx = a[0] - b[0];
-  const dy = a[1] - b[1];
-  const dz = a[2] - b[2];
+  return distanceSqAt(a[0], a[1], a[2], b);
+}
+
+export function distanceSqAt(x: number, y: number, z: number, b: Readonly<Vec3>): number {
+  const dx = x - b[0];
+  const dy = y - b[1];
+  const dz = z - b[2];
   return dx * dx + dz * dz + dy * dy;
 }
 
 export function inBall(p: Readonly<Vec3>, center: Readonly<Vec3>, radiusM: number): boolean {
   return distanceSq(p, center) <= radiusM * radiusM;
+}
+
+/** inBall for a position given as coordinates. */
+export function inBallAt(x: number, y: number, z: number, center: Readonly<Vec3>, radiusM: number): boolean {
+  return distanceSqAt(x, y, z, center) <= radiusM * radiusM;
 }
