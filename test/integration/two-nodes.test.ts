@@ -3,11 +3,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import * as encoding from 'lib0/encoding';
 import { PROTOCOL_VERSION, type ClientSocket } from '@cairn/shared';
 import { createPgStore, issueToken } from '@cairn/server';
 import { connectRaw, type RawClient } from '../support/raw-client.js';
 import { isolatedEnv, PG_URL, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
 import { mapOf, mapUpdate } from '../support/yjs-updates.js';
+import { until } from '../support/until.js';
 
 const iso = isolatedEnv('it_two_nodes');
 let a: ServerProcess;
@@ -96,6 +101,42 @@ describe('two server processes on Postgres and Redis', () => {
     expect(sync.version).toBe(50);
     expect(Object.keys(mapOf(sync.update))).toHaveLength(50);
     onB.close();
+  });
+
+  it('§4: y-websocket presence crosses nodes: set on A, seen on B, gone from B when the client leaves A', async () => {
+    const provider = (node: ServerProcess, doc: Y.Doc) =>
+      new WebsocketProvider(`${node.wsUrl}/y`, 'presence', doc, { WebSocketPolyfill: WebSocket as never, params: { token }, disableBc: true });
+    const dA = new Y.Doc();
+    const dB = new Y.Doc();
+    const pA = provider(a, dA);
+    const pB = provider(b, dB);
+    await until(() => pA.synced && pB.synced, 'both providers synced');
+    pA.awareness.setLocalState({ name: 'alice' });
+    await until(() => pB.awareness.getStates().get(dA.clientID)?.name === 'alice', 'B to see alice from A');
+    pB.awareness.setLocalState({ name: 'bob' });
+    await until(() => pA.awareness.getStates().get(dB.clientID)?.name === 'bob', 'A to see bob from B');
+
+    // S1 across nodes: a connection on B cannot claim alice's clientID, although B's own sessions never owned it.
+    const forger = new Awareness(new Y.Doc({ gc: false }));
+    forger.clientID = dA.clientID;
+    forger.setLocalState({ name: 'mallory' });
+    forger.meta.set(dA.clientID, { clock: 1000, lastUpdated: Date.now() });
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, 1); // messageAwareness
+    encoding.writeVarUint8Array(enc, encodeAwarenessUpdate(forger, [dA.clientID]));
+    pB.ws!.send(encoding.toUint8Array(enc));
+    const dC = new Y.Doc();
+    const pC = provider(a, dC);
+    await until(() => pC.synced && pC.awareness.getStates().has(dA.clientID) && pC.awareness.getStates().has(dB.clientID), 'C on A to see alice and bob');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(pC.awareness.getStates().get(dA.clientID)?.name).toBe('alice');
+    expect(pB.awareness.getStates().get(dA.clientID)?.name).toBe('alice');
+
+    pA.destroy(); // closes the socket: A removes alice's state and tells B
+    await until(() => !pB.awareness.getStates().has(dA.clientID), 'alice to be gone from B');
+    forger.destroy();
+    pB.destroy();
+    pC.destroy();
   });
 
   it('S2: an upgrade from a foreign Origin is refused with 403 before the handshake', async () => {

@@ -1,11 +1,15 @@
 /**
- * What one node tells the others after a commit (⑦): `{nodeId, tenant, doc, version, update}`, lib0-encoded.
- * A message that fails to decode is dropped; the next one (or a resync) repairs the gap (F2).
+ * What one node tells the others, lib0-encoded, its first varUint naming the kind:
+ * - 1, an update after its commit (⑦): `{nodeId, tenant, doc, version, update}`;
+ * - 2, presence (y-protocols awareness update) of a client of that node: `{nodeId, tenant, doc, payload}`.
+ *   Presence is never stored: a lost one is replaced by the client's next renewal (every 15 s).
+ * A message that fails to decode is dropped; for updates the next one (or a resync) repairs the gap (F2).
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 
-export interface BusMessage {
+export interface UpdateMessage {
+  kind: 'update';
   nodeId: string;
   tenant: string;
   doc: string;
@@ -13,30 +17,43 @@ export interface BusMessage {
   update: Uint8Array;
 }
 
-const MESSAGE_VERSION = 1;
+export interface PresenceMessage {
+  kind: 'presence';
+  nodeId: string;
+  tenant: string;
+  doc: string;
+  payload: Uint8Array;
+}
+
+export type BusMessage = UpdateMessage | PresenceMessage;
+
+const UPDATE = 1;
+const PRESENCE = 2;
 
 export function encodeBusMessage(m: BusMessage): Uint8Array {
   const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, MESSAGE_VERSION);
+  encoding.writeVarUint(enc, m.kind === 'update' ? UPDATE : PRESENCE);
   encoding.writeVarString(enc, m.nodeId);
   encoding.writeVarString(enc, m.tenant);
   encoding.writeVarString(enc, m.doc);
-  encoding.writeVarUint(enc, m.version);
-  encoding.writeVarUint8Array(enc, m.update);
+  if (m.kind === 'update') {
+    encoding.writeVarUint(enc, m.version);
+    encoding.writeVarUint8Array(enc, m.update);
+  } else {
+    encoding.writeVarUint8Array(enc, m.payload);
+  }
   return encoding.toUint8Array(enc);
 }
 
 export function decodeBusMessage(bytes: Uint8Array): BusMessage | null {
   try {
     const dec = decoding.createDecoder(bytes);
-    if (decoding.readVarUint(dec) !== MESSAGE_VERSION) return null;
-    const m: BusMessage = {
-      nodeId: decoding.readVarString(dec),
-      tenant: decoding.readVarString(dec),
-      doc: decoding.readVarString(dec),
-      version: decoding.readVarUint(dec),
-      update: decoding.readVarUint8Array(dec),
-    };
+    const kind = decoding.readVarUint(dec);
+    if (kind !== UPDATE && kind !== PRESENCE) return null;
+    const head = { nodeId: decoding.readVarString(dec), tenant: decoding.readVarString(dec), doc: decoding.readVarString(dec) };
+    const m: BusMessage = kind === UPDATE
+      ? { kind: 'update', ...head, version: decoding.readVarUint(dec), update: decoding.readVarUint8Array(dec) }
+      : { kind: 'presence', ...head, payload: decoding.readVarUint8Array(dec) };
     return decoding.hasContent(dec) ? null : m;
   } catch {
     return null;

@@ -1,6 +1,7 @@
 /**
  * ⑦ publish and ⑧ deliver. Publishing happens only after COMMIT returned (F1: the commit path calls
- * publish with the version the Store assigned). Delivery skips this node's own messages (F3) and hands
+ * publish with the version the Store assigned). Presence (awareness) of a node's clients travels on the
+ * same channel, never stored: each node's room applies the others' presence and relays it to its sockets. Delivery skips this node's own messages (F3) and hands
  * the rest to the room, which applies them in version order and repairs gaps from the Store (F2). A node
  * never re-publishes what it received.
  *
@@ -21,12 +22,19 @@ export interface FanoutObserver {
 
 export interface Fanout {
   publish(tenant: string, doc: string, version: number, update: Uint8Array): Promise<void>;
+  /** Tells the other nodes a presence (awareness) update of a client of this node. Never kept or retried. */
+  publishPresence(tenant: string, doc: string, payload: Uint8Array): void;
   /**
-   * Delivers the doc's messages to `deliver`. Resolves once the subscription is active, or once it is
-   * registered if the bus is down (it becomes active when the bus reconnects); either way with the
-   * function that stops it.
+   * Delivers the doc's committed updates to `deliver` and other nodes' presence to `presence`. Resolves once
+   * the subscription is active, or once it is registered if the bus is down (it becomes active when the bus
+   * reconnects); either way with the function that stops it.
    */
-  follow(tenant: string, doc: string, deliver: (version: number, update: Uint8Array) => void): Promise<() => Promise<void>>;
+  follow(
+    tenant: string,
+    doc: string,
+    deliver: (version: number, update: Uint8Array) => void,
+    presence?: (payload: Uint8Array) => void,
+  ): Promise<() => Promise<void>>;
   onReconnect(listener: () => void): () => void;
 }
 
@@ -62,17 +70,21 @@ export function createFanout(opts: { bus: Bus; nodeId: string; observer?: Fanout
   return {
     async publish(tenant, doc, version, update) {
       const channel = channelFor(tenant, doc);
-      const message = encodeBusMessage({ nodeId, tenant, doc, version, update });
+      const message = encodeBusMessage({ kind: 'update', nodeId, tenant, doc, version, update });
       if (!(await send(channel, message))) keep(channel, message);
     },
-    async follow(tenant, doc, deliver) {
+    publishPresence(tenant, doc, payload) {
+      void send(channelFor(tenant, doc), encodeBusMessage({ kind: 'presence', nodeId, tenant, doc, payload }));
+    },
+    async follow(tenant, doc, deliver, presence) {
       const channel = channelFor(tenant, doc);
       const handler: BusHandler = (bytes) => {
         const m = decodeBusMessage(bytes);
         if (!m || m.tenant !== tenant || m.doc !== doc) return observer?.dropped('malformed');
         if (m.nodeId === nodeId) return observer?.dropped('own');
         observer?.delivered(m);
-        deliver(m.version, m.update);
+        if (m.kind === 'update') deliver(m.version, m.update);
+        else presence?.(m.payload);
       };
       try {
         await bus.subscribe(channel, handler);

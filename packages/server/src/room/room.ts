@@ -10,9 +10,14 @@
  *
  * Updates that arrive while the room is still loading are buffered the same way, so subscribing to the bus
  * BEFORE loading never loses one.
+ *
+ * Presence: what this node's clients change in the room's awareness goes to its other subscribers and to
+ * `publishPresence` (the other nodes); what another node publishes comes in through `applyRemotePresence`
+ * and goes to every subscriber here, never back to the bus. A node's clients that vanish with their node
+ * age out of the other nodes' awareness after y-protocols' 30 s timeout.
  */
 import * as Y from 'yjs';
-import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { ORIGIN } from '@cairn/shared';
 import type { Store } from '../store/store.js';
 
@@ -38,6 +43,8 @@ export interface Room {
   /** Resolves when the room holds the Store's state as of its loading. */
   readonly ready: Promise<void>;
   applyCommitted(version: number, update: Uint8Array, source?: RoomSubscriber | null): void;
+  /** Applies an awareness update another node published (see the header). */
+  applyRemotePresence(payload: Uint8Array): void;
   /** Loads every version above the room's own from the Store (after a bus reconnect, F2). */
   resync(): Promise<void>;
   /** The update a client with this state vector lacks, and the version it brings the client to. */
@@ -52,7 +59,18 @@ function isEmptyStateVector(sv: Uint8Array): boolean {
   return sv.byteLength === 0 || (sv.byteLength === 1 && sv[0] === 0);
 }
 
-export function createRoom(opts: { tenant: string; doc: string; store: Store; observer?: RoomObserver; onError?: (err: unknown) => void }): Room {
+/** The origin of awareness changes that came from another node. */
+const REMOTE_PRESENCE = Symbol('remote presence');
+
+export function createRoom(opts: {
+  tenant: string;
+  doc: string;
+  store: Store;
+  observer?: RoomObserver;
+  onError?: (err: unknown) => void;
+  /** Tells the other nodes an awareness update of this node's clients. */
+  publishPresence?: (payload: Uint8Array) => void;
+}): Room {
   const { tenant, doc, store, observer } = opts;
   const ydoc = new Y.Doc({ gc: true });
   const awareness = new Awareness(ydoc);
@@ -62,6 +80,8 @@ export function createRoom(opts: { tenant: string; doc: string; store: Store; ob
     if (changed.length === 0) return;
     const payload = encodeAwarenessUpdate(awareness, changed);
     for (const sub of subscribers) if (sub !== origin) sub.presence?.(payload);
+    // A timeout is every node's own: each one ages out stale states by itself.
+    if (origin !== REMOTE_PRESENCE && origin !== 'timeout') opts.publishPresence?.(payload);
   });
   const subscribers = new Set<RoomSubscriber>();
   const buffered = new Map<number, { update: Uint8Array; source: RoomSubscriber | null }>();
@@ -141,6 +161,14 @@ export function createRoom(opts: { tenant: string; doc: string; store: Store; ob
     },
     subscribers,
     ready,
+    applyRemotePresence(payload) {
+      if (destroyed) return;
+      try {
+        applyAwarenessUpdate(awareness, payload, REMOTE_PRESENCE);
+      } catch (err) {
+        opts.onError?.(err); // another node's bytes: dropped, never thrown into the bus
+      }
+    },
     applyCommitted(v, update, source = null) {
       if (destroyed || v <= version) return;
       buffered.set(v, { update, source });

@@ -55,10 +55,14 @@ export function createRooms(opts: { store: Store; fanout: Fanout; maxIdle?: numb
     // Follow the bus first and buffer what arrives, then load: nothing committed in between is missed.
     let room: Room | null = null;
     const early: Array<[number, Uint8Array]> = [];
-    const unfollow = fanout.follow(tenant, doc, (v, u) => (room ? room.applyCommitted(v, u) : early.push([v, u])));
+    // Presence that arrives before the room exists is dropped: clients renew theirs every 15 s.
+    const unfollow = fanout.follow(tenant, doc, (v, u) => (room ? room.applyCommitted(v, u) : early.push([v, u])), (p) => room?.applyRemotePresence(p));
     const load = async (): Promise<Room> => {
       await unfollow; // never rejects: a subscription made while the bus is down activates at reconnect
-      room = createRoom({ tenant, doc, store, ...(observer ? { observer } : {}), ...(opts.onError ? { onError: opts.onError } : {}) });
+      room = createRoom({
+        tenant, doc, store, publishPresence: (p) => fanout.publishPresence(tenant, doc, p),
+        ...(observer ? { observer } : {}), ...(opts.onError ? { onError: opts.onError } : {}),
+      });
       for (const [v, u] of early) room.applyCommitted(v, u);
       entry.room = room;
       return room;

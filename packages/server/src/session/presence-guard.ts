@@ -2,7 +2,8 @@
  * S1 for presence: an awareness update may only speak for the Yjs clientIDs its connection owns. The
  * first time a connection sends a clientID no one owns, it claims it (up to MAX_CLAIMS); entries for
  * clientIDs owned by another connection are dropped, so no one can overwrite or remove another client's
- * presence. Ownership is per room and released when the connection leaves (its states are removed).
+ * presence. Ownership is per room and released when the connection leaves (its states are removed). A
+ * clientID whose state came from another node cannot be claimed here either: that client is connected there.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -33,6 +34,8 @@ export function applyGuardedPresence(room: Room, payload: Uint8Array, connection
       const owner = own.get(id);
       if (owner === connection) return true;
       if (owner !== undefined) return false;
+      // A state no connection here owns came from another node (room.applyRemotePresence): its client's.
+      if (room.awareness.getStates().has(id)) return false;
       const mine = [...own.values()].filter((o) => o === connection).length;
       if (mine >= MAX_CLAIMS) return false;
       own.set(id, connection);

@@ -1,0 +1,26 @@
+/**
+ * The bus message codec (fanout/bus-message.ts): updates and presence round-trip; anything else decodes
+ * to null and is dropped by the fan-out.
+ */
+import { describe, expect, it } from 'vitest';
+import * as encoding from 'lib0/encoding';
+import { decodeBusMessage, encodeBusMessage, type BusMessage } from '../../packages/server/src/fanout/bus-message.js';
+
+describe('bus messages', () => {
+  it('an update and a presence message round-trip', () => {
+    const update: BusMessage = { kind: 'update', nodeId: 'node-a', tenant: 't', doc: 'space/doc', version: 2 ** 40, update: new Uint8Array([1, 2, 3]) };
+    const presence: BusMessage = { kind: 'presence', nodeId: 'node-b', tenant: 't', doc: 'space/doc', payload: new Uint8Array([9, 8]) };
+    expect(decodeBusMessage(encodeBusMessage(update))).toEqual(update);
+    expect(decodeBusMessage(encodeBusMessage(presence))).toEqual(presence);
+  });
+
+  it('an unknown kind, a truncated message and trailing bytes decode to null', () => {
+    const good = encodeBusMessage({ kind: 'presence', nodeId: 'n', tenant: 't', doc: 'd', payload: new Uint8Array([1]) });
+    const unknown = encoding.createEncoder();
+    encoding.writeVarUint(unknown, 3);
+    encoding.writeVarString(unknown, 'n');
+    expect(decodeBusMessage(encoding.toUint8Array(unknown))).toBeNull();
+    expect(decodeBusMessage(good.subarray(0, good.length - 1))).toBeNull();
+    expect(decodeBusMessage(new Uint8Array([...good, 0]))).toBeNull();
+  });
+});
