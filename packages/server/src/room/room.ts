@@ -11,6 +11,13 @@
  * Updates that arrive while the room is still loading are buffered the same way, so subscribing to the bus
  * BEFORE loading never loses one.
  *
+ * Compaction: the Store keeps every update (the log is the record) and a snapshot per doc, which a room
+ * loads first, replaying only the updates after it. A room writes a new snapshot, on a later turn, once at
+ * least `snapshot.minUpdates` versions AND a quarter of the last snapshot's size in update bytes came after
+ * it: loading then never replays more than a bounded tail, and a big doc is not re-encoded (hundreds of ms
+ * at 20 MB) for a handful of small updates. Nodes may write the same doc's snapshots; the Store keeps the
+ * newest.
+ *
  * Presence: what this node's clients change in the room's awareness goes to its other subscribers and to
  * `publishPresence` (the other nodes); what another node publishes comes in through `applyRemotePresence`
  * and goes to every subscriber here, never back to the bus. A node's clients that vanish with their node
@@ -70,6 +77,8 @@ export function createRoom(opts: {
   onError?: (err: unknown) => void;
   /** Tells the other nodes an awareness update of this node's clients. */
   publishPresence?: (payload: Uint8Array) => void;
+  /** When to write a snapshot (see the header); default 1,000 updates. */
+  snapshot?: { minUpdates: number };
 }): Room {
   const { tenant, doc, store, observer } = opts;
   const ydoc = new Y.Doc({ gc: true });
@@ -92,11 +101,37 @@ export function createRoom(opts: {
   /** The whole doc encoded at `version`, for joiners with an empty state vector (see syncFor). */
   let full: { version: number; update: Uint8Array } | null = null;
 
+  const minUpdates = opts.snapshot?.minUpdates ?? 1000;
+  /** The newest snapshot this room knows of, and the update bytes applied since. */
+  let snapshotAt = { version: 0, bytes: 0 };
+  let bytesSince = 0;
+  let snapshotting = false;
+
   function apply(v: number, update: Uint8Array, source: RoomSubscriber | null): void {
     Y.applyUpdate(ydoc, update, ORIGIN.REMOTE);
     version = v;
+    bytesSince += update.byteLength;
     observer?.applied(v);
     for (const sub of subscribers) if (sub !== source) sub.update(v, update);
+    if (!snapshotting && version - snapshotAt.version >= minUpdates && bytesSince >= snapshotAt.bytes / 4) {
+      snapshotting = true;
+      setImmediate(() => void writeSnapshot());
+    }
+  }
+
+  async function writeSnapshot(): Promise<void> {
+    try {
+      if (destroyed) return;
+      const at = version;
+      const state = full?.version === at ? full.update : Y.encodeStateAsUpdate(ydoc);
+      bytesSince = 0;
+      snapshotAt = { version: at, bytes: state.byteLength };
+      await store.saveSnapshot(tenant, doc, { version: at, state });
+    } catch (err) {
+      opts.onError?.(err); // the log still holds every update: a missed snapshot only costs a longer load
+    } finally {
+      snapshotting = false;
+    }
   }
 
   function drain(): void {
@@ -141,11 +176,13 @@ export function createRoom(opts: {
     if (snapshot) {
       Y.applyUpdate(ydoc, snapshot.state, ORIGIN.HYDRATE);
       version = snapshot.version;
+      snapshotAt = { version, bytes: snapshot.state.byteLength };
     }
     const rows = await store.loadUpdates(tenant, doc, version);
     if (rows.length > 0) {
       Y.applyUpdate(ydoc, Y.mergeUpdates(rows.map((r) => r.update)), ORIGIN.HYDRATE);
       version = rows[rows.length - 1]!.version;
+      for (const r of rows) bytesSince += r.update.byteLength;
     }
     loaded = true;
     drain();
