@@ -31,6 +31,9 @@ export interface ServerDeps {
   /** A folder to serve at / (the demo page build); a plain status page otherwise. */
   staticDir?: string;
   maxIdleRooms?: number;
+  /** Load shedding (OVERLOADED): pushes and update bytes that may wait for a commit (default: no count bound, 64 MiB). */
+  maxQueuedCommits?: number;
+  maxQueuedCommitBytes?: number;
 }
 
 export interface CairnServer {
@@ -55,6 +58,8 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.nodeId ? { nodeId: deps.nodeId } : {}),
     ...(deps.limits ? { limits: deps.limits } : {}),
     ...(deps.maxIdleRooms !== undefined ? { maxIdleRooms: deps.maxIdleRooms } : {}),
+    ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),
+    ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
   });
   registerErrorHandling(app);
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });

@@ -27,6 +27,10 @@ export interface SyncNodeOptions {
   metrics?: Metrics;
   maxIdleRooms?: number;
   maxBatch?: number;
+  /** Pushes that may wait for a commit before more are refused with OVERLOADED (default: no count bound). */
+  maxQueuedCommits?: number;
+  /** Update bytes that may wait for a commit before more pushes are refused with OVERLOADED (default 64 MiB). */
+  maxQueuedCommitBytes?: number;
 }
 
 export interface SyncNode {
@@ -56,7 +60,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const onError = (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'background error');
   const fanout = createFanout({ bus: opts.bus, nodeId, observer: metrics.fanoutObserver, onError });
   const rooms = createRooms({ store: opts.store, fanout, observer: metrics.roomsObserver, onError, ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}) });
-  const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}) });
+  const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.maxQueuedCommits ? { maxQueued: opts.maxQueuedCommits } : {}), ...(opts.maxQueuedCommitBytes ? { maxQueuedBytes: opts.maxQueuedCommitBytes } : {}) });
   const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log });
   const commit = createCommitPath({ group, rooms, fanout, metrics, readModel });
   let stopping = false;

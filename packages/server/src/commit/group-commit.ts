@@ -14,6 +14,10 @@
  * writes per second). A small batch is settled at once, as a slice would only add a turn of latency. A
  * slice never spans two batches, so a session still gets one ack per batch; order is submission order.
  *
+ * Waiting submissions are bounded by bytes (default 64 MiB of updates) and optionally by count: one more
+ * is refused at once with OVERLOADED (retryable) instead of queueing without bound while the Store falls
+ * behind. The count bound trades refusals for ack latency; it is off unless configured.
+ *
  * A failed batch rejects each of its submissions with STORE_UNAVAILABLE (retryable): nothing of it was
  * stored, and the client still holds every one of them in its outbox. A batch the Store refuses for good
  * (a non-retryable CairnError, e.g. a request its constraints reject) is split and committed one request at
@@ -44,8 +48,19 @@ interface Pending {
 /** Outcomes settled per event-loop turn (see the header). */
 const SLICE = 64;
 
-export function createGroupCommit(opts: { store: Store; maxBatch?: number; observer?: GroupCommitObserver }): GroupCommit {
+export function createGroupCommit(opts: {
+  store: Store;
+  maxBatch?: number;
+  /** Waiting submissions past which one more is refused with OVERLOADED (default: no count bound). */
+  maxQueued?: number;
+  /** Waiting update bytes past which one more is refused with OVERLOADED (default 64 MiB). */
+  maxQueuedBytes?: number;
+  observer?: GroupCommitObserver;
+}): GroupCommit {
   const { store, maxBatch = 1024, observer } = opts;
+  const maxQueued = opts.maxQueued ?? Infinity;
+  const maxQueuedBytes = opts.maxQueuedBytes ?? 64 * 1024 * 1024;
+  let queuedBytes = 0;
   let queue: Pending[] = [];
   let running: Promise<void> | null = null;
   let closing = false;
@@ -97,6 +112,7 @@ export function createGroupCommit(opts: { store: Store; maxBatch?: number; obser
     while (queue.length > 0) {
       const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
       queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+      for (const p of batch) queuedBytes -= p.request.update.byteLength;
       const started = performance.now();
       try {
         const outcomes = await store.commitBatch(batch.map((p) => p.request));
@@ -118,8 +134,15 @@ export function createGroupCommit(opts: { store: Store; maxBatch?: number; obser
   return {
     submit(request) {
       if (closing) return Promise.reject(new CairnError('SHUTTING_DOWN'));
+      // Load shedding: the Store is not keeping up, and a longer queue would only hold more memory and make
+      // every ack later. The push is refused as retryable: its client keeps it and resends after its
+      // backoff (nothing of it was stored).
+      if (queue.length >= maxQueued || queuedBytes + request.update.byteLength > maxQueuedBytes) {
+        return Promise.reject(new CairnError('OVERLOADED'));
+      }
       return new Promise<CommitOutcome>((resolve, reject) => {
         queue.push({ request, resolve, reject });
+        queuedBytes += request.update.byteLength;
         // Start on a microtask so pushes decoded in the same tick join the first batch.
         running ??= Promise.resolve().then(run);
       });
