@@ -48,16 +48,27 @@ export function pidsNamed(names) {
   return out;
 }
 
-/** CPU seconds of every process with one of these names, summed (processes that come and go count as 0). */
+/** CPU seconds of every process with one of these names, by pid. */
 export function cpuSecondsNamed(names) {
-  let total = 0;
+  const byPid = new Map();
   for (const pid of pidsNamed(names)) {
     try {
-      total += cpuSeconds(pid);
+      byPid.set(pid, cpuSeconds(pid));
     } catch {
       // gone
     }
   }
+  return byPid;
+}
+
+/**
+ * CPU the named processes used between two readings: each live process's growth since the first reading
+ * (from 0 if it started since). A process that exited meanwhile drops out: its CPU inside the window is not
+ * counted (an undercount, never a negative figure).
+ */
+function cpuGrowth(before, after) {
+  let total = 0;
+  for (const [pid, s] of after) total += Math.max(0, s - (before.get(pid) ?? 0));
   return total;
 }
 
@@ -65,14 +76,14 @@ export function cpuSecondsNamed(names) {
 export function cpuWindow(serverPid, { services = [] } = {}) {
   const t0 = performance.now();
   const s0 = cpuSeconds(serverPid);
-  const svc0 = services.length ? cpuSecondsNamed(services) : 0;
+  const svc0 = services.length ? cpuSecondsNamed(services) : new Map();
   const self0 = process.cpuUsage();
   return () => {
     const self = process.cpuUsage(self0);
     return {
       wallSeconds: (performance.now() - t0) / 1000,
       serverSeconds: cpuSeconds(serverPid) - s0,
-      servicesSeconds: services.length ? cpuSecondsNamed(services) - svc0 : 0,
+      servicesSeconds: services.length ? cpuGrowth(svc0, cpuSecondsNamed(services)) : 0,
       loadgenSeconds: (self.user + self.system) / 1e6,
     };
   };
