@@ -11,14 +11,19 @@ import { controllableStore, memoryNode } from '../support/memory-node.js';
 import { mapUpdate } from '../support/yjs-updates.js';
 import { until } from '../support/until.js';
 
+/** A node whose commits wait until `release()`, and a writer session on it, welcomed. */
+async function heldWriter(limits: { maxQueuedCommits?: number; maxQueuedCommitBytes?: number }, clientId: string) {
+  const ctl = controllableStore();
+  const { net } = memoryNode({ store: ctl.store, ...limits });
+  const c = await connectRaw(net.connect);
+  c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId, token: 'writer' });
+  await c.next('welcome');
+  return { ctl, c, release: ctl.hold() };
+}
+
 describe('overload', () => {
   it('past maxQueuedCommits a push gets OVERLOADED, retryable; what was queued is committed and acked, nothing refused is stored', async () => {
-    const ctl = controllableStore();
-    const { net } = memoryNode({ store: ctl.store, maxQueuedCommits: 4 });
-    const c = await connectRaw(net.connect);
-    c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'writer-0001', token: 'writer' });
-    await c.next('welcome');
-    const release = ctl.hold();
+    const { ctl, c, release } = await heldWriter({ maxQueuedCommits: 4 }, 'writer-0001');
     for (let seq = 1; seq <= 12; seq++) {
       c.send({ type: 'push', doc: 'a/doc', seq, update: mapUpdate(`k${seq}`, seq) });
       await new Promise((r) => setTimeout(r, 2)); // each push its own turn: the first one starts the held batch
@@ -39,12 +44,7 @@ describe('overload', () => {
   });
 
   it('past maxQueuedCommitBytes of waiting updates a push gets OVERLOADED; a small push that fits is still taken', async () => {
-    const ctl = controllableStore();
-    const { net } = memoryNode({ store: ctl.store, maxQueuedCommitBytes: 3000 });
-    const c = await connectRaw(net.connect);
-    c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'writer-0002', token: 'writer' });
-    await c.next('welcome');
-    const release = ctl.hold();
+    const { ctl, c, release } = await heldWriter({ maxQueuedCommitBytes: 3000 }, 'writer-0002');
     c.send({ type: 'push', doc: 'a/doc', seq: 1, update: mapUpdate('first', 1) }); // starts the held batch
     await new Promise((r) => setTimeout(r, 5));
     c.send({ type: 'push', doc: 'a/doc', seq: 2, update: mapUpdate('big', 'x'.repeat(2000)) }); // ~2 KB waits

@@ -90,13 +90,10 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
 
   function send(frame: Frame): void {
     if (state === 'closed') return;
-    if (socket.bufferedAmount() > limits.maxBufferedBytes) {
-      fail('SLOW_CONSUMER');
-      return;
-    }
-    socket.send(encodeFrame(frame));
+    sendEncoded(encodeFrame(frame));
   }
 
+  /** Sends a frame already encoded (shared between receivers), unless the socket is past its buffer limit. */
   function sendEncoded(bytes: Uint8Array): void {
     if (state === 'closed') return;
     if (socket.bufferedAmount() > limits.maxBufferedBytes) {

@@ -33,12 +33,16 @@ const MESSAGE_QUERY_AWARENESS = 3;
 let lastUpdate: Uint8Array | null = null;
 let lastMessage: Uint8Array = new Uint8Array(0);
 
+function message(type: number, write: (enc: encoding.Encoder) => void): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, type);
+  write(enc);
+  return encoding.toUint8Array(enc);
+}
+
 function updateMessage(update: Uint8Array): Uint8Array {
   if (update !== lastUpdate) {
-    const enc = encoding.createEncoder();
-    encoding.writeVarUint(enc, MESSAGE_SYNC);
-    syncProtocol.writeUpdate(enc, update);
-    lastMessage = encoding.toUint8Array(enc);
+    lastMessage = message(MESSAGE_SYNC, (enc) => syncProtocol.writeUpdate(enc, update));
     lastUpdate = update;
   }
   return lastMessage;
@@ -50,11 +54,10 @@ const step2Messages = new WeakMap<Uint8Array, Uint8Array>();
 function step2Message(update: Uint8Array): Uint8Array {
   let bytes = step2Messages.get(update);
   if (!bytes) {
-    const enc = encoding.createEncoder();
-    encoding.writeVarUint(enc, MESSAGE_SYNC);
-    encoding.writeVarUint(enc, syncProtocol.messageYjsSyncStep2);
-    encoding.writeVarUint8Array(enc, update);
-    bytes = encoding.toUint8Array(enc);
+    bytes = message(MESSAGE_SYNC, (enc) => {
+      encoding.writeVarUint(enc, syncProtocol.messageYjsSyncStep2);
+      encoding.writeVarUint8Array(enc, update);
+    });
     step2Messages.set(update, bytes);
   }
   return bytes;
@@ -79,13 +82,6 @@ export function createYWebsocketSession(
     if (closed) return;
     if (socket.bufferedAmount() > limits.maxBufferedBytes) return close(closeCodeFor('SLOW_CONSUMER'), 'SLOW_CONSUMER');
     socket.send(bytes);
-  }
-
-  function message(type: number, write: (enc: encoding.Encoder) => void): Uint8Array {
-    const enc = encoding.createEncoder();
-    encoding.writeVarUint(enc, type);
-    write(enc);
-    return encoding.toUint8Array(enc);
   }
 
   const sub: RoomSubscriber = {
