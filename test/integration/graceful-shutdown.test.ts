@@ -23,6 +23,10 @@ describe('graceful shutdown', () => {
     let seq = 0;
     for (; seq < 500; ) c.send({ type: 'push', doc: 'site/stop', seq: ++seq, update: mapUpdate(`k${seq}`, seq) });
     await c.next('ack'); // commits are flowing
+    // ~20 MB more right before the signal, so the node is still reading and committing when it gets it:
+    // with nothing in flight it would finish and close before any later push could arrive to be refused.
+    const big = 'x'.repeat(200_000);
+    for (const end = seq + 100; seq < end; ) c.send({ type: 'push', doc: 'site/stop', seq: ++seq, update: mapUpdate(`k${seq}`, big) });
     const exiting = server.kill('SIGTERM');
     // Keep pushing while the node shuts down: these must be refused as retryable, never acked unstored.
     while (!c.isClosed() && seq < 20_000) {
