@@ -17,7 +17,7 @@ export const ErrorCodes = {
   INVALID_DOC_ID: { num: 8, retryable: false, message: 'the doc id is not of the form space/name' },
   INVALID_UPDATE: { num: 9, retryable: false, message: 'the update does not decode or apply as a Yjs update' },
   TOO_MANY_DOCS: { num: 10, retryable: false, message: 'the socket has subscribed to too many docs' },
-  RATE_LIMITED: { num: 11, retryable: true, message: 'too many pushes per second on this socket' },
+  RATE_LIMITED: { num: 11, retryable: true, message: 'too many requests per second on this socket' },
   OVERLOADED: { num: 12, retryable: true, message: 'the server is overloaded, try again later' },
   SHUTTING_DOWN: { num: 13, retryable: true, message: 'the server is shutting down' },
   STORE_UNAVAILABLE: { num: 14, retryable: true, message: 'the database could not commit, try again later' },
@@ -27,6 +27,15 @@ export const ErrorCodes = {
   BAD_REQUEST: { num: 18, retryable: false, message: 'the request is not valid' },
   INTERNAL: { num: 19, retryable: true, message: 'internal error' },
   HEARTBEAT_TIMEOUT: { num: 20, retryable: true, message: 'no frame arrived within the heartbeat timeout' },
+  TOKEN_EXPIRED: { num: 21, retryable: true, message: 'the session token expired; fetch a fresh token and reconnect' },
+  CLIENT_ID_TAKEN: { num: 22, retryable: false, message: 'the clientId belongs to another principal' },
+  UNDELIVERABLE: { num: 23, retryable: false, message: 'some local edits cannot be delivered (see the dead letters)' },
+  UNREACHABLE: { num: 24, retryable: true, message: 'the server could not be reached' },
+  INVALID_URL: { num: 25, retryable: false, message: 'the server URL must be an absolute ws:// or wss:// URL' },
+  TOO_MANY_CONNECTIONS: { num: 26, retryable: true, message: 'too many connections, in total or from this address' },
+  HOST_NOT_ALLOWED: { num: 27, retryable: false, message: 'the Host of the request is not one this server serves' },
+  UPDATE_TOO_LARGE: { num: 28, retryable: false, message: 'the update is larger than the server accepts' },
+  INVALID_PRESENCE: { num: 29, retryable: false, message: 'the presence payload is not a valid awareness update' },
 } as const satisfies Record<string, { num: number; retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
