@@ -32,12 +32,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
  * catalog body too. `first` may answer instead (the Host check, S8), since no onRequest hook runs here.
  */
 export function createFrameworkErrorHandler(first: (req: FastifyRequest, reply: FastifyReply) => FastifyReply | null) {
-  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const answered = first(req, reply);
-    if (answered) return answered;
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    if (first(req, reply)) return;
     const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
     const detail = status === 414 ? 'a path segment is too long' : 'the URL does not decode';
-    return reply.code(status).send(errorBody('BAD_REQUEST', `${ErrorCodes.BAD_REQUEST.message}: ${detail}`));
+    void reply.code(status).send(errorBody('BAD_REQUEST', `${ErrorCodes.BAD_REQUEST.message}: ${detail}`));
   };
 }
 
