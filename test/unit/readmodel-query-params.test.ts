@@ -22,7 +22,7 @@ describe('anchor query parameters', () => {
     expect(parseAnchorQuery({ bbox: '48.8,2.3,48.9,2.4' })).toEqual({
       query: { kind: 'rects', rects: [{ minLat: 48.8, minLon: 2.3, maxLat: 48.9, maxLon: 2.4 }] }, limit: 1000, center: null,
     });
-    expect(parseAnchorQuery({ bbox: '-1, 179.5, 1, -179.5', limit: 5 })).toEqual({
+    expect(parseAnchorQuery({ bbox: '-1,179.5,1,-179.5', limit: '5' })).toEqual({
       query: { kind: 'rects', rects: [{ minLat: -1, minLon: 179.5, maxLat: 1, maxLon: 180 }, { minLat: -1, minLon: -180, maxLat: 1, maxLon: -179.5 }] },
       limit: 5,
       center: null,
@@ -30,7 +30,7 @@ describe('anchor query parameters', () => {
   });
 
   it('near: the circle and the rectangles that bound it, split at the antimeridian', () => {
-    const parsed = parseAnchorQuery({ near: '0,180', radius: 500 });
+    const parsed = parseAnchorQuery({ near: '0,180', radius: '500' });
     expect(parsed.query).toEqual({ kind: 'near', center: { lat: 0, lon: 180 }, radiusM: 500, rects: circleRects({ lat: 0, lon: 180, radiusM: 500 }) });
     expect(parsed.query.kind === 'near' && parsed.query.rects.length).toBe(2);
     expect(parsed.center).toEqual({ lat: 0, lon: 180 });
@@ -48,11 +48,11 @@ describe('anchor query parameters', () => {
     expect(refusal({ bbox: '3,2,1,4' })).toMatch(/swapped/);
     expect(refusal({ bbox: '148.8,2.3,148.9,2.4' })).toMatch(/were lat and lon swapped/);
     expect(refusal({ near: '1,2' })).toMatch(/needs radius/);
-    expect(refusal({ near: '1,2', radius: 0 })).toMatch(/radius/);
-    expect(refusal({ near: 'Infinity,2', radius: 5 })).toMatch(/lat,lon/);
-    expect(refusal({ cell: 'u', radius: 5 })).toMatch(/only allowed with near/);
+    expect(refusal({ near: '1,2', radius: '0' })).toMatch(/radius/);
+    expect(refusal({ near: 'Infinity,2', radius: '5' })).toMatch(/lat,lon/);
+    expect(refusal({ cell: 'u', radius: '5' })).toMatch(/only allowed with near/);
     expect(refusal({ cell: 'ua' })).toMatch(/geohash/);
-    expect(refusal({ cell: 'u', limit: 10_001 })).toMatch(/limit/);
-    expect(refusal({ cell: 'u', limit: 0.5 })).toMatch(/limit/);
+    expect(refusal({ cell: 'u', limit: '10001' })).toMatch(/limit/);
+    expect(refusal({ cell: 'u', limit: '0.5' })).toMatch(/limit/);
   });
 });

@@ -9,7 +9,8 @@ import type { Principal } from './auth/principal.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createSyncNode, type SyncNode } from './sync-node.js';
 import type { SessionLimits } from './session/context.js';
-import { registerErrorHandling } from './http/errors.js';
+import { clientErrorHandler, createFrameworkErrorHandler, registerErrorHandling } from './http/errors.js';
+import { createHostCheck, createHostRefusal, registerHostCheck, type AllowedHosts } from './http/host-allowlist.js';
 import { registerHealth } from './http/health.js';
 import { registerWebSockets } from './http/websocket.js';
 import { registerHome } from './http/home.js';
@@ -22,6 +23,8 @@ export interface ServerDeps {
   verify: (token: string) => Promise<Principal>;
   /** Origins allowed to open sockets besides the server's own; '*' for any (S2). */
   allowedOrigins?: readonly string[] | '*';
+  /** Hosts served besides loopback names, for HTTP and upgrades; '*' for any (S8). Default: loopback only. */
+  allowedHosts?: AllowedHosts;
   limits?: Partial<SessionLimits>;
   nodeId?: string;
   /** Fastify logger option: false (default) or pino options / instance. */
@@ -46,8 +49,18 @@ export interface CairnServer {
 }
 
 export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024, return503OnClosing: true });
   const metrics = createMetrics({ defaultMetrics: true });
+  const hostAllowed = createHostCheck(deps.allowedHosts ?? []);
+  const hostRefusal = createHostRefusal(hostAllowed, () => metrics.rejected.inc({ code: 'HOST_NOT_ALLOWED' }));
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    // Space names may be 128 characters (anchors-routes.ts); longer segments are 414 with a catalog body.
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors: createFrameworkErrorHandler(hostRefusal),
+    clientErrorHandler,
+  });
   const log = app.log as FastifyBaseLogger;
   const node = createSyncNode({
     store: deps.store,
@@ -61,6 +74,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
   });
+  registerHostCheck(app, hostRefusal);
   registerErrorHandling(app);
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
   // Issue 4: REST queries on the anchor read model.
@@ -70,6 +84,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     node,
     verify: deps.verify,
     allowedOrigins: deps.allowedOrigins ?? [],
+    hostAllowed,
     defaultSpace: deps.defaultSpace ?? 'default',
   });
   await app.ready();

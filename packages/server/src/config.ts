@@ -3,6 +3,7 @@
  * process.env.
  */
 import { CairnError } from '@cairn/shared';
+import { isHostEntry } from './http/host-allowlist.js';
 
 export interface ServerConfig {
   port: number;
@@ -14,6 +15,8 @@ export interface ServerConfig {
   redisPrefix: string;
   authSecret: string | null;
   allowedOrigins: string[] | '*';
+  /** CAIRN_ALLOWED_HOSTS (S8); null when unset: loopback only in dev mode, any host with a secret. */
+  allowedHosts: string[] | '*' | null;
   nodeId: string | null;
   logLevel: string;
   staticDir: string | null;
@@ -25,6 +28,10 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const authSecret = env.CAIRN_AUTH_SECRET || null;
   if (authSecret !== null && authSecret.length < 32) throw new CairnError('BAD_REQUEST', 'CAIRN_AUTH_SECRET must be at least 32 characters');
   const origins = env.CAIRN_ALLOWED_ORIGINS?.trim();
+  const hosts = env.CAIRN_ALLOWED_HOSTS?.trim();
+  const hostList = hosts && hosts !== '*' ? hosts.split(',').map((h) => h.trim()).filter(Boolean) : [];
+  const badHost = hostList.find((h) => !isHostEntry(h));
+  if (badHost !== undefined) throw new CairnError('BAD_REQUEST', `CAIRN_ALLOWED_HOSTS: "${badHost}" is not a host or host:port`);
   return {
     port,
     // Dev mode (no secret) accepts anonymous writers, so it listens on loopback unless told otherwise.
@@ -36,6 +43,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     redisPrefix: env.CAIRN_REDIS_PREFIX || 'cairn:',
     authSecret,
     allowedOrigins: origins === '*' ? '*' : origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    allowedHosts: hosts === '*' ? '*' : hostList.length > 0 ? hostList : null,
     nodeId: env.CAIRN_NODE_ID || null,
     logLevel: env.LOG_LEVEL || 'info',
     staticDir: env.CAIRN_STATIC_DIR || null,

@@ -28,12 +28,16 @@ const server = await buildServer({
   bus,
   verify: (token) => verifier.verify(token),
   allowedOrigins: config.allowedOrigins,
+  // S8: dev mode serves loopback names only (anonymous read+write must not reach a DNS-rebinding page);
+  // with a secret every socket and REST call needs a token, so an unset list serves any Host.
+  allowedHosts: config.allowedHosts ?? (config.authSecret ? '*' : []),
   logger: { level: config.logLevel },
   ...(config.nodeId ? { nodeId: config.nodeId } : {}),
   ...(staticDir ? { staticDir } : {}),
 });
 const log = server.app.log;
 if (verifier.devMode) log.warn('CAIRN_AUTH_SECRET is unset: dev mode, every socket is anonymous with read+write on every space');
+if (config.allowedHosts === null && config.authSecret) log.warn('CAIRN_ALLOWED_HOSTS is unset: requests for any Host are served; set it to the public host names');
 log.info({ store: store.kind, bus: bus.kind, nodeId: server.node.nodeId }, 'cairn starting');
 await server.listen({ port: config.port, host: config.host });
 

@@ -16,7 +16,7 @@ import { CairnError, distanceM, isCairnError, type LatLon } from '@cairn/shared'
 import type { Principal } from '../auth/principal.js';
 import { canRead } from '../auth/access.js';
 import type { AnchorRecord, AnchorStore } from '../readmodel/anchor-store.js';
-import { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, parseAnchorQuery, type AnchorQueryParams } from '../readmodel/query-params.js';
+import { parseAnchorQuery, type AnchorQueryParams } from '../readmodel/query-params.js';
 
 export interface AnchorRoutesOptions {
   anchors: AnchorStore;
@@ -56,15 +56,16 @@ const errorSchema = {
 
 const schema = {
   params: { type: 'object', required: ['space'], properties: { space: { type: 'string', pattern: '^[A-Za-z0-9._~:-]{1,128}$' } } },
+  // Numbers stay strings here: the schema's coercion would read '0x10' as 16 and its removeAdditional would
+  // drop unknown keys silently; parseAnchorQuery refuses both with a message (readmodel/query-params.ts).
   querystring: {
     type: 'object',
-    additionalProperties: false,
     properties: {
       bbox: { type: 'string', maxLength: 256 },
       near: { type: 'string', maxLength: 128 },
-      radius: num,
+      radius: { type: 'string', maxLength: 32 },
       cell: { type: 'string', maxLength: 12 },
-      limit: { type: 'integer', minimum: 1, maximum: MAX_QUERY_LIMIT, default: DEFAULT_QUERY_LIMIT },
+      limit: { type: 'string', maxLength: 32 },
     },
   },
   response: {

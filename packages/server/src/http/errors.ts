@@ -2,7 +2,9 @@
  * S4: every HTTP error body is `{ error: { code, message, retryable } }` with a code from the catalog.
  * A 5xx never carries the internal message; it is logged instead.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, isCairnError, type ErrorCode } from '@cairn/shared';
 
 export function errorBody(code: ErrorCode, message: string = ErrorCodes[code].message) {
@@ -22,4 +24,33 @@ export function registerErrorHandling(app: FastifyInstance): void {
     req.log.error({ err }, 'request failed');
     return reply.code(500).send(errorBody('INTERNAL'));
   });
+}
+
+/**
+ * Fastify `frameworkErrors`: what the router refuses before any route or hook runs (a path whose
+ * percent-encoding does not decode, FST_ERR_BAD_URL; a path parameter over maxParamLength, 414) gets the
+ * catalog body too. `first` may answer instead (the Host check, S8), since no onRequest hook runs here.
+ */
+export function createFrameworkErrorHandler(first: (req: FastifyRequest, reply: FastifyReply) => FastifyReply | null) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    if (first(req, reply)) return;
+    const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+    const detail = status === 414 ? 'a path segment is too long' : 'the URL does not decode';
+    void reply.code(status).send(errorBody('BAD_REQUEST', `${ErrorCodes.BAD_REQUEST.message}: ${detail}`));
+  };
+}
+
+/**
+ * Fastify `clientErrorHandler`: requests node:http cannot parse (headers over the size limit, 431; a request
+ * line that is not HTTP, 400; too slow, 408) never reach Fastify, so the answer is written on the socket.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const detail = status === 431 ? 'the request headers are too large' : status === 408 ? 'the request was not received in time' : 'the request is not HTTP';
+  const body = JSON.stringify(errorBody('BAD_REQUEST', `${ErrorCodes.BAD_REQUEST.message}: ${detail}`));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }

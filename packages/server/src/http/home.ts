@@ -16,7 +16,8 @@ export async function registerHome(app: FastifyInstance, opts: { staticDir?: str
   const hasStatic = dir !== undefined && (await stat(join(dir, 'index.html')).then(() => true, () => false));
   if (hasStatic) {
     app.get('/*', async (req, reply) => {
-      const rel = normalize(decodeURIComponent((req.params as { '*': string })['*'] || 'index.html')).replace(/^(\.\.[/\\])+/, '');
+      // The router already decoded the path once; decoding again would throw on a literal '%' (a 500).
+      const rel = normalize((req.params as { '*': string })['*'] || 'index.html').replace(/^(\.\.[/\\])+/, '');
       const file = join(dir, rel);
       if (!file.startsWith(dir)) return reply.code(404).send();
       const body = await readFile(file).catch(() => null);

@@ -20,6 +20,8 @@ export interface WebSocketOptions {
   /** '*' allows every Origin; otherwise these exact origins plus the server's own (same Host). Requests with
    *  no Origin header (not from a browser) pass: S2 protects browsers from cross-site sockets. */
   allowedOrigins: readonly string[] | '*';
+  /** S8: upgrades whose Host this server does not serve get 421 before anything else (http/host-allowlist.ts). */
+  hostAllowed?: (host: string | undefined) => boolean;
   defaultSpace: string;
   /** Seconds between protocol-level pings; a socket that missed one pong is terminated. */
   pingIntervalSec?: number;
@@ -27,6 +29,7 @@ export interface WebSocketOptions {
 
 const STATUS: Partial<Record<ErrorCode, [number, string]>> = {
   ORIGIN_NOT_ALLOWED: [403, 'Forbidden'],
+  HOST_NOT_ALLOWED: [421, 'Misdirected Request'],
   UNAUTHENTICATED: [401, 'Unauthorized'],
   FORBIDDEN: [403, 'Forbidden'],
   NOT_FOUND: [404, 'Not Found'],
@@ -40,12 +43,24 @@ function refuse(socket: Duplex, code: ErrorCode): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-/** The browser origin a request's own Host stands for: the default allowlist (DESIGN.md section 8). */
+/**
+ * The browser origin a request's own Host stands for: the default allowlist (DESIGN.md section 8). It only
+ * counts once the Host itself was accepted (hostAllowed): a DNS-rebinding page's Origin equals its Host too.
+ */
 function sameOrigin(req: IncomingMessage, origin: string): boolean {
   try {
     return new URL(origin).host === req.headers.host;
   } catch {
     return false;
+  }
+}
+
+/** A `/y/` room name from its path segment; null when its percent-encoding does not decode (a 400, not a throw). */
+function decodeRoom(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
   }
 }
 
@@ -106,6 +121,10 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (opts.hostAllowed && !opts.hostAllowed(req.headers.host)) {
+      node.metrics.rejected.inc({ code: 'HOST_NOT_ALLOWED' });
+      return refuse(socket, 'HOST_NOT_ALLOWED');
+    }
     if (!accepting) return refuse(socket, 'SHUTTING_DOWN');
     const url = new URL(req.url ?? '/', 'http://x');
     const origin = req.headers.origin;
@@ -118,9 +137,9 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
       return;
     }
     if (url.pathname.startsWith('/y/')) {
-      const room = decodeURIComponent(url.pathname.slice(3));
+      const room = decodeRoom(url.pathname.slice(3));
       const doc = `${opts.defaultSpace}/${room}`;
-      if (!isValidDocId(doc)) return refuse(socket, 'BAD_REQUEST');
+      if (room === null || !isValidDocId(doc)) return refuse(socket, 'BAD_REQUEST');
       let principal: Principal;
       try {
         principal = await opts.verify(url.searchParams.get('token') ?? '');

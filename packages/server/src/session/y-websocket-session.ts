@@ -7,8 +7,14 @@
  *
  *   open ─► send syncStep1 + awareness ─► OPEN ─► socket closed ─► CLOSED
  *                                          │
- *                                          └─ commit failure: close 4014, the provider reconnects and
- *                                             resyncs its whole state, so nothing is lost
+ *                                          ├─ commit failure: close 4014, the provider reconnects and
+ *                                          │  resyncs its whole state, so nothing is lost
+ *                                          └─ over the push rate: close 4011 (RATE_LIMITED), same recovery
+ *
+ * S3 limits as on the native socket: frames up to maxPayload, and sync messages (updates, and sync step 1
+ * and awareness queries, which make the server encode the doc) share one token bucket of maxPushesPerSecond
+ * (burst 2x). y-websocket has no reject frame to refuse one update, so past the bucket the socket closes
+ * with RATE_LIMITED; what was not stored yet reaches the server again in the provider's resync.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -21,6 +27,7 @@ import { isEmptyUpdate } from '../commit/validate-update.js';
 import type { Room, RoomSubscriber } from '../room/room.js';
 import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
+import { createTokenBucket } from './rate-limit.js';
 
 const MESSAGE_SYNC = 0;
 const MESSAGE_AWARENESS = 1;
@@ -75,6 +82,8 @@ export function createYWebsocketSession(
   let room: Room | null = null;
   let closed = false;
   const queued: Uint8Array[] = []; // messages that arrive while the room loads
+  let queuedBytes = 0;
+  const bucket = createTokenBucket(limits.maxPushesPerSecond);
 
   metrics.connections.inc({ endpoint: 'y-websocket' });
 
@@ -122,9 +131,15 @@ export function createYWebsocketSession(
     });
   }
 
+  function rateLimited(): void {
+    metrics.rejected.inc({ code: 'RATE_LIMITED' });
+    close(closeCodeFor('RATE_LIMITED'), 'RATE_LIMITED');
+  }
+
   function handle(r: Room, bytes: Uint8Array): void {
     const dec = decoding.createDecoder(bytes);
     const type = decoding.readVarUint(dec);
+    if ((type === MESSAGE_SYNC || type === MESSAGE_QUERY_AWARENESS) && !bucket.take()) return rateLimited();
     switch (type) {
       case MESSAGE_SYNC: {
         const syncType = decoding.readVarUint(dec);
@@ -154,6 +169,9 @@ export function createYWebsocketSession(
     if (closed) return;
     if (bytes.byteLength > limits.maxPayload) return close(closeCodeFor('FRAME_TOO_LARGE'), 'FRAME_TOO_LARGE');
     if (!room) {
+      // Bounded like the outbound buffer: a socket cannot park more than that while its room loads.
+      queuedBytes += bytes.byteLength;
+      if (queuedBytes > limits.maxBufferedBytes) return rateLimited();
       queued.push(bytes);
       return;
     }
