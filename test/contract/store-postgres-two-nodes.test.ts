@@ -102,4 +102,12 @@ describe('Store postgres: concurrent migrate', () => {
       await dropSchema(fresh);
     }
   });
+
+  it('C5: two nodes claiming one clientId at once agree on one owner', async () => {
+    const claims = Array.from({ length: 20 }, (_, i) => ({ node: i % 2 === 0 ? nodeA : nodeB, subject: `subject-${i}` }));
+    const owners = await Promise.all(claims.map((c) => c.node.claimClient('t-claim', 'contested-id', c.subject)));
+    expect(new Set(owners).size).toBe(1);
+    expect(claims.map((c) => c.subject)).toContain(owners[0]);
+    expect(await nodeB.claimClient('t-claim', 'contested-id', 'late')).toBe(owners[0]);
+  });
 });

@@ -3,6 +3,7 @@ import { MIGRATIONS } from '../../packages/server/src/store/migrations/list.js';
 import { createPgStore } from '../../packages/server/src/store/pg-store.js';
 import { describeStoreContract } from './store.contract.js';
 import { dropSchema, PG_URL, uniqueSchema, withPgClient } from './store-pg-schema.js';
+import { push } from './store-fixtures.js';
 
 const schema = uniqueSchema('store');
 
@@ -24,7 +25,36 @@ describe('Store postgres: migrations', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
       return found.rows.map((r) => r.table_name);
     });
-    expect(tables).toEqual(['cairn_anchor_entries', 'cairn_anchors', 'cairn_docs', 'cairn_migrations', 'cairn_readmodel_progress', 'cairn_snapshots', 'cairn_spaces', 'cairn_updates']);
+    expect(tables).toEqual(['cairn_anchor_entries', 'cairn_anchors', 'cairn_client_owners', 'cairn_docs', 'cairn_migrations', 'cairn_readmodel_progress', 'cairn_snapshots', 'cairn_spaces', 'cairn_updates']);
+  });
+});
+
+describe('Store postgres: client owners migration', () => {
+  it('C5: migration 3 binds each clientId already in the log to the actor of its lowest seq, /y ids left out', async () => {
+    const fresh = uniqueSchema('owners');
+    const store = createPgStore({ connectionString: PG_URL, schema: fresh });
+    try {
+      await store.migrate();
+      await store.commitBatch([
+        { ...push('t', 'space/doc', 'replica-1', 2), actor: 'squatter' },
+        { ...push('t', 'space/doc', 'replica-1', 1), actor: 'owner' },
+        { ...push('t', 'space/doc', 'replica-2', 5), actor: 'other' },
+        { ...push('t', 'space/doc', 'yws-0123456789abcdef', 0), actor: 'y-user' },
+      ]);
+      // Back to the schema as it was before migration 3, with the log already holding those rows.
+      await withPgClient(async (client) => {
+        await client.query(`DROP TABLE "${fresh}".cairn_client_owners`);
+        await client.query(`DELETE FROM "${fresh}".cairn_migrations WHERE id = 3`);
+      });
+      await store.migrate();
+      const { rows } = await withPgClient((client) =>
+        client.query(`SELECT client_id, subject FROM "${fresh}".cairn_client_owners ORDER BY client_id`));
+      expect(rows).toEqual([{ client_id: 'replica-1', subject: 'owner' }, { client_id: 'replica-2', subject: 'other' }]);
+      expect(await store.claimClient('t', 'replica-1', 'squatter')).toBe('owner');
+    } finally {
+      await store.close();
+      await dropSchema(fresh);
+    }
   });
 });
 

@@ -125,6 +125,30 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.loadSnapshot(t2, DOC)).toBeNull();
     });
 
+    it('C5: claimClient binds a clientId to the first subject that claims it; every later claim gets that owner', async () => {
+      const t = freshTenant();
+      expect(await store.claimClient(t, 'client-a', 'alice')).toBe('alice');
+      expect(await store.claimClient(t, 'client-a', 'alice')).toBe('alice');
+      expect(await store.claimClient(t, 'client-a', 'bob')).toBe('alice');
+      expect(await store.claimClient(t, 'client-b', 'bob')).toBe('bob');
+      await store.migrate();
+      expect(await store.claimClient(t, 'client-a', 'bob')).toBe('alice');
+    });
+
+    it('C5: concurrent claims of one clientId all get the same owner, one of the claimants', async () => {
+      const t = freshTenant();
+      const subjects = Array.from({ length: 8 }, (_, i) => `subject-${i}`);
+      const owners = await Promise.all(subjects.map((s) => store.claimClient(t, 'contested', s)));
+      expect(new Set(owners).size).toBe(1);
+      expect(subjects).toContain(owners[0]);
+    });
+
+    it('S5: a clientId is bound per tenant: the same id in another tenant has an owner of its own', async () => {
+      const [t1, t2] = [freshTenant(), freshTenant()];
+      expect(await store.claimClient(t1, 'client-a', 'alice')).toBe('alice');
+      expect(await store.claimClient(t2, 'client-a', 'bob')).toBe('bob');
+    });
+
     it.each([
       ['a negative seq', -1],
       ['a fractional seq', 1.5],

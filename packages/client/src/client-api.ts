@@ -65,7 +65,10 @@ export interface CairnClient {
   readonly status: Status;
   /** False once the replica lives in memory only (O6). */
   readonly persisting: boolean;
-  /** The replica's id; null until the replica is open. Changes once if storage fails (O6). */
+  /**
+   * The replica's id; null until the replica is open. Changes once if storage fails (O6), and when the
+   * server refuses it as another principal's (CLIENT_ID_TAKEN, C5): nothing pending is lost either way.
+   */
   readonly clientId: string | null;
   on<K extends keyof CairnClientEvents>(event: K, fn: (value: CairnClientEvents[K]) => void): () => void;
   off<K extends keyof CairnClientEvents>(event: K, fn: (value: CairnClientEvents[K]) => void): void;

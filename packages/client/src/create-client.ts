@@ -66,6 +66,9 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     },
   });
 
+  /** A clientId renewal after CLIENT_ID_TAKEN (C5); the next hello waits for it. */
+  let renewing: Promise<void> = Promise.resolve();
+
   const pending = createPendingCount(() => replica.outboxSize(), (n) => status.update({ pending: n }));
 
   const tabs = createTabChannel({
@@ -142,6 +145,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     socket: options.socket ?? browserSocket,
     credentials: async () => {
       await replica.ready;
+      await renewing;
       const token = typeof options.token === 'function' ? await options.token() : (options.token ?? '');
       return { clientId: replica.clientId, generation: replica.generation, token };
     },
@@ -158,6 +162,9 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     onFatal: (err) => {
       events.emit('error', err);
       status.fail(err);
+    },
+    onClientIdTaken: (taken) => {
+      renewing = renewing.then(() => replica.renewClientId(taken)).catch(reportError);
     },
     onError: reportError,
   });

@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, newClientId, type SessionAcceptor, type SessionHandle, 
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
 import type { Principal } from './auth/principal.js';
+import { createClientBinding } from './auth/client-binding.js';
 import { createCommitPath } from './commit/commit-path.js';
 import { createGroupCommit } from './commit/group-commit.js';
 import { createFanout } from './fanout/fanout.js';
@@ -66,7 +67,8 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   let stopping = false;
   const live = new Set<SessionHandle & LiveSession>();
 
-  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, rooms, commit, metrics, log, shuttingDown: () => stopping };
+  const clients = createClientBinding({ store: opts.store });
+  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, clients, rooms, commit, metrics, log, shuttingDown: () => stopping };
 
   function track(session: SessionHandle & LiveSession): SessionHandle {
     live.add(session);

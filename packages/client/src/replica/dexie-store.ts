@@ -100,6 +100,14 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
         await meta.put({ key: 'clientId', value: id });
         return id;
       }),
+    renewClientId: (taken) =>
+      db.transaction('rw', meta, async () => {
+        const row = await meta.get('clientId');
+        if (typeof row?.value === 'string' && row.value !== taken) return row.value;
+        const id = newClientId();
+        await meta.put({ key: 'clientId', value: id });
+        return id;
+      }),
     async loadDoc(doc) {
       return db.transaction('r', [docs, updates], async () => {
         const snapshot = await docs.get(doc);

@@ -4,6 +4,7 @@
  * a fresh clientId, and the carried-over outbox renumbered under it (see replica.ts for why).
  */
 import * as Y from 'yjs';
+import { newClientId } from '@cairn/shared';
 import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore } from './replica-store.js';
 
 export interface MemorySeed {
@@ -23,6 +24,7 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
   const dead = new Map<number, DeadLetter>();
   // Dead letters keep their seqs (the app may hold them); new seqs start above them so keys never clash.
   let lastSeq = 0;
+  let clientId = seed.clientId;
   for (const d of seed.deadLetters ?? []) {
     dead.set(d.seq, d);
     lastSeq = Math.max(lastSeq, d.seq);
@@ -41,7 +43,11 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
 
   const store: ReplicaStore = {
     persistent: false,
-    clientId: async () => seed.clientId,
+    clientId: async () => clientId,
+    async renewClientId(taken) {
+      if (clientId === taken) clientId = newClientId();
+      return clientId;
+    },
     loadDoc: async (doc) => [...(docs.get(doc) ?? [])],
     async writeLocal(writes: readonly LocalWrite[], at) {
       return writes.map((w) => {

@@ -44,6 +44,12 @@ export interface ReplicaStore {
   readonly persistent: boolean;
   /** The replica's clientId, minted on first use and kept in meta. */
   clientId(): Promise<string>;
+  /**
+   * The server bound `taken` to another principal (C5): replaces it with a fresh clientId unless it was
+   * replaced already (by another tab), and returns the clientId now in use. Seqs and the outbox stay: the
+   * server has stored nothing under a fresh id, so no seq of it can be mistaken for a duplicate.
+   */
+  renewClientId(taken: string): Promise<string>;
   /** The doc's stored state as updates to apply in order (snapshot first); [] if the doc is unknown. */
   loadDoc(doc: string): Promise<Uint8Array[]>;
   /**

@@ -8,6 +8,9 @@
  * and ack the other as a duplicate, losing it. Under a new clientId a carried-over row may be stored twice,
  * which Yjs merges away.
  *
+ * A server that bound the clientId to another principal refuses it at hello (CLIENT_ID_TAKEN, C5): the
+ * replica then takes a fresh clientId in the same store and keeps its seqs and outbox (renewClientId).
+ *
  * `generation` counts switches. Acks and rejects name seqs of the replica their connection said hello
  * for; once the generation moved on those seqs were renumbered, so such frames are dropped.
  */
@@ -33,6 +36,8 @@ export interface Replica {
   ack(seq: number, generation: number): Promise<void>;
   deadLetter(seq: number, code: ErrorCode, message: string, at: number, generation: number): Promise<DeadLetter | null>;
   deadLetters(): Promise<DeadLetter[]>;
+  /** CLIENT_ID_TAKEN at hello (C5): moves to a fresh clientId (see ReplicaStore.renewClientId). */
+  renewClientId(taken: string): Promise<void>;
   retryDeadLetter(seq: number, at: number): Promise<number | null>;
   discardDeadLetter(seq: number): Promise<boolean>;
   compacted(): Promise<void>;
@@ -184,6 +189,10 @@ export function createReplica(o: ReplicaOptions): Replica {
         const letters = await s.deadLetters();
         if (s.persistent) mirror.sawDeadLetters(letters);
         return letters;
+      }),
+    renewClientId: (taken) =>
+      use(async (s) => {
+        clientId = await s.renewClientId(taken);
       }),
     retryDeadLetter: (seq, at) =>
       use(async (s) => {

@@ -13,6 +13,8 @@
  *        └──── reject/close UNAUTHENTICATED or PROTOCOL_VERSION: fatal, no retry until goOnline()
  *
  * `restart()` drops the socket and connects again at once (the replica changed its clientId, O6).
+ * CLIENT_ID_TAKEN at hello (C5) is not fatal: `onClientIdTaken` renews the replica's clientId and the next
+ * attempt (after the usual backoff, so a server that refuses every id is not hammered) says hello with it.
  * Frames other than the handshake and ping/pong go to `onFrame` with the session they arrived on;
  * a session is dead once its socket is: stale callbacks compare sessions and do nothing.
  */
@@ -67,6 +69,8 @@ export interface ConnectionOptions {
   onClose(session: Session): void;
   onFrame(frame: Frame, session: Session): void;
   onFatal(err: CairnError): void;
+  /** The server refused this clientId as another principal's; `credentials()` must give a fresh one next. */
+  onClientIdTaken(taken: string): void;
   onError(err: unknown): void;
 }
 
@@ -84,6 +88,8 @@ interface Attempt {
   socket: ClientSocket | null;
   session: (Session & { alive: boolean }) | null;
   heartbeat: Heartbeat;
+  /** The clientId this attempt's hello named, once sent. */
+  clientId: string | null;
 }
 
 export function createConnection(o: ConnectionOptions): Connection {
@@ -118,6 +124,7 @@ export function createConnection(o: ConnectionOptions): Connection {
     const a: Attempt = {
       socket: null,
       session: null,
+      clientId: null,
       heartbeat: createHeartbeat(
         o.timers,
         () => sendOn(a, { type: 'ping', id: ++pings % 0x7fffffff }),
@@ -153,6 +160,7 @@ export function createConnection(o: ConnectionOptions): Connection {
       return;
     }
     a.socket = socket;
+    a.clientId = creds.clientId;
     socket.onopen = () => {
       sendOn(a, { type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: creds.clientId, token: creds.token });
     };
@@ -223,6 +231,7 @@ export function createConnection(o: ConnectionOptions): Connection {
     drop(a);
     const code = closeCode === null ? undefined : errorCodeFromClose(closeCode);
     if (code && FATAL.has(code)) return stopFatal(null, new CairnError(code));
+    if (code === 'CLIENT_ID_TAKEN' && a.clientId !== null && !a.session) o.onClientIdTaken(a.clientId);
     setPhase('offline');
     if (!wanted()) return;
     const delay = backoffDelay(attempt++, o.random, o.backoff);

@@ -29,12 +29,18 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
       validateUpdate(req.update);
       const { source: _source, ...request } = req;
       const outcome = await group.submit(request);
-      if (outcome.kind === 'committed') metrics.committed.inc();
-      else metrics.duplicates.inc();
-      // A duplicate is applied and published again too: if the node that first committed it died before
-      // publishing, this closes the gap for everyone (receivers drop versions they already hold).
-      rooms.peek(req.tenant, req.doc)?.applyCommitted(outcome.version, req.update, req.source);
-      void fanout.publish(req.tenant, req.doc, outcome.version, req.update);
+      if (outcome.kind === 'committed') {
+        metrics.committed.inc();
+        rooms.peek(req.tenant, req.doc)?.applyCommitted(outcome.version, req.update, req.source);
+        void fanout.publish(req.tenant, req.doc, outcome.version, req.update);
+      } else {
+        metrics.duplicates.inc();
+        // C5: a duplicate's bytes need not be what the Store holds at that version (a resend may carry other
+        // bytes or name another doc: the version is of the doc the push was first stored in), so they are
+        // neither applied nor published. If its first committer died before publishing, the room loads what
+        // it lacks from the Store instead; other nodes fill such a hole at their next update (F2).
+        rooms.peek(req.tenant, req.doc)?.catchUp(outcome.version);
+      }
       // Issue 4: the anchor read model follows committed cell/meta docs; it queues and never throws or
       // waits, so the ack does not depend on it. Duplicates too: their first committer may have died.
       readModel?.committed(req.tenant, req.doc, outcome.version);

@@ -52,6 +52,11 @@ export interface Room {
   applyCommitted(version: number, update: Uint8Array, source?: RoomSubscriber | null): void;
   /** Applies an awareness update another node published (see the header). */
   applyRemotePresence(payload: Uint8Array): void;
+  /**
+   * Loads versions up to `version` from the Store if the room is below it (C5: a duplicate push's first
+   * commit may never have been published). Never applies bytes it did not read from the Store.
+   */
+  catchUp(version: number): void;
   /** Loads every version above the room's own from the Store (after a bus reconnect, F2). */
   resync(): Promise<void>;
   /** The update a client with this state vector lacks, and the version it brings the client to. */
@@ -210,6 +215,13 @@ export function createRoom(opts: {
       if (destroyed || v <= version) return;
       buffered.set(v, { update, source });
       drain();
+    },
+    catchUp(v) {
+      if (destroyed || !loaded || v <= version) return;
+      // A repair already running may stop below v; this one starts after it (repair never rejects).
+      void (repairing ?? Promise.resolve()).then(() => {
+        if (!destroyed && v > version) return repair(v);
+      });
     },
     async resync() {
       await ready;

@@ -5,6 +5,7 @@ import type { CommitPath } from '../commit/commit-path.js';
 import type { Rooms } from '../room/rooms.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Principal } from '../auth/principal.js';
+import type { ClientBinding } from '../auth/client-binding.js';
 
 export interface SessionLimits {
   maxPayload: number;
@@ -26,6 +27,8 @@ export interface SessionContext {
   nodeId: string;
   limits: SessionLimits;
   verify(token: string): Promise<Principal>;
+  /** Binds hello's clientId to its principal (C5). */
+  clients: ClientBinding;
   rooms: Rooms;
   commit: CommitPath;
   metrics: Metrics;

@@ -182,6 +182,16 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       return;
     }
     if (state !== 'authenticating') return; // closed meanwhile
+    let owned: boolean;
+    try {
+      owned = await ctx.clients.claim(principal, clientId);
+    } catch (err) {
+      if (!isCairnError(err)) log.error({ err }, 'clientId claim failed');
+      fail(isCairnError(err) ? err.code : 'INTERNAL');
+      return;
+    }
+    if (state !== 'authenticating') return;
+    if (!owned) return fail('CLIENT_ID_TAKEN'); // C5
     clearTimeout(helloTimer);
     state = 'open';
     send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload });

@@ -22,6 +22,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import { encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { closeCodeFor, isCairnError, newClientId, type SessionHandle, type SessionSocket } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
+import { SERVER_CLIENT_ID_PREFIX } from '../auth/client-binding.js';
 import { canWrite } from '../auth/access.js';
 import { isEmptyUpdate } from '../commit/validate-update.js';
 import type { Room, RoomSubscriber } from '../room/room.js';
@@ -77,7 +78,7 @@ export function createYWebsocketSession(
 ): SessionHandle & LiveSession {
   const { principal, doc, space } = target;
   const { metrics, log, limits } = ctx;
-  const clientId = `yws-${newClientId()}`;
+  const clientId = `${SERVER_CLIENT_ID_PREFIX}${newClientId()}`; // out of reach of every hello (C5)
   let seq = 0;
   let room: Room | null = null;
   let closed = false;

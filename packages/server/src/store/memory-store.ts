@@ -29,6 +29,8 @@ export function createMemoryStore(): Store {
   /** pushKey → version, for C1. */
   const pushes = new Map<string, number>();
   const snapshots = new Map<string, DocSnapshot>();
+  /** JSON [tenant, clientId] → the subject whose claim came first (C5). */
+  const owners = new Map<string, string>();
   let closed = false;
 
   function open(): void {
@@ -96,6 +98,15 @@ export function createMemoryStore(): Store {
       const current = snapshots.get(key);
       if (current && current.version >= snapshot.version) return;
       snapshots.set(key, { version: snapshot.version, state: snapshot.state.slice() });
+    },
+
+    async claimClient(tenant, clientId, subject) {
+      open();
+      const key = JSON.stringify([tenant, clientId]);
+      const owner = owners.get(key);
+      if (owner !== undefined) return owner;
+      owners.set(key, subject);
+      return subject;
     },
 
     // The anchor read model (issue 4) in maps of its own; it refuses calls once the store is closed.

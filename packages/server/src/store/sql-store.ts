@@ -4,7 +4,8 @@
  */
 import { runMigrations } from './migrate.js';
 import { commitBatchSql } from './sql-commit.js';
-import { rowBytes, rowInt, type SqlClient, type SqlParam } from './sql-client.js';
+import { assert } from '@cairn/shared';
+import { rowBytes, rowInt, rowText, type SqlClient, type SqlParam } from './sql-client.js';
 import { guard } from './store-error.js';
 import type { Store } from './store.js';
 import { createSqlAnchorStore } from '../readmodel/sql-anchor-store.js';
@@ -58,6 +59,21 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
             WHERE s.version < EXCLUDED.version`,
           [tenant, doc, snapshot.version, snapshot.state],
         );
+      }),
+
+    claimClient: (tenant, clientId, subject) =>
+      guard(async () => {
+        // Two statements on purpose: a claim that loses a race waits in the INSERT for the winner's commit,
+        // and only a later statement's snapshot sees the winner's row.
+        const [won] = await client.query(
+          `INSERT INTO cairn_client_owners (tenant, client_id, subject) VALUES ($1, $2, $3)
+           ON CONFLICT (tenant, client_id) DO NOTHING RETURNING subject`,
+          [tenant, clientId, subject],
+        );
+        if (won) return rowText(won, 'subject');
+        const [owner] = await client.query('SELECT subject FROM cairn_client_owners WHERE tenant = $1 AND client_id = $2', [tenant, clientId]);
+        assert(owner !== undefined, 'a clientId that could not be claimed has an owner');
+        return rowText(owner, 'subject');
       }),
 
     // The anchor read model (issue 4) shares the client; its SQL lives in readmodel/.

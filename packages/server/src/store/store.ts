@@ -58,6 +58,12 @@ export interface Store {
   loadSnapshot(tenant: string, doc: string): Promise<DocSnapshot | null>;
   /** Stores a snapshot unless a newer one is already stored. Updates are kept (the log is the record). */
   saveSnapshot(tenant: string, doc: string, snapshot: DocSnapshot): Promise<void>;
+  /**
+   * Binds the clientId to `subject` unless it is bound already (first claim wins, C5), and returns the
+   * subject it is bound to: `subject` itself when the claim won or repeats the owner's. Durable and the
+   * same answer on every node; two concurrent claims of one id get the same owner.
+   */
+  claimClient(tenant: string, clientId: string, subject: string): Promise<string>;
   /** The anchor read model (issue 4): merged anchors of cell docs, kept by readmodel/updater.ts. */
   readonly anchors: AnchorStore;
   /** Resolves if the store can serve queries now (for /readyz). */
