@@ -9,8 +9,11 @@ import type { Principal } from '../auth/principal.js';
 export interface SessionLimits {
   maxPayload: number;
   maxPreAuthFrames: number;
+  maxPreAuthBytes: number;
   helloTimeoutMs: number;
   maxDocsPerSocket: number;
+  maxSubsPerSecond: number;
+  maxLoadsPerSocket: number;
   maxPushesPerSecond: number;
   maxBufferedBytes: number;
   heartbeatMs: number;

@@ -177,8 +177,9 @@ export function createYWebsocketSession(
       for (const bytes of queued.splice(0)) receive(bytes);
     },
     (err: unknown) => {
-      log.error({ err, doc }, 'room load failed');
-      close(closeCodeFor('STORE_UNAVAILABLE'), 'STORE_UNAVAILABLE');
+      const code = isCairnError(err) && err.code === 'OVERLOADED' ? 'OVERLOADED' : 'STORE_UNAVAILABLE';
+      if (code !== 'OVERLOADED') log.error({ err, doc }, 'room load failed');
+      close(closeCodeFor(code), code);
     },
   );
 
