@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 export type UpgradeResult =
-  | { status: 101; socket: Socket }
-  | { status: number; body: string };
+  | { ok: true; socket: Socket }
+  | { ok: false; status: number; body: string };
 
 /** Sends the upgrade request for `path` (from `localAddress` if given) and waits for the status line. */
 export function rawUpgrade(port: number, path: string, opts: { localAddress?: string } = {}): Promise<UpgradeResult> {
@@ -26,13 +26,13 @@ export function rawUpgrade(port: number, path: string, opts: { localAddress?: st
         socket.off('data', onData);
         socket.off('error', reject);
         socket.on('error', () => undefined); // the server may reset it; the test looks at 'close'
-        resolve({ status, socket });
+        resolve({ ok: true, socket });
         return;
       }
       const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
       if (got.length < end + 4 + length) return;
       socket.destroy();
-      resolve({ status, body: got.subarray(end + 4, end + 4 + length).toString() });
+      resolve({ ok: false, status, body: got.subarray(end + 4, end + 4 + length).toString() });
     });
     socket.write(
       `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
