@@ -66,6 +66,8 @@ export async function startServer(id, { run, extraFlags = [], log = () => {} }) 
   const schema = `bench_${run}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const redisPrefix = `bench:${run}:`;
   const dataDir = `${TMP_DIR}pglite-${run}`;
+  // Every load generator's socket comes from 127.0.0.1: lift Cairn's per-address cap (default 256) for runs.
+  if (def.cairn) Object.assign(env, { CAIRN_MAX_CONNECTIONS: '100000', CAIRN_MAX_CONNECTIONS_PER_ADDRESS: '100000' });
   if (id === 'cairn-pg') Object.assign(env, { DATABASE_URL: PG_URL, CAIRN_PG_SCHEMA: schema, REDIS_URL, CAIRN_REDIS_PREFIX: redisPrefix });
   if (id === 'cairn-embedded') {
     mkdirSync(dataDir, { recursive: true });

@@ -34,6 +34,12 @@ export interface ServerDeps {
   /** A folder to serve at / (the demo page build); a plain status page otherwise. */
   staticDir?: string;
   maxIdleRooms?: number;
+  /** Room loads running at once (default 5; main.ts passes half the Postgres pool) and waiting (default 1000). */
+  maxConcurrentLoads?: number;
+  maxQueuedLoads?: number;
+  /** Sockets on both endpoints, in total (default 10,000) and per remote address (default 256); past them, 503. */
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
   /** Load shedding (OVERLOADED): pushes and update bytes that may wait for a commit (default: no count bound, 64 MiB). */
   maxQueuedCommits?: number;
   maxQueuedCommitBytes?: number;
@@ -71,6 +77,8 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.nodeId ? { nodeId: deps.nodeId } : {}),
     ...(deps.limits ? { limits: deps.limits } : {}),
     ...(deps.maxIdleRooms !== undefined ? { maxIdleRooms: deps.maxIdleRooms } : {}),
+    ...(deps.maxConcurrentLoads !== undefined ? { maxConcurrentLoads: deps.maxConcurrentLoads } : {}),
+    ...(deps.maxQueuedLoads !== undefined ? { maxQueuedLoads: deps.maxQueuedLoads } : {}),
     ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
   });
@@ -86,6 +94,8 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     allowedOrigins: deps.allowedOrigins ?? [],
     hostAllowed,
     defaultSpace: deps.defaultSpace ?? 'default',
+    ...(deps.maxConnections !== undefined ? { maxConnections: deps.maxConnections } : {}),
+    ...(deps.maxConnectionsPerAddress !== undefined ? { maxConnectionsPerAddress: deps.maxConnectionsPerAddress } : {}),
   });
   await app.ready();
 

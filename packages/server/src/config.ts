@@ -20,6 +20,22 @@ export interface ServerConfig {
   nodeId: string | null;
   logLevel: string;
   staticDir: string | null;
+  /** Postgres connections per node (CAIRN_PG_POOL_SIZE, default 10); room loads get half of them. */
+  pgPoolSize: number;
+  /** Sockets per node, in total and per remote address (S7). */
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** Bytes a native socket may send before its hello is answered (S3). */
+  maxPreAuthBytes: number;
+}
+
+/** A positive integer from the environment, its default when unset or empty; anything else refuses to start. */
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a positive integer`);
+  return n;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
@@ -47,5 +63,9 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     nodeId: env.CAIRN_NODE_ID || null,
     logLevel: env.LOG_LEVEL || 'info',
     staticDir: env.CAIRN_STATIC_DIR || null,
+    pgPoolSize: positiveInt(env, 'CAIRN_PG_POOL_SIZE', 10),
+    maxConnections: positiveInt(env, 'CAIRN_MAX_CONNECTIONS', 10_000),
+    maxConnectionsPerAddress: positiveInt(env, 'CAIRN_MAX_CONNECTIONS_PER_ADDRESS', 256),
+    maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES', 64 * 1024),
   };
 }

@@ -15,7 +15,7 @@ import type { Store } from './store/store.js';
 
 const config = readConfig(process.env);
 const store: Store = config.databaseUrl
-  ? createPgStore({ connectionString: config.databaseUrl, ...(config.pgSchema ? { schema: config.pgSchema } : {}) })
+  ? createPgStore({ connectionString: config.databaseUrl, poolSize: config.pgPoolSize, ...(config.pgSchema ? { schema: config.pgSchema } : {}) })
   : await createPgliteStore({ dataDir: config.dataDir });
 await store.migrate();
 const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
@@ -32,6 +32,11 @@ const server = await buildServer({
   // with a secret every socket and REST call needs a token, so an unset list serves any Host.
   allowedHosts: config.allowedHosts ?? (config.authSecret ? '*' : []),
   logger: { level: config.logLevel },
+  limits: { maxPreAuthBytes: config.maxPreAuthBytes },
+  maxConnections: config.maxConnections,
+  maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+  // Room loads take at most half the pool, so commits always find connections (S7).
+  maxConcurrentLoads: Math.max(1, Math.floor(config.pgPoolSize / 2)),
   ...(config.nodeId ? { nodeId: config.nodeId } : {}),
   ...(staticDir ? { staticDir } : {}),
 });

@@ -17,6 +17,7 @@ import type { LiveSession, SessionContext, SessionLimits, SessionLog } from './s
 import { createNativeSession } from './session/native-session.js';
 import { createYWebsocketSession } from './session/y-websocket-session.js';
 import { createReadModelUpdater, type ReadModelUpdater } from './readmodel/updater.js';
+import { createRateLimitedLog } from './log/rate-limited-log.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -27,6 +28,9 @@ export interface SyncNodeOptions {
   log?: SessionLog;
   metrics?: Metrics;
   maxIdleRooms?: number;
+  /** Room loads running at once on this node (default 5: half the default Postgres pool) and waiting (default 1000, then OVERLOADED). */
+  maxConcurrentLoads?: number;
+  maxQueuedLoads?: number;
   maxBatch?: number;
   /** Pushes that may wait for a commit before more are refused with OVERLOADED (default: no count bound). */
   maxQueuedCommits?: number;
@@ -56,11 +60,17 @@ const silentLog: SessionLog = { info() {}, warn() {}, error() {} };
 export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const nodeId = opts.nodeId ?? `node-${newClientId().slice(0, 12)}`;
   const limits: SessionLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const log = opts.log ?? silentLog;
+  // Sockets can make the node log (failed loads, bad frames): repeated lines are held back, not written 30,000 times.
+  const log = createRateLimitedLog(opts.log ?? silentLog);
   const metrics = opts.metrics ?? createMetrics();
   const onError = (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'background error');
   const fanout = createFanout({ bus: opts.bus, nodeId, observer: metrics.fanoutObserver, onError });
-  const rooms = createRooms({ store: opts.store, fanout, observer: metrics.roomsObserver, onError, ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}) });
+  const rooms = createRooms({
+    store: opts.store, fanout, observer: metrics.roomsObserver, onError,
+    ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}),
+    ...(opts.maxConcurrentLoads !== undefined ? { maxConcurrentLoads: opts.maxConcurrentLoads } : {}),
+    ...(opts.maxQueuedLoads !== undefined ? { maxQueuedLoads: opts.maxQueuedLoads } : {}),
+  });
   const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.maxQueuedCommits ? { maxQueued: opts.maxQueuedCommits } : {}), ...(opts.maxQueuedCommitBytes ? { maxQueuedBytes: opts.maxQueuedCommitBytes } : {}) });
   const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log });
   const commit = createCommitPath({ group, rooms, fanout, metrics, readModel });

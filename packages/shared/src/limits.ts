@@ -4,10 +4,16 @@ export const DEFAULT_LIMITS = {
   maxPayload: 1024 * 1024,
   /** Frames a socket may send before its hello is answered; more close the socket. */
   maxPreAuthFrames: 4,
+  /** Bytes a socket may send before its hello is answered (all frames together); more destroy the socket. */
+  maxPreAuthBytes: 64 * 1024,
   /** Milliseconds a socket has to send hello. */
   helloTimeoutMs: 10_000,
   /** Docs one socket may hold subscriptions to at once. */
   maxDocsPerSocket: 256,
+  /** Subs per second per socket (token bucket; the burst holds a resubscribe of maxDocsPerSocket docs). */
+  maxSubsPerSecond: 200,
+  /** Room loads one socket may have queued or running at once; its further cold subs wait their turn. */
+  maxLoadsPerSocket: 4,
   /** Pushes per second per socket (token bucket, burst = 2x). */
   maxPushesPerSecond: 2000,
   /** Bytes queued for a socket that does not read; past this the socket is closed (SLOW_CONSUMER). */

@@ -2,8 +2,9 @@
  * A Fastify plugin that owns the WebSocket endpoints: `/v1/sync` (native) and `/y/:room` (y-websocket).
  * Everything that can refuse a socket happens BEFORE the handshake, as a plain HTTP answer: an Origin
  * outside the allowlist (S2, 403), a `/y/` token that does not verify (S1, 401), an unknown path (404), a
- * node that is shutting down (503). The ws library enforces a hard frame cap; sessions enforce the
- * configured `maxPayload` with a coded error below it (S3).
+ * node that is shutting down (503), a cap on sockets reached (503, S7). The ws library enforces a hard
+ * frame cap (maxPayload plus framing slack); sessions enforce `maxPayload` with a coded error below it, and
+ * a native socket may send only `maxPreAuthBytes` before its hello is answered (S3).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -13,6 +14,8 @@ import { CairnError, ErrorCodes, isCairnError, isValidDocId, toBytes, type Error
 import type { Principal } from '../auth/principal.js';
 import { canRead } from '../auth/access.js';
 import type { SyncNode } from '../sync-node.js';
+import { createConnectionCaps } from './connection-caps.js';
+import { guardPreAuth } from './pre-auth-budget.js';
 
 export interface WebSocketOptions {
   node: SyncNode;
@@ -25,7 +28,16 @@ export interface WebSocketOptions {
   defaultSpace: string;
   /** Seconds between protocol-level pings; a socket that missed one pong is terminated. */
   pingIntervalSec?: number;
+  /** Open sockets on both endpoints, in total (default 10,000) and per remote address (default 256). */
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
 }
+
+/**
+ * What ws accepts above maxPayload, so a frame a little too large still reaches the session and gets its
+ * coded FRAME_TOO_LARGE; anything larger is cut off by ws itself (close 1009) before it is buffered.
+ */
+const FRAME_SLACK = 64 * 1024;
 
 const STATUS: Partial<Record<ErrorCode, [number, string]>> = {
   ORIGIN_NOT_ALLOWED: [403, 'Forbidden'],
@@ -35,6 +47,7 @@ const STATUS: Partial<Record<ErrorCode, [number, string]>> = {
   NOT_FOUND: [404, 'Not Found'],
   BAD_REQUEST: [400, 'Bad Request'],
   SHUTTING_DOWN: [503, 'Service Unavailable'],
+  TOO_MANY_CONNECTIONS: [503, 'Service Unavailable'],
 };
 
 function refuse(socket: Duplex, code: ErrorCode): void {
@@ -108,7 +121,8 @@ function wrap(ws: WebSocket, raw: Duplex): SessionSocket {
 
 export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions): { stopAccepting(): void; close(): Promise<void> } {
   const { node } = opts;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: node.limits.maxPayload * 2, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: node.limits.maxPayload + FRAME_SLACK, perMessageDeflate: false });
+  const caps = createConnectionCaps({ maxTotal: opts.maxConnections ?? 10_000, maxPerAddress: opts.maxConnectionsPerAddress ?? 256 });
   let accepting = true;
   const alive = new WeakSet<WebSocket>();
 
@@ -126,6 +140,12 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
       return refuse(socket, 'HOST_NOT_ALLOWED');
     }
     if (!accepting) return refuse(socket, 'SHUTTING_DOWN');
+    const leave = caps.admit(req.socket.remoteAddress ?? '');
+    if (!leave) {
+      node.metrics.rejected.inc({ code: 'TOO_MANY_CONNECTIONS' });
+      return refuse(socket, 'TOO_MANY_CONNECTIONS');
+    }
+    socket.once('close', leave);
     const url = new URL(req.url ?? '/', 'http://x');
     const origin = req.headers.origin;
     if (origin !== undefined && opts.allowedOrigins !== '*' && !opts.allowedOrigins.includes(origin) && !sameOrigin(req, origin)) {
@@ -133,7 +153,10 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
       return refuse(socket, 'ORIGIN_NOT_ALLOWED');
     }
     if (url.pathname === '/v1/sync') {
-      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, node.acceptNative(wrap(ws, socket))));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const guard = guardPreAuth(socket, node.limits.maxPreAuthBytes, () => node.metrics.rejected.inc({ code: 'HELLO_REQUIRED' }));
+        attach(ws, node.acceptNative({ ...wrap(ws, socket), authenticated: guard.lift }));
+      });
       return;
     }
     if (url.pathname.startsWith('/y/')) {

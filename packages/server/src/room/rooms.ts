@@ -3,19 +3,38 @@
  * doc's bus channel (subscribed BEFORE loading, so nothing committed elsewhere in between is missed) and
  * stays in memory while sessions hold it; released rooms stay warm in an LRU of `maxIdle` docs, still
  * following the bus, so a rejoin is served from memory. After a bus reconnect every room resyncs (F2).
+ *
+ * Loads are budgeted (S7): concurrent acquires of one doc share one load, and a load runs only in one of
+ * the node's `loads` slots (default 5, half of the default Postgres pool), behind the caller's own slots
+ * (`owner`, per socket) if it brings them. A load still waiting for its turn when every holder has gone
+ * (aborted its `signal`) is dropped without touching the Store; one already running finishes and parks
+ * warm, so sub/unsub churn on a doc costs one load, not one per sub.
+ *
+ *   acquire ─► entry? ── yes ─► join it (no load)
+ *                └ no ─► owner slot ─► node slot ─► follow bus, load ─► held (holders > 0) or warm (LRU)
+ *                           └──── every holder aborted before the load started: dropped ────┘
  */
+import { CairnError } from '@cairn/shared';
 import type { Store } from '../store/store.js';
 import type { Fanout } from '../fanout/fanout.js';
 import { createRoom, type Room, type RoomObserver } from './room.js';
+import { createLoadSlots, type LoadSlots } from './load-slots.js';
 
 export interface RoomsObserver extends RoomObserver {
   cache(hit: boolean): void;
   open(count: number): void;
 }
 
+export interface AcquireOptions {
+  /** The caller's own load budget (a socket's), taken before the node's when this acquire starts a load. */
+  owner?: LoadSlots;
+  /** Gives up the acquire (unsub, socket closed): it rejects with the signal's reason and holds nothing. */
+  signal?: AbortSignal;
+}
+
 export interface Rooms {
-  /** Loads (or finds) the room and holds it until release(). */
-  acquire(tenant: string, doc: string): Promise<Room>;
+  /** Loads (or finds) the room and holds it until release(). OVERLOADED when the node's load line is full. */
+  acquire(tenant: string, doc: string, opts?: AcquireOptions): Promise<Room>;
   release(room: Room): void;
   /** The room if this node holds it loaded (held or warm), for applying local commits. */
   peek(tenant: string, doc: string): Room | undefined;
@@ -25,13 +44,29 @@ export interface Rooms {
 
 interface Entry {
   room: Room | null;
+  /** Resolves once the room is loaded and ready. */
   created: Promise<Room>;
   holders: number;
-  unfollow: Promise<() => Promise<void>>;
+  /** Null until the load has its slot. */
+  unfollow: Promise<() => Promise<void>> | null;
+  /** Drops a load that has not started (every holder left). */
+  cancel: AbortController;
 }
 
-export function createRooms(opts: { store: Store; fanout: Fanout; maxIdle?: number; observer?: RoomsObserver; onError?: (err: unknown) => void }): Rooms {
+export interface RoomsOptions {
+  store: Store;
+  fanout: Fanout;
+  maxIdle?: number;
+  /** Room loads running at once on this node (default 5) and waiting for a turn (default 1000). */
+  maxConcurrentLoads?: number;
+  maxQueuedLoads?: number;
+  observer?: RoomsObserver;
+  onError?: (err: unknown) => void;
+}
+
+export function createRooms(opts: RoomsOptions): Rooms {
   const { store, fanout, maxIdle = 1000, observer } = opts;
+  const loads = createLoadSlots(opts.maxConcurrentLoads ?? 5, opts.maxQueuedLoads ?? 1000);
   const entries = new Map<string, Entry>();
   // Insertion-ordered: the first key is the least recently released idle room.
   const idle = new Set<string>();
@@ -42,55 +77,84 @@ export function createRooms(opts: { store: Store; fanout: Fanout; maxIdle?: numb
     if (!e) return;
     entries.delete(k);
     idle.delete(k);
+    e.cancel.abort(new CairnError('SHUTTING_DOWN', 'the room was evicted before it loaded'));
     e.room?.destroy();
-    void e.unfollow.then((stop) => stop()).catch((err: unknown) => opts.onError?.(err));
+    void e.unfollow?.then((stop) => stop()).catch((err: unknown) => opts.onError?.(err));
     observer?.open(entries.size);
+  }
+
+  function park(k: string): void {
+    idle.add(k);
+    while (idle.size > maxIdle) evict(idle.values().next().value!);
   }
 
   const stopReconnect = fanout.onReconnect(() => {
     for (const e of entries.values()) void e.room?.resync().catch((err: unknown) => opts.onError?.(err));
   });
 
-  function create(tenant: string, doc: string): Entry {
-    // Follow the bus first and buffer what arrives, then load: nothing committed in between is missed.
+  function create(tenant: string, doc: string, owner: LoadSlots | undefined): Entry {
     let room: Room | null = null;
     const early: Array<[number, Uint8Array]> = [];
-    // Presence that arrives before the room exists is dropped: clients renew theirs every 15 s.
-    const unfollow = fanout.follow(tenant, doc, (v, u) => (room ? room.applyCommitted(v, u) : early.push([v, u])), (p) => room?.applyRemotePresence(p));
     const load = async (): Promise<Room> => {
-      await unfollow; // never rejects: a subscription made while the bus is down activates at reconnect
-      room = createRoom({
-        tenant, doc, store, publishPresence: (p) => fanout.publishPresence(tenant, doc, p),
-        ...(observer ? { observer } : {}), ...(opts.onError ? { onError: opts.onError } : {}),
-      });
-      for (const [v, u] of early) room.applyCommitted(v, u);
-      entry.room = room;
-      return room;
+      const leaveOwner = owner ? await owner.take(entry.cancel.signal) : null;
+      try {
+        const leave = await loads.take(entry.cancel.signal);
+        try {
+          // Follow the bus first and buffer what arrives, then load: nothing committed in between is missed.
+          // Presence that arrives before the room exists is dropped: clients renew theirs every 15 s.
+          entry.unfollow = fanout.follow(tenant, doc, (v, u) => (room ? room.applyCommitted(v, u) : early.push([v, u])), (p) => room?.applyRemotePresence(p));
+          await entry.unfollow; // never rejects: a subscription made while the bus is down activates at reconnect
+          room = createRoom({
+            tenant, doc, store, publishPresence: (p) => fanout.publishPresence(tenant, doc, p),
+            ...(observer ? { observer } : {}), ...(opts.onError ? { onError: opts.onError } : {}),
+          });
+          for (const [v, u] of early) room.applyCommitted(v, u);
+          entry.room = room;
+          await room.ready;
+          return room;
+        } finally {
+          leave();
+        }
+      } finally {
+        leaveOwner?.();
+      }
     };
-    const entry: Entry = { room: null, holders: 0, unfollow, created: Promise.resolve(null as unknown as Room) };
+    const entry: Entry = { room: null, holders: 0, unfollow: null, cancel: new AbortController(), created: Promise.resolve(null as unknown as Room) };
     entry.created = load();
+    const k = key(tenant, doc);
+    entry.created.then(
+      () => {
+        if (entry.holders === 0 && entries.get(k) === entry) park(k); // every holder left while it loaded
+      },
+      () => {
+        if (entries.get(k) === entry) evict(k); // failed or dropped: the next acquire loads afresh
+      },
+    );
     return entry;
   }
 
   return {
-    async acquire(tenant, doc) {
+    async acquire(tenant, doc, { owner, signal } = {}) {
+      if (signal?.aborted) throw signal.reason;
       const k = key(tenant, doc);
       let e = entries.get(k);
+      if (e?.cancel.signal.aborted) {
+        evict(k); // dropped a moment ago, its rejection still on the way: load afresh
+        e = undefined;
+      }
       observer?.cache(e !== undefined);
       if (!e) {
-        e = create(tenant, doc);
+        e = create(tenant, doc, owner);
         entries.set(k, e);
         observer?.open(entries.size);
       }
       e.holders++;
       idle.delete(k);
       try {
-        const room = await e.created;
-        await room.ready;
-        return room;
+        return await abortable(e.created, signal);
       } catch (err) {
         e.holders--;
-        if (entries.get(k) === e) evict(k);
+        if (e.holders === 0 && e.unfollow === null) e.cancel.abort(err); // nobody waits for it: never load
         throw err;
       }
     },
@@ -100,8 +164,7 @@ export function createRooms(opts: { store: Store; fanout: Fanout; maxIdle?: numb
       if (!e || e.room !== room) return;
       e.holders = Math.max(0, e.holders - 1);
       if (e.holders > 0) return;
-      idle.add(k);
-      while (idle.size > maxIdle) evict(idle.values().next().value!);
+      park(k);
     },
     peek(tenant, doc) {
       return entries.get(key(tenant, doc))?.room ?? undefined;
@@ -115,4 +178,23 @@ export function createRooms(opts: { store: Store; fanout: Fanout; maxIdle?: numb
       await Promise.resolve();
     },
   };
+}
+
+/** `p`, or the signal's reason as soon as it aborts (p itself runs on). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }

@@ -10,8 +10,11 @@ import type { ClientBinding } from '../auth/client-binding.js';
 export interface SessionLimits {
   maxPayload: number;
   maxPreAuthFrames: number;
+  maxPreAuthBytes: number;
   helloTimeoutMs: number;
   maxDocsPerSocket: number;
+  maxSubsPerSecond: number;
+  maxLoadsPerSocket: number;
   maxPushesPerSecond: number;
   maxBufferedBytes: number;
   heartbeatMs: number;

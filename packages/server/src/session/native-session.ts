@@ -26,6 +26,7 @@ import type { Room, RoomSubscriber } from '../room/room.js';
 import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
 import { createTokenBucket } from './rate-limit.js';
+import { createLoadSlots } from '../room/load-slots.js';
 
 interface InFlight {
   seq: number;
@@ -40,6 +41,8 @@ interface InFlight {
 interface Held {
   room: Room | null; // null while acquiring
   sub: RoomSubscriber;
+  /** Aborts the acquire while the room is loading (unsub, close): a load still waiting never runs. */
+  loading: AbortController | null;
 }
 
 /**
@@ -84,6 +87,10 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   let drainingWith: ErrorCode | null = null;
   let lastActivity = performance.now();
   const bucket = createTokenBucket(limits.maxPushesPerSecond);
+  // Subs (S7): a reconnect resubscribes every doc at once, so the burst holds maxDocsPerSocket of them;
+  // a socket past it is churning, and its cold loads wait behind its own few load slots.
+  const subBucket = createTokenBucket(limits.maxSubsPerSecond, Math.max(2 * limits.maxSubsPerSecond, limits.maxDocsPerSocket));
+  const loads = createLoadSlots(limits.maxLoadsPerSocket);
   const helloTimer = setTimeout(() => fail('HELLO_REQUIRED', 'no hello within the time limit'), limits.helloTimeoutMs);
 
   metrics.connections.inc({ endpoint: 'native' });
@@ -131,7 +138,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   }
 
   function drop(held: Held): void {
-    if (!held.room) return;
+    if (!held.room) return held.loading?.abort();
     releasePresence(held.room, held.sub);
     held.room.unsubscribe(held.sub);
     ctx.rooms.release(held.room);
@@ -195,6 +202,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     clearTimeout(helloTimer);
     state = 'open';
     send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload });
+    socket.authenticated?.();
     for (const bytes of early.splice(0)) receive(bytes);
   }
 
@@ -210,13 +218,16 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
         update: (version, update) => sendEncoded(updateFrame(doc, version, update)),
         presence: (payload) => send({ type: 'presence', doc, payload }),
       };
-      held = { room: null, sub };
+      const loading = new AbortController();
+      held = { room: null, sub, loading };
       docs.set(doc, held);
       let room: Room;
       try {
-        room = await ctx.rooms.acquire(p.tenant, doc);
+        room = await ctx.rooms.acquire(p.tenant, doc, { owner: loads, signal: loading.signal });
       } catch (err) {
+        if (docs.get(doc) !== held || state !== 'open') return; // unsubscribed or closed while loading
         docs.delete(doc);
+        if (isCairnError(err) && err.code === 'OVERLOADED') return refuseSub('OVERLOADED', doc);
         log.error({ err, doc }, 'room load failed');
         return reject('STORE_UNAVAILABLE', { doc });
       }
@@ -225,6 +236,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
         return;
       }
       held.room = room;
+      held.loading = null;
       room.subscribe(sub);
     }
     const room = held.room;
@@ -232,6 +244,16 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     // Computed in the same tick as subscribe: no committed update can fall between the two.
     const { version, update } = room.syncFor(stateVector);
     sendEncoded(syncFrame(doc, version, canWrite(p, space), update));
+  }
+
+  /**
+   * A sub refused as retryable (RATE_LIMITED, OVERLOADED) names its doc and drains the session: the client
+   * does not retry a refused sub on its own, but it resubscribes every doc when it reconnects after its
+   * backoff, and a churning socket is cut off.
+   */
+  function refuseSub(code: ErrorCode, doc: string): void {
+    reject(code, { doc });
+    drain(code);
   }
 
   function onPush(doc: string, seq: number, update: Uint8Array): void {
@@ -270,6 +292,8 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   function dispatch(frame: Frame): void {
     switch (frame.type) {
       case 'sub':
+        if (drainingWith) return; // closing: the client resubscribes when it reconnects
+        if (!subBucket.take()) return refuseSub('RATE_LIMITED', frame.doc);
         void onSub(frame.doc, frame.stateVector).catch((err: unknown) => log.error({ err }, 'sub failed'));
         return;
       case 'unsub': {

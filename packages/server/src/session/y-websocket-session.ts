@@ -85,6 +85,7 @@ export function createYWebsocketSession(
   const queued: Uint8Array[] = []; // messages that arrive while the room loads
   let queuedBytes = 0;
   const bucket = createTokenBucket(limits.maxPushesPerSecond);
+  const loading = new AbortController(); // a load still waiting for its turn is dropped if the socket goes
 
   metrics.connections.inc({ endpoint: 'y-websocket' });
 
@@ -108,6 +109,7 @@ export function createYWebsocketSession(
   function cleanup(): void {
     closed = true;
     metrics.connections.dec({ endpoint: 'y-websocket' });
+    loading.abort();
     if (room) {
       releasePresence(room, sub);
       room.unsubscribe(sub);
@@ -170,9 +172,9 @@ export function createYWebsocketSession(
     if (closed) return;
     if (bytes.byteLength > limits.maxPayload) return close(closeCodeFor('FRAME_TOO_LARGE'), 'FRAME_TOO_LARGE');
     if (!room) {
-      // Bounded like the outbound buffer: a socket cannot park more than that while its room loads.
+      // A load may wait its turn in the node's budget (S7); what piles up meanwhile is bounded like a send buffer.
       queuedBytes += bytes.byteLength;
-      if (queuedBytes > limits.maxBufferedBytes) return rateLimited();
+      if (queuedBytes > limits.maxBufferedBytes) return close(closeCodeFor('OVERLOADED'), 'OVERLOADED');
       queued.push(bytes);
       return;
     }
@@ -185,7 +187,7 @@ export function createYWebsocketSession(
     }
   }
 
-  ctx.rooms.acquire(principal.tenant, doc).then(
+  ctx.rooms.acquire(principal.tenant, doc, { signal: loading.signal }).then(
     (r) => {
       if (closed) return ctx.rooms.release(r);
       room = r;
@@ -193,11 +195,14 @@ export function createYWebsocketSession(
       send(message(MESSAGE_SYNC, (enc) => syncProtocol.writeSyncStep1(enc, r.ydoc)));
       const ids = [...r.awareness.getStates().keys()];
       if (ids.length > 0) send(message(MESSAGE_AWARENESS, (enc) => encoding.writeVarUint8Array(enc, encodeAwarenessUpdate(r.awareness, ids))));
+      queuedBytes = 0;
       for (const bytes of queued.splice(0)) receive(bytes);
     },
     (err: unknown) => {
-      log.error({ err, doc }, 'room load failed');
-      close(closeCodeFor('STORE_UNAVAILABLE'), 'STORE_UNAVAILABLE');
+      if (closed) return;
+      const code = isCairnError(err) && err.code === 'OVERLOADED' ? 'OVERLOADED' : 'STORE_UNAVAILABLE';
+      if (code !== 'OVERLOADED') log.error({ err, doc }, 'room load failed');
+      close(closeCodeFor(code), code);
     },
   );
 

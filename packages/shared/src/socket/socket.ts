@@ -27,6 +27,8 @@ export interface SessionSocket {
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written to the peer (for the slow-consumer limit, S3). */
   bufferedAmount(): number;
+  /** Called once the session answered hello: the transport lifts its pre-auth byte budget (S3). */
+  authenticated?(): void;
 }
 
 /** What the server returns for each accepted socket: where to feed frames and the close. */
