@@ -4,6 +4,11 @@
  * outside the allowlist (S2, 403), a `/y/` token that does not verify (S1, 401), an unknown path (404), a
  * node that is shutting down (503). The ws library enforces a hard frame cap; sessions enforce the
  * configured `maxPayload` with a coded error below it (S3).
+ *
+ * Every refusal but SHUTTING_DOWN is logged at warn, rate-limited per code: a misconfigured deployment (a
+ * wrong path, a missing allowlist entry) shows up in the log at once, and a client that retries forever,
+ * or an attacker, cannot flood it. A plain GET of `/v1/sync` tells a client why its upgrade fails
+ * (http/sync-probe.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -13,6 +18,8 @@ import { CairnError, ErrorCodes, isCairnError, isValidDocId, toBytes, type Error
 import type { Principal } from '../auth/principal.js';
 import { canRead } from '../auth/access.js';
 import type { SyncNode } from '../sync-node.js';
+import { createRateLimitedLog } from '../log/rate-limited-log.js';
+import { registerSyncProbe } from './sync-probe.js';
 
 export interface WebSocketOptions {
   node: SyncNode;
@@ -47,6 +54,11 @@ function sameOrigin(req: IncomingMessage, origin: string): boolean {
   } catch {
     return false;
   }
+}
+
+function originRefused(req: IncomingMessage, allowed: readonly string[] | '*'): boolean {
+  const origin = req.headers.origin;
+  return origin !== undefined && allowed !== '*' && !allowed.includes(origin) && !sameOrigin(req, origin);
 }
 
 /**
@@ -96,6 +108,20 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
   const wss = new WebSocketServer({ noServer: true, maxPayload: node.limits.maxPayload * 2, perMessageDeflate: false });
   let accepting = true;
   const alive = new WeakSet<WebSocket>();
+  const refusals = createRateLimitedLog({
+    info: (o, m) => app.log.info(o, m),
+    warn: (o, m) => app.log.warn(o, m),
+    error: (o, m) => app.log.error(o, m),
+  });
+
+  /** Refuses the upgrade and logs it; the query string is left out of the line (a `/y/` token rides in it). */
+  function refused(req: IncomingMessage, socket: Duplex, code: ErrorCode): void {
+    const path = (req.url ?? '/').split('?')[0]!.slice(0, 200);
+    refusals.limited('warn', code, { code, path, origin: req.headers.origin?.slice(0, 200), address: req.socket.remoteAddress }, 'upgrade refused');
+    refuse(socket, code);
+  }
+
+  registerSyncProbe(app, (req) => (!accepting ? 'SHUTTING_DOWN' : originRefused(req, opts.allowedOrigins) ? 'ORIGIN_NOT_ALLOWED' : null));
 
   function attach(ws: WebSocket, handle: SessionHandle): void {
     alive.add(ws);
@@ -108,10 +134,9 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (!accepting) return refuse(socket, 'SHUTTING_DOWN');
     const url = new URL(req.url ?? '/', 'http://x');
-    const origin = req.headers.origin;
-    if (origin !== undefined && opts.allowedOrigins !== '*' && !opts.allowedOrigins.includes(origin) && !sameOrigin(req, origin)) {
+    if (originRefused(req, opts.allowedOrigins)) {
       node.metrics.rejected.inc({ code: 'ORIGIN_NOT_ALLOWED' });
-      return refuse(socket, 'ORIGIN_NOT_ALLOWED');
+      return refused(req, socket, 'ORIGIN_NOT_ALLOWED');
     }
     if (url.pathname === '/v1/sync') {
       wss.handleUpgrade(req, socket, head, (ws) => attach(ws, node.acceptNative(wrap(ws, socket))));
@@ -120,23 +145,23 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
     if (url.pathname.startsWith('/y/')) {
       const room = decodeURIComponent(url.pathname.slice(3));
       const doc = `${opts.defaultSpace}/${room}`;
-      if (!isValidDocId(doc)) return refuse(socket, 'BAD_REQUEST');
+      if (!isValidDocId(doc)) return refused(req, socket, 'BAD_REQUEST');
       let principal: Principal;
       try {
         principal = await opts.verify(url.searchParams.get('token') ?? '');
       } catch (err) {
         const code = isCairnError(err) ? err.code : 'UNAUTHENTICATED';
         node.metrics.rejected.inc({ code });
-        return refuse(socket, code);
+        return refused(req, socket, code);
       }
       if (!canRead(principal, opts.defaultSpace)) {
         node.metrics.rejected.inc({ code: 'FORBIDDEN' });
-        return refuse(socket, 'FORBIDDEN');
+        return refused(req, socket, 'FORBIDDEN');
       }
       wss.handleUpgrade(req, socket, head, (ws) => attach(ws, node.acceptY(wrap(ws, socket), { principal, doc, space: opts.defaultSpace })));
       return;
     }
-    refuse(socket, 'NOT_FOUND');
+    refused(req, socket, 'NOT_FOUND');
   }
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

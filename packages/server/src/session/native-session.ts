@@ -26,6 +26,7 @@ import type { Room, RoomSubscriber } from '../room/room.js';
 import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
 import { createTokenBucket } from './rate-limit.js';
+import { watchTokenExpiry, type TokenExpiry } from './token-expiry.js';
 
 interface InFlight {
   seq: number;
@@ -84,6 +85,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   let drainingWith: ErrorCode | null = null;
   let lastActivity = performance.now();
   const bucket = createTokenBucket(limits.maxPushesPerSecond);
+  let expiry: TokenExpiry | null = null;
   const helloTimer = setTimeout(() => fail('HELLO_REQUIRED', 'no hello within the time limit'), limits.helloTimeoutMs);
 
   metrics.connections.inc({ endpoint: 'native' });
@@ -125,6 +127,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   function cleanup(): void {
     state = 'closed';
     clearTimeout(helloTimer);
+    expiry?.stop();
     metrics.connections.dec({ endpoint: 'native' });
     for (const held of docs.values()) drop(held);
     docs.clear();
@@ -184,6 +187,10 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (state !== 'authenticating') return; // closed meanwhile
     clearTimeout(helloTimer);
     state = 'open';
+    expiry = watchTokenExpiry(principal, () => {
+      metrics.rejected.inc({ code: 'TOKEN_EXPIRED' });
+      drain('TOKEN_EXPIRED');
+    });
     send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload });
     for (const bytes of early.splice(0)) receive(bytes);
   }
@@ -257,7 +264,17 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     applyGuardedPresence(held.room, payload, held.sub);
   }
 
+  /**
+   * S8: past the token's exp the session serves nothing more. A push gets its own retryable reject (it stays
+   * in the client's outbox and is resent on the next session); pushes already in flight still get their acks.
+   */
+  function refuseExpired(frame: Frame): void {
+    if (frame.type === 'push') reject('TOKEN_EXPIRED', { seq: frame.seq, doc: frame.doc });
+    drain('TOKEN_EXPIRED');
+  }
+
   function dispatch(frame: Frame): void {
+    if (expiry?.expired()) return refuseExpired(frame);
     switch (frame.type) {
       case 'sub':
         void onSub(frame.doc, frame.stateVector).catch((err: unknown) => log.error({ err }, 'sub failed'));

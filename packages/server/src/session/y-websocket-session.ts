@@ -7,8 +7,10 @@
  *
  *   open ─► send syncStep1 + awareness ─► OPEN ─► socket closed ─► CLOSED
  *                                          │
- *                                          └─ commit failure: close 4014, the provider reconnects and
- *                                             resyncs its whole state, so nothing is lost
+ *                                          ├─ commit failure: close 4014, the provider reconnects and
+ *                                          │  resyncs its whole state, so nothing is lost
+ *                                          └─ the token's exp passed (S8): close 4021; a message that
+ *                                             arrives after exp is dropped, never stored
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -21,6 +23,7 @@ import { isEmptyUpdate } from '../commit/validate-update.js';
 import type { Room, RoomSubscriber } from '../room/room.js';
 import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
+import { watchTokenExpiry } from './token-expiry.js';
 
 const MESSAGE_SYNC = 0;
 const MESSAGE_AWARENESS = 1;
@@ -77,6 +80,7 @@ export function createYWebsocketSession(
   const queued: Uint8Array[] = []; // messages that arrive while the room loads
 
   metrics.connections.inc({ endpoint: 'y-websocket' });
+  const expiry = watchTokenExpiry(principal, () => tokenExpired());
 
   function send(bytes: Uint8Array): void {
     if (closed) return;
@@ -95,8 +99,14 @@ export function createYWebsocketSession(
     socket.close(code, reason);
   }
 
+  function tokenExpired(): void {
+    metrics.rejected.inc({ code: 'TOKEN_EXPIRED' });
+    close(closeCodeFor('TOKEN_EXPIRED'), 'TOKEN_EXPIRED');
+  }
+
   function cleanup(): void {
     closed = true;
+    expiry.stop();
     metrics.connections.dec({ endpoint: 'y-websocket' });
     if (room) {
       releasePresence(room, sub);
@@ -153,6 +163,7 @@ export function createYWebsocketSession(
   function receive(bytes: Uint8Array): void {
     if (closed) return;
     if (bytes.byteLength > limits.maxPayload) return close(closeCodeFor('FRAME_TOO_LARGE'), 'FRAME_TOO_LARGE');
+    if (expiry.expired()) return tokenExpired();
     if (!room) {
       queued.push(bytes);
       return;
