@@ -12,16 +12,31 @@
  *        │  └─ goOffline · network 'offline' (from any state, no retry)    └────────┘   or synced
  *        └──── reject/close UNAUTHENTICATED or PROTOCOL_VERSION: fatal, no retry until goOnline()
  *
+ * TOKEN_EXPIRED (close 4021 from an open session, S8) is not a failure: the retry runs at once, with no
+ * backoff, and `credentials()` asks the app's token function again. Pushes the old session did not ack
+ * stay in the outbox and the push loop resends them on the new one (O2).
+ *
+ * Diagnosis. An attempt that closes before its socket ever opened (a browser shows only close 1006) is
+ * followed by `probe(url)` (socket/probe.ts), while the retry timer runs as usual. Each diagnosis is told
+ * once per streak of failures (a welcome or goOnline() starts a new streak):
+ *
+ *   UNREACHABLE, or any retryable code  ──▶ an `error` event; the backoff retries go on (the server may
+ *                                            come back; a fresh streak is told again)
+ *   NOT_FOUND, ORIGIN_NOT_ALLOWED, or   ──▶ fatal: offline, no retry until goOnline(). A wrong path or a
+ *   any other non-retryable code            missing allowlist entry is fixed by a deployment, not by time;
+ *                                            retrying would only add refusals to the server's log.
+ *
  * `restart()` drops the socket and connects again at once (the replica changed its clientId, O6).
  * Frames other than the handshake and ping/pong go to `onFrame` with the session they arrived on;
  * a session is dead once its socket is: stale callbacks compare sessions and do nothing.
  */
 import {
   CairnError, ErrorCodes, PROTOCOL_VERSION, SocketState, closeCodeFor, decodeFrame, encodeFrame, errorCodeFromClose,
-  toBytes, type ClientSocket, type ClientSocketFactory, type ErrorCode, type Frame, type RejectFrame,
+  isRetryable, toBytes, type ClientSocket, type ClientSocketFactory, type ErrorCode, type Frame, type RejectFrame,
 } from '@cairn/shared';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { createHeartbeat, type Heartbeat } from './heartbeat.js';
+import type { Probe } from './probe.js';
 import type { Timers } from './timers.js';
 
 export type Phase = 'offline' | 'connecting' | 'open';
@@ -62,11 +77,14 @@ export interface ConnectionOptions {
   heartbeatMs: number | undefined;
   defaultHeartbeatMs: number;
   networkOnline: boolean;
+  /** Diagnoses an attempt that never opened (see the header); null: no diagnosis. */
+  probe: Probe | null;
   onPhase(phase: Phase): void;
   onOpen(session: Session): void;
   onClose(session: Session): void;
   onFrame(frame: Frame, session: Session): void;
   onFatal(err: CairnError): void;
+  /** Failures that do not stop the connection, retryable diagnoses (UNREACHABLE) among them. */
   onError(err: unknown): void;
 }
 
@@ -82,6 +100,8 @@ export interface Connection {
 
 interface Attempt {
   socket: ClientSocket | null;
+  /** The socket fired `open`: a failure after it is not the handshake's. */
+  opened: boolean;
   session: (Session & { alive: boolean }) | null;
   heartbeat: Heartbeat;
 }
@@ -98,6 +118,9 @@ export function createConnection(o: ConnectionOptions): Connection {
   let current: Attempt | null = null;
   let sessions = 0;
   let pings = 0;
+  /** Bumped when a streak of failures ends: a probe answer for an older streak is stale. */
+  let streak = 0;
+  const told = new Set<ErrorCode>();
 
   const wanted = () => started && appOnline && networkOnline && !fatal && !destroyed;
 
@@ -117,6 +140,7 @@ export function createConnection(o: ConnectionOptions): Connection {
     if (current || !wanted()) return;
     const a: Attempt = {
       socket: null,
+      opened: false,
       session: null,
       heartbeat: createHeartbeat(
         o.timers,
@@ -154,6 +178,7 @@ export function createConnection(o: ConnectionOptions): Connection {
     }
     a.socket = socket;
     socket.onopen = () => {
+      a.opened = true;
       sendOn(a, { type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: creds.clientId, token: creds.token });
     };
     socket.onmessage = (ev) => receive(a, creds, ev.data);
@@ -192,6 +217,7 @@ export function createConnection(o: ConnectionOptions): Connection {
 
   function welcome(a: Attempt, creds: Credentials, serverHeartbeatMs: number, maxPayload: number): void {
     attempt = 0;
+    newStreak();
     const session = {
       id: ++sessions,
       generation: creds.generation,
@@ -225,8 +251,35 @@ export function createConnection(o: ConnectionOptions): Connection {
     if (code && FATAL.has(code)) return stopFatal(null, new CairnError(code));
     setPhase('offline');
     if (!wanted()) return;
+    // Only after a welcome: a TOKEN_EXPIRED that never let a session open must not spin without backoff.
+    if (code === 'TOKEN_EXPIRED' && a.session) {
+      retryTimer = o.timers.setTimeout(connect, 0);
+      return;
+    }
+    if (a.socket && !a.opened) diagnose();
     const delay = backoffDelay(attempt++, o.random, o.backoff);
     retryTimer = o.timers.setTimeout(connect, delay);
+  }
+
+  function newStreak(): void {
+    streak++;
+    told.clear();
+  }
+
+  function diagnose(): void {
+    if (!o.probe) return;
+    const asked = streak;
+    o.probe(o.url).then(
+      (code) => {
+        if (asked !== streak || destroyed || fatal || code === null || told.has(code)) return;
+        told.add(code);
+        const err = new CairnError(code);
+        if (isRetryable(code)) return o.onError(err);
+        hangUp('misconfigured');
+        stopFatal(null, err);
+      },
+      (err: unknown) => o.onError(err),
+    );
   }
 
   function stopFatal(a: Attempt | null, err: CairnError): void {
@@ -244,6 +297,7 @@ export function createConnection(o: ConnectionOptions): Connection {
   /** Closes the current socket on purpose (no retry is scheduled by it). */
   function hangUp(reason: string): void {
     clearRetry();
+    streak++; // a probe still out speaks of the attempts before this
     const a = current;
     if (!a) return;
     a.socket?.close(1000, reason);
@@ -267,6 +321,7 @@ export function createConnection(o: ConnectionOptions): Connection {
       appOnline = true;
       fatal = false;
       attempt = 0;
+      newStreak();
       connect();
     },
     setNetworkOnline(online) {
