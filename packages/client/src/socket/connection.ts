@@ -237,7 +237,11 @@ export function createConnection(o: ConnectionOptions): Connection {
   function drop(a: Attempt): void {
     current = null;
     a.heartbeat.stop();
-    if (a.socket) a.socket.onopen = a.socket.onmessage = a.socket.onclose = a.socket.onerror = null;
+    if (a.socket) {
+      a.socket.onopen = a.socket.onmessage = a.socket.onclose = null;
+      // A socket closed while still connecting reports an error afterwards; `ws` throws one nobody listens to.
+      a.socket.onerror = () => undefined;
+    }
     if (a.session) {
       a.session.alive = false;
       o.onClose(a.session);
