@@ -44,13 +44,14 @@ describe('S1: tokens with a secret', () => {
     expect(verifier.devMode).toBe(false);
     const token = await issueToken({ secret: SECRET, tenant: 'acme', subject: 'alice', spaces: { site: 'rw', '*': 'r' } });
     const p = await verifier.verify(token);
-    expect(p).toEqual({ tenant: 'acme', subject: 'alice', spaces: { site: 'rw', '*': 'r' } });
+    expect(p).toEqual({ tenant: 'acme', subject: 'alice', spaces: { site: 'rw', '*': 'r' }, expiresAt: decodeJwt(token).exp! * 1000 });
     expect(Object.isFrozen(p.spaces)).toBe(true);
   });
 
   it('S1: a token signed by hand with the claims sub, tnt, spc and exp verifies', async () => {
-    const p = await createTokenVerifier({ secret: SECRET }).verify(await sign(valid()));
-    expect(p).toEqual({ tenant: 'acme', subject: 'alice', spaces: { site: 'rw', '*': 'r' } });
+    const claims = valid();
+    const p = await createTokenVerifier({ secret: SECRET }).verify(await sign(claims));
+    expect(p).toEqual({ tenant: 'acme', subject: 'alice', spaces: { site: 'rw', '*': 'r' }, expiresAt: claims.exp! * 1000 }); // S8
   });
 
   it('S1: issueToken expires in one hour unless told otherwise', async () => {

@@ -9,15 +9,22 @@ import type { Rejection } from './outbox/settle.js';
 import type { StorageErrorEvent } from './replica/storage-error.js';
 import type { BackoffOptions } from './socket/backoff.js';
 import type { NetworkEvents } from './socket/network-events.js';
+import type { Probe } from './socket/probe.js';
 import type { Status } from './socket/status.js';
 import type { Timers } from './socket/timers.js';
 import type { Space, SpaceOptions } from './spatial/space-api.js';
 import type { TabPortFactory } from './tabs/tab-channel.js';
 
 export interface CairnClientOptions {
-  /** The server's native endpoint, e.g. `wss://cairn.example.com/v1/sync`. */
+  /**
+   * The server's native endpoint, an absolute `ws://` or `wss://` URL, e.g. `wss://cairn.example.com/v1/sync`.
+   * Anything else throws `CairnError('INVALID_URL')` at once (never resolved against the page).
+   */
   url: string;
-  /** Sent in `hello`. A function is called before every connect (fetch a fresh token there). */
+  /**
+   * Sent in `hello`. A function is called before every connect (fetch a fresh token there), also when the
+   * server ends a session because its token expired (TOKEN_EXPIRED, S8): the client reconnects at once.
+   */
   token?: string | (() => string | Promise<string>);
   /** IndexedDB database (and BroadcastChannel) name. Default `'cairn'`. */
   dbName?: string;
@@ -28,6 +35,11 @@ export interface CairnClientOptions {
   IDBKeyRange?: typeof IDBKeyRange;
   /** Socket factory. Default: `new WebSocket(url)` with binaryType 'arraybuffer'. */
   socket?: ClientSocketFactory;
+  /**
+   * Says why a socket failed its handshake (UNREACHABLE, NOT_FOUND, ORIGIN_NOT_ALLOWED); null turns diagnosis
+   * off. Default: `createHttpProbe()`, a GET of the URL with the http(s) scheme.
+   */
+  probe?: Probe | null;
   /** Heartbeat interval; overrides the server's (welcome.heartbeatMs). */
   heartbeatMs?: number;
   /** Tab channel factory; null turns tab sharing off. Default: BroadcastChannel where it exists. */
@@ -53,7 +65,11 @@ export interface CairnClientEvents {
   'storage-error': StorageErrorEvent;
   /** A push was moved to the dead letters, or a subscription was refused (O7). */
   rejected: Rejection;
-  /** Fatal connection errors (a CairnError with code UNAUTHENTICATED or PROTOCOL_VERSION) and other failures. */
+  /**
+   * Connection errors as a CairnError: fatal ones (UNAUTHENTICATED, PROTOCOL_VERSION, NOT_FOUND,
+   * ORIGIN_NOT_ALLOWED: offline until goOnline()), UNREACHABLE (retries go on), each diagnosis once per streak
+   * of failed connects; and other failures.
+   */
   error: unknown;
 }
 

@@ -22,7 +22,9 @@ import { DEFAULT_BACKOFF } from './socket/backoff.js';
 import { browserSocket } from './socket/browser-socket.js';
 import { createConnection } from './socket/connection.js';
 import { defaultNetworkEvents, initiallyOnline, watchNetwork } from './socket/network-events.js';
+import { createHttpProbe } from './socket/probe.js';
 import { createPushLoop } from './socket/push-loop.js';
+import { checkServerUrl } from './socket/server-url.js';
 import { createStatusTracker } from './socket/status.js';
 import { systemTimers } from './socket/timers.js';
 import { createSettledGate } from './spatial/settled-gate.js';
@@ -31,6 +33,8 @@ import { createTabApplier } from './tabs/apply-tab-update.js';
 import { createTabChannel, defaultTabPortFactory } from './tabs/tab-channel.js';
 
 export function createCairnClient(options: CairnClientOptions): CairnClient {
+  // Before anything opens: a bad URL throws here instead of failing every connect (O4).
+  const url = checkServerUrl(options.url, options.socket !== undefined);
   const dbName = options.dbName ?? 'cairn';
   const now = options.now ?? Date.now;
   const compactThreshold = options.compactThreshold ?? DEFAULT_COMPACT_THRESHOLD;
@@ -141,7 +145,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   });
 
   const connection = createConnection({
-    url: options.url,
+    url,
     socket: options.socket ?? browserSocket,
     credentials: async () => {
       await replica.ready;
@@ -155,6 +159,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     heartbeatMs: options.heartbeatMs,
     defaultHeartbeatMs: DEFAULT_LIMITS.heartbeatMs,
     networkOnline: options.networkEvents === undefined ? initiallyOnline() : true,
+    probe: options.probe === undefined ? createHttpProbe() : options.probe,
     onPhase: (phase) => status.update({ phase }),
     onOpen: (session) => pushLoop.attach(session),
     onClose: (session) => pushLoop.detach(session),

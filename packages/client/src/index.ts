@@ -6,6 +6,7 @@ export type { DeadLetter, OutboxRow } from './replica/replica-store.js';
 export { StorageErrorKind, type StorageErrorEvent } from './replica/storage-error.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './socket/backoff.js';
 export type { NetworkEvents } from './socket/network-events.js';
+export { createHttpProbe, type HttpProbeOptions, type Probe } from './socket/probe.js';
 export { ConnectionState, type Status } from './socket/status.js';
 export type { Timers } from './socket/timers.js';
 export type { TabPort, TabPortFactory } from './tabs/tab-channel.js';

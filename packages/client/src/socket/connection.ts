@@ -12,6 +12,20 @@
  *        │  └─ goOffline · network 'offline' (from any state, no retry)    └────────┘   or synced
  *        └──── reject/close UNAUTHENTICATED or PROTOCOL_VERSION: fatal, no retry until goOnline()
  *
+ * TOKEN_EXPIRED (close 4021 from an open session, S8) is not a failure: the retry runs at once, with no
+ * backoff, and `credentials()` asks the app's token function again. Pushes the old session did not ack
+ * stay in the outbox and the push loop resends them on the new one (O2).
+ *
+ * Diagnosis. An attempt that closes before its socket ever opened (a browser shows only close 1006) is
+ * followed by `probe(url)` (socket/probe.ts), while the retry timer runs as usual. Each diagnosis is told
+ * once per streak of failures (a welcome or goOnline() starts a new streak):
+ *
+ *   UNREACHABLE, or any retryable code  ──▶ an `error` event; the backoff retries go on (the server may
+ *                                            come back; a fresh streak is told again)
+ *   NOT_FOUND, ORIGIN_NOT_ALLOWED, or   ──▶ fatal: offline, no retry until goOnline(). A wrong path or a
+ *   any other non-retryable code            missing allowlist entry is fixed by a deployment, not by time;
+ *                                            retrying would only add refusals to the server's log.
+ *
  * `restart()` drops the socket and connects again at once (the replica changed its clientId, O6).
  * CLIENT_ID_TAKEN at hello (C5) is not fatal: `onClientIdTaken` renews the replica's clientId and the next
  * attempt (after the usual backoff, so a server that refuses every id is not hammered) says hello with it.
@@ -20,10 +34,11 @@
  */
 import {
   CairnError, ErrorCodes, PROTOCOL_VERSION, SocketState, closeCodeFor, decodeFrame, encodeFrame, errorCodeFromClose,
-  toBytes, type ClientSocket, type ClientSocketFactory, type ErrorCode, type Frame, type RejectFrame,
+  isRetryable, toBytes, type ClientSocket, type ClientSocketFactory, type ErrorCode, type Frame, type RejectFrame,
 } from '@cairn/shared';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { createHeartbeat, type Heartbeat } from './heartbeat.js';
+import type { Probe } from './probe.js';
 import type { Timers } from './timers.js';
 
 export type Phase = 'offline' | 'connecting' | 'open';
@@ -64,6 +79,8 @@ export interface ConnectionOptions {
   heartbeatMs: number | undefined;
   defaultHeartbeatMs: number;
   networkOnline: boolean;
+  /** Diagnoses an attempt that never opened (see the header); null: no diagnosis. */
+  probe: Probe | null;
   onPhase(phase: Phase): void;
   onOpen(session: Session): void;
   onClose(session: Session): void;
@@ -71,6 +88,7 @@ export interface ConnectionOptions {
   onFatal(err: CairnError): void;
   /** The server refused this clientId as another principal's; `credentials()` must give a fresh one next. */
   onClientIdTaken(taken: string): void;
+  /** Failures that do not stop the connection, retryable diagnoses (UNREACHABLE) among them. */
   onError(err: unknown): void;
 }
 
@@ -86,6 +104,8 @@ export interface Connection {
 
 interface Attempt {
   socket: ClientSocket | null;
+  /** The socket fired `open`: a failure after it is not the handshake's. */
+  opened: boolean;
   session: (Session & { alive: boolean }) | null;
   heartbeat: Heartbeat;
   /** The clientId this attempt's hello named, once sent. */
@@ -104,6 +124,9 @@ export function createConnection(o: ConnectionOptions): Connection {
   let current: Attempt | null = null;
   let sessions = 0;
   let pings = 0;
+  /** Bumped when a streak of failures ends: a probe answer for an older streak is stale. */
+  let streak = 0;
+  const told = new Set<ErrorCode>();
 
   const wanted = () => started && appOnline && networkOnline && !fatal && !destroyed;
 
@@ -123,6 +146,7 @@ export function createConnection(o: ConnectionOptions): Connection {
     if (current || !wanted()) return;
     const a: Attempt = {
       socket: null,
+      opened: false,
       session: null,
       clientId: null,
       heartbeat: createHeartbeat(
@@ -162,6 +186,7 @@ export function createConnection(o: ConnectionOptions): Connection {
     a.socket = socket;
     a.clientId = creds.clientId;
     socket.onopen = () => {
+      a.opened = true;
       sendOn(a, { type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: creds.clientId, token: creds.token });
     };
     socket.onmessage = (ev) => receive(a, creds, ev.data);
@@ -200,6 +225,7 @@ export function createConnection(o: ConnectionOptions): Connection {
 
   function welcome(a: Attempt, creds: Credentials, serverHeartbeatMs: number, maxPayload: number): void {
     attempt = 0;
+    newStreak();
     const session = {
       id: ++sessions,
       generation: creds.generation,
@@ -219,7 +245,11 @@ export function createConnection(o: ConnectionOptions): Connection {
   function drop(a: Attempt): void {
     current = null;
     a.heartbeat.stop();
-    if (a.socket) a.socket.onopen = a.socket.onmessage = a.socket.onclose = a.socket.onerror = null;
+    if (a.socket) {
+      a.socket.onopen = a.socket.onmessage = a.socket.onclose = null;
+      // A socket closed while still connecting reports an error afterwards; `ws` throws one nobody listens to.
+      a.socket.onerror = () => undefined;
+    }
     if (a.session) {
       a.session.alive = false;
       o.onClose(a.session);
@@ -234,8 +264,35 @@ export function createConnection(o: ConnectionOptions): Connection {
     if (code === 'CLIENT_ID_TAKEN' && a.clientId !== null && !a.session) o.onClientIdTaken(a.clientId);
     setPhase('offline');
     if (!wanted()) return;
+    // Only after a welcome: a TOKEN_EXPIRED that never let a session open must not spin without backoff.
+    if (code === 'TOKEN_EXPIRED' && a.session) {
+      retryTimer = o.timers.setTimeout(connect, 0);
+      return;
+    }
+    if (a.socket && !a.opened) diagnose();
     const delay = backoffDelay(attempt++, o.random, o.backoff);
     retryTimer = o.timers.setTimeout(connect, delay);
+  }
+
+  function newStreak(): void {
+    streak++;
+    told.clear();
+  }
+
+  function diagnose(): void {
+    if (!o.probe) return;
+    const asked = streak;
+    o.probe(o.url).then(
+      (code) => {
+        if (asked !== streak || destroyed || fatal || code === null || told.has(code)) return;
+        told.add(code);
+        const err = new CairnError(code);
+        if (isRetryable(code)) return o.onError(err);
+        hangUp('misconfigured');
+        stopFatal(null, err);
+      },
+      (err: unknown) => o.onError(err),
+    );
   }
 
   function stopFatal(a: Attempt | null, err: CairnError): void {
@@ -253,6 +310,7 @@ export function createConnection(o: ConnectionOptions): Connection {
   /** Closes the current socket on purpose (no retry is scheduled by it). */
   function hangUp(reason: string): void {
     clearRetry();
+    streak++; // a probe still out speaks of the attempts before this
     const a = current;
     if (!a) return;
     a.socket?.close(1000, reason);
@@ -276,6 +334,7 @@ export function createConnection(o: ConnectionOptions): Connection {
       appOnline = true;
       fatal = false;
       attempt = 0;
+      newStreak();
       connect();
     },
     setNetworkOnline(online) {

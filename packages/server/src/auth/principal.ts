@@ -6,6 +6,8 @@ export interface Principal {
   subject: string;
   /** Space name, or '*' for every space, to its access. An exact entry wins over '*'. */
   spaces: Readonly<Record<string, SpaceAccess>>;
+  /** When the token stops being valid, in ms since the epoch; absent in dev mode. Sessions end then (S8). */
+  expiresAt?: number;
 }
 
 /** Every socket's principal in dev mode (`CAIRN_AUTH_SECRET` unset): anonymous, read+write everywhere. */

@@ -43,8 +43,9 @@ export function claimProblem(claims: Record<string, unknown>): string | null {
   return null;
 }
 
-/** The principal of claims that passed {@link claimProblem}; its grants are a frozen copy. */
+/** The principal of claims that passed {@link claimProblem}; its grants are a frozen copy, `exp` becomes `expiresAt` in ms. */
 export function principalOf(claims: Record<string, unknown>): Principal {
   const spaces = Object.freeze(Object.fromEntries(Object.entries(claims.spc as Record<string, SpaceAccess>)));
-  return Object.freeze({ tenant: claims.tnt as string, subject: claims.sub as string, spaces });
+  const expiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+  return Object.freeze({ tenant: claims.tnt as string, subject: claims.sub as string, spaces, ...(expiresAt === undefined ? {} : { expiresAt }) });
 }

@@ -12,7 +12,9 @@ export function errorBody(code: ErrorCode, message: string = ErrorCodes[code].me
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('NOT_FOUND')));
+  // CORS on the 404: a page whose socket URL has a wrong path can read why (http/sync-probe.ts); the body
+  // is a constant.
+  app.setNotFoundHandler((_req, reply) => reply.code(404).header('access-control-allow-origin', '*').send(errorBody('NOT_FOUND')));
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isCairnError(err)) {
       const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'FORBIDDEN' || err.code === 'READ_ONLY' ? 403 : err.retryable ? 503 : 400;

@@ -5,6 +5,11 @@
  * node that is shutting down (503), a cap on sockets reached (503, S7). The ws library enforces a hard
  * frame cap (maxPayload plus framing slack); sessions enforce `maxPayload` with a coded error below it, and
  * a native socket may send only `maxPreAuthBytes` before its hello is answered (S3).
+ *
+ * Every refusal but SHUTTING_DOWN is logged at warn, rate-limited per code: a misconfigured deployment (a
+ * wrong path, a missing allowlist entry) shows up in the log at once, and a client that retries forever,
+ * or an attacker, cannot flood it. A plain GET of `/v1/sync` tells a client why its upgrade fails
+ * (http/sync-probe.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -16,6 +21,8 @@ import { canRead } from '../auth/access.js';
 import type { SyncNode } from '../sync-node.js';
 import { createConnectionCaps } from './connection-caps.js';
 import { guardPreAuth } from './pre-auth-budget.js';
+import { createRateLimitedLog } from '../log/rate-limited-log.js';
+import { registerSyncProbe } from './sync-probe.js';
 
 export interface WebSocketOptions {
   node: SyncNode;
@@ -77,6 +84,11 @@ function decodeRoom(segment: string): string | null {
   }
 }
 
+function originRefused(req: IncomingMessage, allowed: readonly string[] | '*'): boolean {
+  const origin = req.headers.origin;
+  return origin !== undefined && allowed !== '*' && !allowed.includes(origin) && !sameOrigin(req, origin);
+}
+
 /**
  * Frames a session sends in one event-loop turn leave in ONE write per socket. A socket write on loopback
  * or a LAN costs a syscall plus the TCP work, ~10-20 µs, whatever its size; the group commit (A2) resolves
@@ -125,6 +137,20 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
   const caps = createConnectionCaps({ maxTotal: opts.maxConnections ?? 10_000, maxPerAddress: opts.maxConnectionsPerAddress ?? 256 });
   let accepting = true;
   const alive = new WeakSet<WebSocket>();
+  const refusals = createRateLimitedLog({
+    info: (o, m) => app.log.info(o, m),
+    warn: (o, m) => app.log.warn(o, m),
+    error: (o, m) => app.log.error(o, m),
+  });
+
+  /** Refuses the upgrade and logs it; the query string is left out of the line (a `/y/` token rides in it). */
+  function refused(req: IncomingMessage, socket: Duplex, code: ErrorCode): void {
+    const path = (req.url ?? '/').split('?')[0]!.slice(0, 200);
+    refusals.limited('warn', code, { code, path, origin: req.headers.origin?.slice(0, 200), address: req.socket.remoteAddress }, 'upgrade refused');
+    refuse(socket, code);
+  }
+
+  registerSyncProbe(app, (req) => (!accepting ? 'SHUTTING_DOWN' : originRefused(req, opts.allowedOrigins) ? 'ORIGIN_NOT_ALLOWED' : null));
 
   function attach(ws: WebSocket, handle: SessionHandle): void {
     alive.add(ws);
@@ -137,20 +163,19 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (opts.hostAllowed && !opts.hostAllowed(req.headers.host)) {
       node.metrics.rejected.inc({ code: 'HOST_NOT_ALLOWED' });
-      return refuse(socket, 'HOST_NOT_ALLOWED');
+      return refused(req, socket, 'HOST_NOT_ALLOWED');
     }
     if (!accepting) return refuse(socket, 'SHUTTING_DOWN');
     const leave = caps.admit(req.socket.remoteAddress ?? '');
     if (!leave) {
       node.metrics.rejected.inc({ code: 'TOO_MANY_CONNECTIONS' });
-      return refuse(socket, 'TOO_MANY_CONNECTIONS');
+      return refused(req, socket, 'TOO_MANY_CONNECTIONS');
     }
     socket.once('close', leave);
     const url = new URL(req.url ?? '/', 'http://x');
-    const origin = req.headers.origin;
-    if (origin !== undefined && opts.allowedOrigins !== '*' && !opts.allowedOrigins.includes(origin) && !sameOrigin(req, origin)) {
+    if (originRefused(req, opts.allowedOrigins)) {
       node.metrics.rejected.inc({ code: 'ORIGIN_NOT_ALLOWED' });
-      return refuse(socket, 'ORIGIN_NOT_ALLOWED');
+      return refused(req, socket, 'ORIGIN_NOT_ALLOWED');
     }
     if (url.pathname === '/v1/sync') {
       wss.handleUpgrade(req, socket, head, (ws) => {
@@ -162,23 +187,23 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
     if (url.pathname.startsWith('/y/')) {
       const room = decodeRoom(url.pathname.slice(3));
       const doc = `${opts.defaultSpace}/${room}`;
-      if (room === null || !isValidDocId(doc)) return refuse(socket, 'BAD_REQUEST');
+      if (room === null || !isValidDocId(doc)) return refused(req, socket, 'BAD_REQUEST');
       let principal: Principal;
       try {
         principal = await opts.verify(url.searchParams.get('token') ?? '');
       } catch (err) {
         const code = isCairnError(err) ? err.code : 'UNAUTHENTICATED';
         node.metrics.rejected.inc({ code });
-        return refuse(socket, code);
+        return refused(req, socket, code);
       }
       if (!canRead(principal, opts.defaultSpace)) {
         node.metrics.rejected.inc({ code: 'FORBIDDEN' });
-        return refuse(socket, 'FORBIDDEN');
+        return refused(req, socket, 'FORBIDDEN');
       }
       wss.handleUpgrade(req, socket, head, (ws) => attach(ws, node.acceptY(wrap(ws, socket), { principal, doc, space: opts.defaultSpace })));
       return;
     }
-    refuse(socket, 'NOT_FOUND');
+    refused(req, socket, 'NOT_FOUND');
   }
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

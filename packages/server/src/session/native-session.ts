@@ -27,6 +27,7 @@ import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
 import { createTokenBucket } from './rate-limit.js';
 import { createLoadSlots } from '../room/load-slots.js';
+import { watchTokenExpiry, type TokenExpiry } from './token-expiry.js';
 
 interface InFlight {
   seq: number;
@@ -91,6 +92,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   // a socket past it is churning, and its cold loads wait behind its own few load slots.
   const subBucket = createTokenBucket(limits.maxSubsPerSecond, Math.max(2 * limits.maxSubsPerSecond, limits.maxDocsPerSocket));
   const loads = createLoadSlots(limits.maxLoadsPerSocket);
+  let expiry: TokenExpiry | null = null;
   const helloTimer = setTimeout(() => fail('HELLO_REQUIRED', 'no hello within the time limit'), limits.helloTimeoutMs);
 
   metrics.connections.inc({ endpoint: 'native' });
@@ -132,6 +134,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   function cleanup(): void {
     state = 'closed';
     clearTimeout(helloTimer);
+    expiry?.stop();
     metrics.connections.dec({ endpoint: 'native' });
     for (const held of docs.values()) drop(held);
     docs.clear();
@@ -201,6 +204,10 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (!owned) return fail('CLIENT_ID_TAKEN'); // C5
     clearTimeout(helloTimer);
     state = 'open';
+    expiry = watchTokenExpiry(principal, () => {
+      metrics.rejected.inc({ code: 'TOKEN_EXPIRED' });
+      drain('TOKEN_EXPIRED');
+    });
     send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload });
     socket.authenticated?.();
     for (const bytes of early.splice(0)) receive(bytes);
@@ -289,7 +296,17 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     applyGuardedPresence(held.room, payload, held.sub);
   }
 
+  /**
+   * S8: past the token's exp the session serves nothing more. A push gets its own retryable reject (it stays
+   * in the client's outbox and is resent on the next session); pushes already in flight still get their acks.
+   */
+  function refuseExpired(frame: Frame): void {
+    if (frame.type === 'push') reject('TOKEN_EXPIRED', { seq: frame.seq, doc: frame.doc });
+    drain('TOKEN_EXPIRED');
+  }
+
   function dispatch(frame: Frame): void {
+    if (expiry?.expired()) return refuseExpired(frame);
     switch (frame.type) {
       case 'sub':
         if (drainingWith) return; // closing: the client resubscribes when it reconnects

@@ -9,7 +9,9 @@
  *                                          │
  *                                          ├─ commit failure: close 4014, the provider reconnects and
  *                                          │  resyncs its whole state, so nothing is lost
- *                                          └─ over the push rate: close 4011 (RATE_LIMITED), same recovery
+ *                                          ├─ over the push rate: close 4011 (RATE_LIMITED), same recovery
+ *                                          └─ the token's exp passed (S8): close 4021; a message that
+ *                                             arrives after exp is dropped, never stored
  *
  * S3 limits as on the native socket: frames up to maxPayload, and sync messages (updates, and sync step 1
  * and awareness queries, which make the server encode the doc) share one token bucket of maxPushesPerSecond
@@ -29,6 +31,7 @@ import type { Room, RoomSubscriber } from '../room/room.js';
 import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
 import { createTokenBucket } from './rate-limit.js';
+import { watchTokenExpiry } from './token-expiry.js';
 
 const MESSAGE_SYNC = 0;
 const MESSAGE_AWARENESS = 1;
@@ -88,6 +91,7 @@ export function createYWebsocketSession(
   const loading = new AbortController(); // a load still waiting for its turn is dropped if the socket goes
 
   metrics.connections.inc({ endpoint: 'y-websocket' });
+  const expiry = watchTokenExpiry(principal, () => tokenExpired());
 
   function send(bytes: Uint8Array): void {
     if (closed) return;
@@ -106,8 +110,14 @@ export function createYWebsocketSession(
     socket.close(code, reason);
   }
 
+  function tokenExpired(): void {
+    metrics.rejected.inc({ code: 'TOKEN_EXPIRED' });
+    close(closeCodeFor('TOKEN_EXPIRED'), 'TOKEN_EXPIRED');
+  }
+
   function cleanup(): void {
     closed = true;
+    expiry.stop();
     metrics.connections.dec({ endpoint: 'y-websocket' });
     loading.abort();
     if (room) {
@@ -171,6 +181,7 @@ export function createYWebsocketSession(
   function receive(bytes: Uint8Array): void {
     if (closed) return;
     if (bytes.byteLength > limits.maxPayload) return close(closeCodeFor('FRAME_TOO_LARGE'), 'FRAME_TOO_LARGE');
+    if (expiry.expired()) return tokenExpired();
     if (!room) {
       // A load may wait its turn in the node's budget (S7); what piles up meanwhile is bounded like a send buffer.
       queuedBytes += bytes.byteLength;
