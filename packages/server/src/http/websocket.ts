@@ -8,11 +8,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { CairnError, ErrorCodes, isCairnError, isValidDocId, toBytes, type ErrorCode, type SessionHandle, type SessionSocket } from '@cairn/shared';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { CairnError, ErrorCodes, closeCodeFor, isCairnError, isValidDocId, toBytes, type ErrorCode, type SessionHandle, type SessionSocket } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
 import { canRead } from '../auth/access.js';
 import type { SyncNode } from '../sync-node.js';
+import { createRateLimitedLog } from '../log/rate-limited-log.js';
+import { guarded } from '../session/socket-guard.js';
 
 export interface WebSocketOptions {
   node: SyncNode;
@@ -96,12 +98,19 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
   const wss = new WebSocketServer({ noServer: true, maxPayload: node.limits.maxPayload * 2, perMessageDeflate: false });
   let accepting = true;
   const alive = new WeakSet<WebSocket>();
+  const guardLog = createRateLimitedLog({ info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m), error: (o, m) => app.log.error(o, m) });
 
   function attach(ws: WebSocket, handle: SessionHandle): void {
     alive.add(ws);
+    // Sessions guard themselves (session/socket-guard.ts); this catches what happens around them (S6).
+    const fault = (err: unknown) => {
+      node.metrics.rejected.inc({ code: 'INTERNAL' });
+      guardLog.limited('error', 'ws', { err }, 'socket handler threw; socket closed');
+      ws.close(closeCodeFor('INTERNAL'), 'INTERNAL');
+    };
     ws.on('pong', () => alive.add(ws));
-    ws.on('message', (data) => handle.receive(toBytes(data)));
-    ws.on('close', (code, reason) => handle.closed(code, reason.toString()));
+    ws.on('message', guarded((data: RawData) => handle.receive(toBytes(data)), fault));
+    ws.on('close', guarded((code: number, reason: Buffer) => handle.closed(code, reason.toString()), fault));
     ws.on('error', () => ws.terminate());
   }
 

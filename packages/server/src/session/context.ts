@@ -13,6 +13,10 @@ export interface SessionLimits {
   maxDocsPerSocket: number;
   maxPushesPerSecond: number;
   maxBufferedBytes: number;
+  maxPresencePerSecond: number;
+  maxPresenceStateBytes: number;
+  maxPresenceDepth: number;
+  maxPresenceEntries: number;
   heartbeatMs: number;
 }
 

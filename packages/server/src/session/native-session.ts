@@ -84,6 +84,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   let drainingWith: ErrorCode | null = null;
   let lastActivity = performance.now();
   const bucket = createTokenBucket(limits.maxPushesPerSecond);
+  const presenceBucket = createTokenBucket(limits.maxPresencePerSecond);
   const helloTimer = setTimeout(() => fail('HELLO_REQUIRED', 'no hello within the time limit'), limits.helloTimeoutMs);
 
   metrics.connections.inc({ endpoint: 'native' });
@@ -254,7 +255,10 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   function onPresence(doc: string, payload: Uint8Array): void {
     const held = docs.get(doc);
     if (!held?.room) return reject('FORBIDDEN', { doc, message: 'presence needs a subscription to the doc' });
-    applyGuardedPresence(held.room, payload, held.sub);
+    // Over the rate, presence is dropped, not refused: the next state supersedes it (P2).
+    if (!presenceBucket.take()) return void metrics.rejected.inc({ code: 'RATE_LIMITED' });
+    const refusal = applyGuardedPresence(held.room, payload, held.sub, limits);
+    if (refusal) fail(refusal, undefined, { doc });
   }
 
   function dispatch(frame: Frame): void {
@@ -307,7 +311,12 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (state === 'await-hello') {
       if (frame.type !== 'hello') return fail('HELLO_REQUIRED');
       clientId = frame.clientId;
-      void onHello(frame.token);
+      // Frames held back during the token check are handled inside onHello: a throw there must not become
+      // an unhandled rejection, which ends the process (S6).
+      onHello(frame.token).catch((err: unknown) => {
+        log.error({ err }, 'hello failed');
+        fail('INTERNAL');
+      });
       return;
     }
     dispatch(frame);

@@ -21,6 +21,7 @@ import { isEmptyUpdate } from '../commit/validate-update.js';
 import type { Room, RoomSubscriber } from '../room/room.js';
 import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
+import { createTokenBucket } from './rate-limit.js';
 
 const MESSAGE_SYNC = 0;
 const MESSAGE_AWARENESS = 1;
@@ -75,6 +76,7 @@ export function createYWebsocketSession(
   let room: Room | null = null;
   let closed = false;
   const queued: Uint8Array[] = []; // messages that arrive while the room loads
+  const presenceBucket = createTokenBucket(limits.maxPresencePerSecond);
 
   metrics.connections.inc({ endpoint: 'y-websocket' });
 
@@ -137,9 +139,17 @@ export function createYWebsocketSession(
         }
         return;
       }
-      case MESSAGE_AWARENESS:
-        applyGuardedPresence(r, decoding.readVarUint8Array(dec), sub);
+      case MESSAGE_AWARENESS: {
+        const payload = decoding.readVarUint8Array(dec);
+        // Over the rate, awareness is dropped: the provider's next state supersedes it (P2).
+        if (!presenceBucket.take()) return void metrics.rejected.inc({ code: 'RATE_LIMITED' });
+        // y-websocket has no reject message: an invalid one closes the socket (a stock provider never sends it).
+        if (applyGuardedPresence(r, payload, sub, limits)) {
+          metrics.rejected.inc({ code: 'INVALID_PRESENCE' });
+          close(closeCodeFor('INVALID_PRESENCE'), 'INVALID_PRESENCE');
+        }
         return;
+      }
       case MESSAGE_QUERY_AWARENESS: {
         const ids = [...r.awareness.getStates().keys()];
         if (ids.length > 0) send(message(MESSAGE_AWARENESS, (enc) => encoding.writeVarUint8Array(enc, encodeAwarenessUpdate(r.awareness, ids))));
@@ -180,7 +190,11 @@ export function createYWebsocketSession(
       log.error({ err, doc }, 'room load failed');
       close(closeCodeFor('STORE_UNAVAILABLE'), 'STORE_UNAVAILABLE');
     },
-  );
+  ).catch((err: unknown) => {
+    // A throw while joining would otherwise be an unhandled rejection, which ends the process (S6).
+    log.error({ err, doc }, 'y-websocket join failed');
+    close(closeCodeFor('INTERNAL'), 'INTERNAL');
+  });
 
   return {
     receive,
