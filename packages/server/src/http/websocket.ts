@@ -93,6 +93,15 @@ function wrap(ws: WebSocket, raw: Duplex): SessionSocket {
   };
 }
 
+/** The room of a `/y/:room` path; '' (not a valid doc name) if its percent-encoding is broken. */
+function roomOf(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname.slice(3));
+  } catch {
+    return '';
+  }
+}
+
 export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions): { stopAccepting(): void; close(): Promise<void> } {
   const { node } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: node.limits.maxPayload * 2, perMessageDeflate: false });
@@ -127,8 +136,7 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
       return;
     }
     if (url.pathname.startsWith('/y/')) {
-      const room = decodeURIComponent(url.pathname.slice(3));
-      const doc = `${opts.defaultSpace}/${room}`;
+      const doc = `${opts.defaultSpace}/${roomOf(url.pathname)}`;
       if (!isValidDocId(doc)) return refuse(socket, 'BAD_REQUEST');
       let principal: Principal;
       try {
@@ -150,7 +158,7 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgrade(req, socket, head).catch((err: unknown) => {
-      app.log.error({ err }, 'upgrade failed');
+      guardLog.limited('error', 'upgrade', { err }, 'upgrade failed');
       refuse(socket, err instanceof CairnError ? err.code : 'INTERNAL');
     });
   });
