@@ -410,7 +410,7 @@ describe('frame fuzz', () => {
       const internal = (server.output().match(/socket handler threw/g) ?? []).length;
       console.log(
         `frame fuzz seed ${SEED}: ${stats.frames.native} native + ${stats.frames.y} /y frames on ${stats.connections} connections in ${seconds.toFixed(1)} s; ` +
-          `${healthChecks} health checks; guard caught ${internal}; ${[...stats.closes].sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`,
+          `${healthChecks} health checks; ${server.output().split('\n').length - 1} server log lines; guard caught ${internal}; ${[...stats.closes].sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`,
       );
 
       expect(exits, 'the server process exited').toBe(0);

@@ -68,9 +68,9 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   let stopping = false;
   const live = new Set<SessionHandle & LiveSession>();
 
-  /** The socket guard's own: one throwing frame sent on many sockets logs a few lines, not one per socket. */
-  const guardLog = createRateLimitedLog(log);
-  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, rooms, commit, metrics, log, shuttingDown: () => stopping };
+  /** Sessions log what peers cause: one bad frame sent on many sockets logs a few lines, not one per socket. */
+  const sessionLog = createRateLimitedLog(log);
+  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, rooms, commit, metrics, log: sessionLog, shuttingDown: () => stopping };
 
   function track(session: SessionHandle & LiveSession, socket: SessionSocket, endpoint: string): SessionHandle {
     live.add(session);
@@ -80,7 +80,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
         live.delete(session);
         session.closed(code, reason);
       },
-    }, socket, { log: guardLog, count: () => metrics.rejected.inc({ code: 'INTERNAL' }), endpoint });
+    }, socket, { log: sessionLog, count: () => metrics.rejected.inc({ code: 'INTERNAL' }), endpoint });
   }
 
   // Heartbeat (O4, server side): a native socket silent for 3 heartbeat intervals is closed.
