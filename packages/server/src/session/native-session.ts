@@ -221,8 +221,18 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     const room = held.room;
     if (!room) return; // a second sub while the first is loading: the first one answers
     // Computed in the same tick as subscribe: no committed update can fall between the two.
-    const { version, update } = room.syncFor(stateVector);
-    sendEncoded(syncFrame(doc, version, canWrite(p, space), update));
+    let answer: { version: number; update: Uint8Array };
+    try {
+      answer = room.syncFor(stateVector);
+    } catch {
+      // A state vector that does not decode is this frame's problem: refused with its doc, the socket goes on.
+      if (!existing) {
+        docs.delete(doc);
+        drop(held);
+      }
+      return reject('MALFORMED_FRAME', { doc, message: 'the state vector does not decode' });
+    }
+    sendEncoded(syncFrame(doc, answer.version, canWrite(p, space), answer.update));
   }
 
   function onPush(doc: string, seq: number, update: Uint8Array): void {
