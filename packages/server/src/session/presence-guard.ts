@@ -32,6 +32,8 @@ export function applyGuardedPresence(room: Room, payload: Uint8Array, connection
     const owner = own.get(id);
     if (owner === connection) return true;
     if (owner !== undefined) return false;
+    // The room's own clientID: its awareness would renew that state forever instead of timing it out.
+    if (id === room.awareness.clientID) return false;
     // A state no connection here owns came from another node (room.applyRemotePresence): its client's.
     if (room.awareness.getStates().has(id)) return false;
     const mine = [...own.values()].filter((o) => o === connection).length;
