@@ -16,8 +16,9 @@ import { createRooms, type Rooms } from './room/rooms.js';
 import type { LiveSession, SessionContext, SessionLimits, SessionLog } from './session/context.js';
 import { createNativeSession } from './session/native-session.js';
 import { createYWebsocketSession } from './session/y-websocket-session.js';
-import { createReadModelUpdater, type ReadModelUpdater } from './readmodel/updater.js';
+import { guardSession } from './session/socket-guard.js';
 import { createRateLimitedLog } from './log/rate-limited-log.js';
+import { createReadModelUpdater, type ReadModelUpdater } from './readmodel/updater.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -80,15 +81,15 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const clients = createClientBinding({ store: opts.store });
   const ctx: SessionContext = { nodeId, limits, verify: opts.verify, clients, rooms, commit, metrics, log, shuttingDown: () => stopping };
 
-  function track(session: SessionHandle & LiveSession): SessionHandle {
+  function track(session: SessionHandle & LiveSession, socket: SessionSocket, endpoint: string): SessionHandle {
     live.add(session);
-    return {
+    return guardSession({
       receive: (data) => session.receive(data),
       closed(code, reason) {
         live.delete(session);
         session.closed(code, reason);
       },
-    };
+    }, socket, { log, count: () => metrics.rejected.inc({ code: 'INTERNAL' }), endpoint });
   }
 
   // Heartbeat (O4, server side): a native socket silent for 3 heartbeat intervals is closed.
@@ -104,8 +105,8 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     metrics,
     limits,
     readModel,
-    acceptNative: (socket) => track(createNativeSession(ctx, socket)),
-    acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target)),
+    acceptNative: (socket) => track(createNativeSession(ctx, socket), socket, 'native'),
+    acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target), socket, 'y-websocket'),
     get sessions() {
       return live.size;
     },

@@ -18,6 +18,15 @@ export const DEFAULT_LIMITS = {
   maxPushesPerSecond: 2000,
   /** Bytes queued for a socket that does not read; past this the socket is closed (SLOW_CONSUMER). */
   maxBufferedBytes: 8 * 1024 * 1024,
+  /** Presence (awareness) messages per second per socket (token bucket, burst = 2x); more are dropped (P2, S7). */
+  maxPresencePerSecond: 30,
+  /** UTF-8 bytes of one awareness state's JSON; a larger one is INVALID_PRESENCE. */
+  maxPresenceStateBytes: 4096,
+  /** Nesting of arrays and objects in one awareness state: JSON.stringify recurses, so a deeper state could
+   *  not be encoded again for relay or for a joiner (S6). */
+  maxPresenceDepth: 16,
+  /** Entries (Yjs clientIDs) in one awareness update a client sends. */
+  maxPresenceEntries: 16,
   /** Interval of the client's ping; the server closes a socket silent for 3x this. */
   heartbeatMs: 10_000,
 } as const;

@@ -14,8 +14,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { CairnError, ErrorCodes, isCairnError, isValidDocId, toBytes, type ErrorCode, type SessionHandle, type SessionSocket } from '@cairn/shared';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { CairnError, ErrorCodes, closeCodeFor, isCairnError, isValidDocId, toBytes, type ErrorCode, type SessionHandle, type SessionSocket } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
 import { canRead } from '../auth/access.js';
 import type { SyncNode } from '../sync-node.js';
@@ -23,6 +23,7 @@ import { createConnectionCaps } from './connection-caps.js';
 import { guardPreAuth } from './pre-auth-budget.js';
 import { createRateLimitedLog } from '../log/rate-limited-log.js';
 import { registerSyncProbe } from './sync-probe.js';
+import { guarded } from '../session/socket-guard.js';
 
 export interface WebSocketOptions {
   node: SyncNode;
@@ -154,9 +155,15 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
 
   function attach(ws: WebSocket, handle: SessionHandle): void {
     alive.add(ws);
+    // Sessions guard themselves (session/socket-guard.ts); this catches what happens around them (S6).
+    const fault = (err: unknown) => {
+      node.metrics.rejected.inc({ code: 'INTERNAL' });
+      refusals.limited('error', 'ws', { err }, 'socket handler threw; socket closed');
+      ws.close(closeCodeFor('INTERNAL'), 'INTERNAL');
+    };
     ws.on('pong', () => alive.add(ws));
-    ws.on('message', (data) => handle.receive(toBytes(data)));
-    ws.on('close', (code, reason) => handle.closed(code, reason.toString()));
+    ws.on('message', guarded((data: RawData) => handle.receive(toBytes(data)), fault));
+    ws.on('close', guarded((code: number, reason: Buffer) => handle.closed(code, reason.toString()), fault));
     ws.on('error', () => ws.terminate());
   }
 
@@ -208,7 +215,7 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgrade(req, socket, head).catch((err: unknown) => {
-      app.log.error({ err }, 'upgrade failed');
+      refusals.limited('error', 'upgrade', { err }, 'upgrade failed');
       refuse(socket, err instanceof CairnError ? err.code : 'INTERNAL');
     });
   });

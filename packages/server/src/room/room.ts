@@ -25,8 +25,9 @@
  */
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
-import { ORIGIN } from '@cairn/shared';
+import { CairnError, DEFAULT_LIMITS, ORIGIN } from '@cairn/shared';
 import type { Store } from '../store/store.js';
+import { readPresence } from './presence-payload.js';
 
 export interface RoomSubscriber {
   /** A committed update, version `version`, that this subscriber did not send itself. */
@@ -92,10 +93,15 @@ export function createRoom(opts: {
   awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
     const changed = added.concat(updated, removed);
     if (changed.length === 0) return;
-    const payload = encodeAwarenessUpdate(awareness, changed);
-    for (const sub of subscribers) if (sub !== origin) sub.presence?.(payload);
+    let payload: Uint8Array;
+    try {
+      payload = encodeAwarenessUpdate(awareness, changed);
+    } catch (err) {
+      return opts.onError?.(err); // states are checked before they get here (presence-payload.ts)
+    }
+    for (const sub of subscribers) if (sub !== origin) deliver(() => sub.presence?.(payload));
     // A timeout is every node's own: each one ages out stale states by itself.
-    if (origin !== REMOTE_PRESENCE && origin !== 'timeout') opts.publishPresence?.(payload);
+    if (origin !== REMOTE_PRESENCE && origin !== 'timeout') deliver(() => opts.publishPresence?.(payload));
   });
   const subscribers = new Set<RoomSubscriber>();
   const buffered = new Map<number, { update: Uint8Array; source: RoomSubscriber | null }>();
@@ -112,12 +118,21 @@ export function createRoom(opts: {
   let bytesSince = 0;
   let snapshotting = false;
 
+  /** One subscriber's failure must not stop delivery to the others nor reach the sender (S6). */
+  function deliver(send: () => void): void {
+    try {
+      send();
+    } catch (err) {
+      opts.onError?.(err);
+    }
+  }
+
   function apply(v: number, update: Uint8Array, source: RoomSubscriber | null): void {
     Y.applyUpdate(ydoc, update, ORIGIN.REMOTE);
     version = v;
     bytesSince += update.byteLength;
     observer?.applied(v);
-    for (const sub of subscribers) if (sub !== source) sub.update(v, update);
+    for (const sub of subscribers) if (sub !== source) deliver(() => sub.update(v, update));
     if (!snapshotting && version - snapshotAt.version >= minUpdates && bytesSince >= snapshotAt.bytes / 4) {
       snapshotting = true;
       setImmediate(() => void writeSnapshot());
@@ -205,6 +220,10 @@ export function createRoom(opts: {
     ready,
     applyRemotePresence(payload) {
       if (destroyed) return;
+      // Another node checked it, unless it runs older code: a state that cannot be encoded again must not
+      // get into this room's awareness either.
+      const read = readPresence(payload, DEFAULT_LIMITS);
+      if (!read.ok) return opts.onError?.(new CairnError('INVALID_PRESENCE', `from another node: ${read.problem}`));
       try {
         applyAwarenessUpdate(awareness, payload, REMOTE_PRESENCE);
       } catch (err) {

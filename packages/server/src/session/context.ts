@@ -17,6 +17,10 @@ export interface SessionLimits {
   maxLoadsPerSocket: number;
   maxPushesPerSecond: number;
   maxBufferedBytes: number;
+  maxPresencePerSecond: number;
+  maxPresenceStateBytes: number;
+  maxPresenceDepth: number;
+  maxPresenceEntries: number;
   heartbeatMs: number;
 }
 

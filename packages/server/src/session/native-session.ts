@@ -93,6 +93,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   const subBucket = createTokenBucket(limits.maxSubsPerSecond, Math.max(2 * limits.maxSubsPerSecond, limits.maxDocsPerSocket));
   const loads = createLoadSlots(limits.maxLoadsPerSocket);
   let expiry: TokenExpiry | null = null;
+  const presenceBucket = createTokenBucket(limits.maxPresencePerSecond);
   const helloTimer = setTimeout(() => fail('HELLO_REQUIRED', 'no hello within the time limit'), limits.helloTimeoutMs);
 
   metrics.connections.inc({ endpoint: 'native' });
@@ -249,8 +250,18 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     const room = held.room;
     if (!room) return; // a second sub while the first is loading: the first one answers
     // Computed in the same tick as subscribe: no committed update can fall between the two.
-    const { version, update } = room.syncFor(stateVector);
-    sendEncoded(syncFrame(doc, version, canWrite(p, space), update));
+    let answer: { version: number; update: Uint8Array };
+    try {
+      answer = room.syncFor(stateVector);
+    } catch {
+      // A state vector that does not decode is this frame's problem: refused with its doc, the socket goes on.
+      if (!existing) {
+        docs.delete(doc);
+        drop(held);
+      }
+      return reject('MALFORMED_FRAME', { doc, message: 'the state vector does not decode' });
+    }
+    sendEncoded(syncFrame(doc, answer.version, canWrite(p, space), answer.update));
   }
 
   /**
@@ -293,7 +304,10 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   function onPresence(doc: string, payload: Uint8Array): void {
     const held = docs.get(doc);
     if (!held?.room) return reject('FORBIDDEN', { doc, message: 'presence needs a subscription to the doc' });
-    applyGuardedPresence(held.room, payload, held.sub);
+    // Over the rate, presence is dropped, not refused: the next state supersedes it (P2).
+    if (!presenceBucket.take()) return void metrics.rejected.inc({ code: 'RATE_LIMITED' });
+    const refusal = applyGuardedPresence(held.room, payload, held.sub, limits);
+    if (refusal) fail(refusal, undefined, { doc });
   }
 
   /**
@@ -358,7 +372,12 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (state === 'await-hello') {
       if (frame.type !== 'hello') return fail('HELLO_REQUIRED');
       clientId = frame.clientId;
-      void onHello(frame.token);
+      // Frames held back during the token check are handled inside onHello: a throw there must not become
+      // an unhandled rejection, which ends the process (S6).
+      onHello(frame.token).catch((err: unknown) => {
+        log.error({ err }, 'hello failed');
+        fail('INTERNAL');
+      });
       return;
     }
     dispatch(frame);

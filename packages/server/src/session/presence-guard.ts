@@ -5,10 +5,10 @@
  * presence. Ownership is per room and released when the connection leaves (its states are removed). A
  * clientID whose state came from another node cannot be claimed here either: that client is connected there.
  */
-import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import type { Room } from '../room/room.js';
+import { readPresence, type PresenceLimits } from '../room/presence-payload.js';
 
 const MAX_CLAIMS = 4;
 const owners = new WeakMap<Room, Map<number, object>>();
@@ -19,41 +19,38 @@ function ownersOf(room: Room): Map<number, object> {
   return m;
 }
 
-/** Applies the allowed part of an awareness update to the room; returns false if nothing was allowed. */
-export function applyGuardedPresence(room: Room, payload: Uint8Array, connection: object): boolean {
+/**
+ * Checks an awareness update (room/presence-payload.ts) and applies the allowed part of it to the room.
+ * Returns INVALID_PRESENCE, with nothing applied, if the update does not decode or a state is not JSON, too
+ * large or too deep; null otherwise (entries for clientIDs the connection may not speak for are dropped).
+ */
+export function applyGuardedPresence(room: Room, payload: Uint8Array, connection: object, limits: PresenceLimits): 'INVALID_PRESENCE' | null {
+  const read = readPresence(payload, limits);
+  if (!read.ok) return 'INVALID_PRESENCE';
   const own = ownersOf(room);
-  const dec = decoding.createDecoder(payload);
+  const allowed = read.entries.filter(({ clientID: id }) => {
+    const owner = own.get(id);
+    if (owner === connection) return true;
+    if (owner !== undefined) return false;
+    // The room's own clientID: its awareness would renew that state forever instead of timing it out.
+    if (id === room.awareness.clientID) return false;
+    // A state no connection here owns came from another node (room.applyRemotePresence): its client's.
+    if (room.awareness.getStates().has(id)) return false;
+    const mine = [...own.values()].filter((o) => o === connection).length;
+    if (mine >= MAX_CLAIMS) return false;
+    own.set(id, connection);
+    return true;
+  });
+  if (allowed.length === 0) return null;
   const enc = encoding.createEncoder();
-  let kept = 0;
-  try {
-    const n = decoding.readVarUint(dec);
-    const entries: Array<[number, number, string]> = [];
-    for (let i = 0; i < n; i++) entries.push([decoding.readVarUint(dec), decoding.readVarUint(dec), decoding.readVarString(dec)]);
-    if (decoding.hasContent(dec)) return false;
-    const allowed = entries.filter(([id]) => {
-      const owner = own.get(id);
-      if (owner === connection) return true;
-      if (owner !== undefined) return false;
-      // A state no connection here owns came from another node (room.applyRemotePresence): its client's.
-      if (room.awareness.getStates().has(id)) return false;
-      const mine = [...own.values()].filter((o) => o === connection).length;
-      if (mine >= MAX_CLAIMS) return false;
-      own.set(id, connection);
-      return true;
-    });
-    encoding.writeVarUint(enc, allowed.length);
-    for (const [id, clock, state] of allowed) {
-      encoding.writeVarUint(enc, id);
-      encoding.writeVarUint(enc, clock);
-      encoding.writeVarString(enc, state);
-    }
-    kept = allowed.length;
-  } catch {
-    return false;
+  encoding.writeVarUint(enc, allowed.length);
+  for (const { clientID, clock, state } of allowed) {
+    encoding.writeVarUint(enc, clientID);
+    encoding.writeVarUint(enc, clock);
+    encoding.writeVarString(enc, state);
   }
-  if (kept === 0) return false;
   applyAwarenessUpdate(room.awareness, encoding.toUint8Array(enc), connection);
-  return true;
+  return null;
 }
 
 /** Removes the presence of every clientID the connection owns in the room (it left). */

@@ -89,6 +89,7 @@ export function createYWebsocketSession(
   let queuedBytes = 0;
   const bucket = createTokenBucket(limits.maxPushesPerSecond);
   const loading = new AbortController(); // a load still waiting for its turn is dropped if the socket goes
+  const presenceBucket = createTokenBucket(limits.maxPresencePerSecond);
 
   metrics.connections.inc({ endpoint: 'y-websocket' });
   const expiry = watchTokenExpiry(principal, () => tokenExpired());
@@ -165,9 +166,17 @@ export function createYWebsocketSession(
         }
         return;
       }
-      case MESSAGE_AWARENESS:
-        applyGuardedPresence(r, decoding.readVarUint8Array(dec), sub);
+      case MESSAGE_AWARENESS: {
+        const payload = decoding.readVarUint8Array(dec);
+        // Over the rate, awareness is dropped: the provider's next state supersedes it (P2).
+        if (!presenceBucket.take()) return void metrics.rejected.inc({ code: 'RATE_LIMITED' });
+        // y-websocket has no reject message: an invalid one closes the socket (a stock provider never sends it).
+        if (applyGuardedPresence(r, payload, sub, limits)) {
+          metrics.rejected.inc({ code: 'INVALID_PRESENCE' });
+          close(closeCodeFor('INVALID_PRESENCE'), 'INVALID_PRESENCE');
+        }
         return;
+      }
       case MESSAGE_QUERY_AWARENESS: {
         const ids = [...r.awareness.getStates().keys()];
         if (ids.length > 0) send(message(MESSAGE_AWARENESS, (enc) => encoding.writeVarUint8Array(enc, encodeAwarenessUpdate(r.awareness, ids))));
@@ -215,7 +224,11 @@ export function createYWebsocketSession(
       if (code !== 'OVERLOADED') log.error({ err, doc }, 'room load failed');
       close(closeCodeFor(code), code);
     },
-  );
+  ).catch((err: unknown) => {
+    // A throw while joining would otherwise be an unhandled rejection, which ends the process (S6).
+    log.error({ err, doc }, 'y-websocket join failed');
+    close(closeCodeFor('INTERNAL'), 'INTERNAL');
+  });
 
   return {
     receive,
