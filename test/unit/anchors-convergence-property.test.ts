@@ -7,6 +7,9 @@
  *   X2  every visible pose is one some replica wrote, whole; after sync, the one with the greatest HLC
  *   X3  no id twice in any index, whatever its queries
  *   X4  expiry by each replica's own clock, offline too (the recomputation uses that clock)
+ *   X5  after sync, each props key shows the write (set or delete) with the greatest hlc, wherever it landed:
+ *       an edit made in a cell the anchor had concurrently left is kept; and the server's read model holds
+ *       the very anchors the replicas show, props included
  *
  * fast-check with a printed seed; `SEED=n` reproduces a run, `ANCHOR_RUNS=k` changes the run count.
  */
@@ -19,6 +22,8 @@ import { createMemoryBusHub, createMemoryStore, createSyncNode, type SyncNode } 
 import { createMemoryNetwork } from '@cairn/shared';
 import { testVerify } from '../support/memory-node.js';
 import { prng } from '../support/prng.js';
+import { readModelView } from '../support/readmodel-writer.js';
+import { positiveZeros } from '../../packages/server/src/readmodel/anchor-row.js';
 import { createWorld, settle, type World } from '../sim/world.js';
 
 const SEED = process.env.SEED ? Number(process.env.SEED) : Date.now() % 2 ** 31;
@@ -31,7 +36,7 @@ const SPOTS: Vec3[] = [-130, 0, 130].flatMap((x) => [[x, 0, 0] as Vec3, [x + 4, 
 const CELLS = [...new Set(SPOTS.map((p) => frame.toGeo(p)).map((g) => cellOf(g.lat, g.lon, 7)))].sort();
 const REPLICAS = 3;
 /** What the runs exercised, printed with ANCHOR_VERBOSE=1 (a property that tests nothing passes too). */
-const stats = { creates: 0, moves: 0, crossCell: 0, deletes: 0, updates: 0, ttls: 0, skipped: 0, hiddenByClock: 0, visibleAtEnd: 0 };
+const stats = { creates: 0, moves: 0, crossCell: 0, deletes: 0, updates: 0, ttls: 0, skipped: 0, hiddenByClock: 0, visibleAtEnd: 0, keptFromOtherCell: 0 };
 
 type Op =
   | { kind: 'create'; r: number; spot: number; ttl: number | null }
@@ -51,7 +56,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('create' as const), r, spot: fc.nat(SPOTS.length - 1), ttl }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('move' as const), r, pick, spot: fc.nat(SPOTS.length - 1), turn: fc.integer({ min: -3, max: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), r, pick }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('update' as const), r, pick, key: fc.constantFrom('a', 'b'), value: fc.option(fc.nat(9), { nil: null }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('update' as const), r, pick, key: fc.constantFrom('a', 'b'), value: fc.option(fc.nat(9), { nil: null }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('ttl' as const), r, pick, ttl }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('offline' as const, 'online' as const), r }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('deliver' as const), n: fc.integer({ min: 1, max: 30 }) }) },
@@ -68,6 +73,17 @@ interface Replica {
 
 /** Every pose any replica wrote, by anchor id and HLC (X2). */
 type Written = Map<string, Map<string, Pose>>;
+
+/** Per anchor id and props key, the write with the greatest hlc any replica made (X5); undefined deletes. */
+type PropsWritten = Map<string, Map<string, { hlc: string; value: unknown }>>;
+
+/** The hlc of the newest write of a props key in a cell doc (the `propsAt` layout, `<id>|<key>|<hlc>`). */
+function propClock(doc: Y.Doc, id: string, key: string): string {
+  const prefix = `${id}|${key}|`;
+  let max = '';
+  for (const k of doc.getMap('propsAt').keys()) if (k.startsWith(prefix) && k.slice(prefix.length) > max) max = k.slice(prefix.length);
+  return max;
+}
 
 function recomputed(rep: Replica, now: number): Map<string, Anchor> {
   return mergeAnchorView('s', CELLS.flatMap((c) => readCell(rep.docs.get(c)!, c)), now);
@@ -148,6 +164,13 @@ async function run(ops: Op[], worldSeed: number): Promise<void> {
     reps.push({ client, space, docs: new Map(), now });
   }
   const written: Written = new Map();
+  const propsWritten: PropsWritten = new Map();
+  const wroteProp = (id: string, key: string, hlc: string, value: unknown) => {
+    let m = propsWritten.get(id);
+    if (!m) propsWritten.set(id, (m = new Map()));
+    if (!hlc) throw new Error(`a props write of ${id}.${key} left no clock in its cell doc`);
+    if ((m.get(key)?.hlc ?? '') < hlc) m.set(key, { hlc, value });
+  };
   const wrote = (a: SpaceAnchor) => {
     let m = written.get(a.id);
     if (!m) written.set(a.id, (m = new Map()));
@@ -166,10 +189,13 @@ async function run(ops: Op[], worldSeed: number): Promise<void> {
       const target = rep && 'pick' in o ? rep.space.anchors.all().sort((a, b) => (a.id < b.id ? -1 : 1))[o.pick % Math.max(1, rep.space.anchors.all().length)] : undefined;
       try {
         switch (o.kind) {
-          case 'create':
-            wrote(await rep!.space.anchors.create({ pose: { p: SPOTS[o.spot]!, q: [0, 0, 0, 1] }, props: { by: o.r }, ttlMs: o.ttl }));
+          case 'create': {
+            const created = await rep!.space.anchors.create({ pose: { p: SPOTS[o.spot]!, q: [0, 0, 0, 1] }, props: { by: o.r }, ttlMs: o.ttl });
+            wrote(created);
+            wroteProp(created.id, 'by', created.pose.hlc, o.r);
             stats.creates++;
             break;
+          }
           case 'move':
             if (target) {
               const moved = await rep!.space.anchors.move(target.id, { p: SPOTS[o.spot]!, q: [0, Math.sin(o.turn / 2), 0, Math.cos(o.turn / 2)] });
@@ -183,8 +209,12 @@ async function run(ops: Op[], worldSeed: number): Promise<void> {
             if (target) stats.deletes++;
             break;
           case 'update':
-            if (target) await rep!.space.anchors.update(target.id, { [o.key]: o.value ?? undefined });
-            if (target) stats.updates++;
+            if (target) {
+              const updated = await rep!.space.anchors.update(target.id, { [o.key]: o.value ?? undefined });
+              // This replica's clock is ahead of every key it holds: its write is the newest of the key there.
+              wroteProp(target.id, o.key, propClock(rep!.docs.get(updated.cell)!, target.id, o.key), o.value ?? undefined);
+              stats.updates++;
+            }
             break;
           case 'ttl':
             if (target) await rep!.space.anchors.extendTtl(target.id, o.ttl);
@@ -223,7 +253,18 @@ async function run(ops: Op[], worldSeed: number): Promise<void> {
     for (const a of Object.values(views[0]!)) {
       const hlcs = [...written.get(a.id)!.keys()].sort();
       expect(a.pose.hlc, `X2: ${a.id} does not show its latest pose`).toBe(hlcs.at(-1));
+      // X5: every key shows its latest write, whichever cell it landed in.
+      const live = reps[0]!.docs.get(a.cell)!;
+      for (const [key, w] of propsWritten.get(a.id) ?? []) {
+        expect(a.props[key], `X5: ${a.id}.${key} does not show its latest write (${w.hlc})`).toEqual(w.value);
+        expect(key in a.props, `X5: ${a.id}.${key} deleted at ${w.hlc} is shown`).toBe(w.value !== undefined);
+        if (propClock(live, a.id, key) !== w.hlc) stats.keptFromOtherCell++;
+      }
     }
+    // The read model (both nodes' commits, one memory Store) holds what every replica shows.
+    await Promise.all(nodes.map(({ node }) => node.readModel.idle()));
+    const rows = await readModelView(store, 't1', 's', 0);
+    expect(Object.fromEntries(rows.map((row) => [row.anchor.id, row.anchor])), 'read model vs replicas').toEqual(positiveZeros(views[0]));
   } finally {
     for (const rep of reps) await rep.client.destroy();
     for (const { node } of nodes) await node.shutdown();
@@ -231,7 +272,7 @@ async function run(ops: Op[], worldSeed: number): Promise<void> {
 }
 
 describe(`anchors converge under concurrent offline edits (SEED=${SEED})`, () => {
-  it('X1/X2/X3/X4: index = merged docs after every step on every replica; one whole latest pose; ids once; own-clock expiry', async () => {
+  it('X1/X2/X3/X4/X5: index = merged docs after every step on every replica; one whole latest pose; ids once; own-clock expiry; latest props write kept across cells, read model agrees', async () => {
     console.log(`anchors-convergence-property: SEED=${SEED} (reproduce with SEED=${SEED})`);
     expect(CELLS.length).toBeGreaterThanOrEqual(3);
     await fc.assert(
@@ -240,5 +281,6 @@ describe(`anchors converge under concurrent offline edits (SEED=${SEED})`, () =>
     );
     if (process.env.ANCHOR_VERBOSE) console.log(stats);
     expect(stats.crossCell).toBeGreaterThan(0);
+    expect(stats.keptFromOtherCell, 'no run had a props edit land in a cell its anchor had left').toBeGreaterThan(0);
   }, 120_000);
 });
