@@ -82,15 +82,19 @@ export function mergeProps(entries: readonly PropsSource[], win: PropsSource): M
     const prev = out.get(key);
     if (!prev || w.hlc > prev.hlc) out.set(key, w);
   };
-  const others = entries.filter((e) => e !== win).sort((a, b) => (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : 0));
-  for (const e of [win, ...others]) {
+  const fold = (e: PropsSource) => {
     const clocks = e.propClocks ?? {};
-    for (const [key, hlc] of Object.entries(clocks)) {
+    for (const key in clocks) {
       const set = hasOwn(e.props, key);
-      take(key, { hlc, deleted: !set, value: set ? e.props[key] : undefined });
+      take(key, { hlc: clocks[key]!, deleted: !set, value: set ? e.props[key] : undefined });
     }
-    if (e !== win) continue;
-    for (const [key, value] of Object.entries(e.props)) if (!hasOwn(clocks, key)) take(key, { hlc: '', deleted: false, value });
+    if (e !== win) return;
+    for (const key in e.props) if (!hasOwn(clocks, key)) take(key, { hlc: '', deleted: false, value: e.props[key] });
+  };
+  fold(win);
+  if (entries.length > 1) {
+    const others = entries.filter((e) => e !== win).sort((a, b) => (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : 0));
+    for (const e of others) fold(e);
   }
   return out;
 }
@@ -104,5 +108,6 @@ export function propsOf(writes: ReadonlyMap<string, PropWrite>): Record<string, 
 
 /** `o[key] = value`, where a key named __proto__ is data, not the object's prototype. */
 export function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }
