@@ -338,6 +338,11 @@ export function setProps(doc: Y.Doc, id: string, patch: Record<string, unknown>,
 export function copyProps(doc: Y.Doc, id: string, writes: ReadonlyMap<string, PropWrite>): void {
   const legacy = root(doc, 'props');
   for (const k of [...(keysById(legacy).get(id) ?? [])]) deleteKey(legacy, k);
+  writeProps(doc, id, writes);
+}
+
+/** Props writes under their own hlcs: a copy that changes no merged view, only where the writes are held. */
+export function writeProps(doc: Y.Doc, id: string, writes: ReadonlyMap<string, PropWrite>): void {
   for (const [k, w] of writes) writeProp(doc, id, k, w.hlc, w.deleted ? undefined : w.value);
 }
 
