@@ -5,21 +5,14 @@
  * edit. Real clients on a real sync node, every delivery scheduled by a world with a fixed seed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
-import { cellDocId, cellOf, createGeoFrame, createMemoryNetwork, type Vec3 } from '@cairn/shared';
-import { createCairnClient, type CairnClient, type Space } from '@cairn/client';
-import {
-  createMemoryBusHub, createMemoryStore, createPgStore, createReadModelUpdater, createSyncNode, type Store, type SyncNode,
-} from '@cairn/server';
-import { testVerify } from '../support/memory-node.js';
-import { prng } from '../support/prng.js';
+import { cellDocId, cellOf, createGeoFrame, type Vec3 } from '@cairn/shared';
+import { createPgStore, createReadModelUpdater, type Store } from '@cairn/server';
 import { dropSchema, PG_URL, uniqueSchema } from '../contract/store-pg-schema.js';
 import { readModelView } from '../support/readmodel-writer.js';
-import { createWorld, settle, type World } from '../sim/world.js';
+import { simReplicas, type SimReplica, type SimReplicas } from '../support/sim-replicas.js';
 
 const ORIGIN = { lat: 48.8566, lon: 2.3522, alt: 35 };
 const frame = createGeoFrame(ORIGIN);
-const BASE = 1_700_000_000_000;
 const HERE: Vec3 = [0, 0, 0];
 const THERE: Vec3 = [130, 0, 0];
 const cellAt = (p: Vec3) => {
@@ -30,76 +23,20 @@ const C1 = cellAt(HERE);
 const C2 = cellAt(THERE);
 const TURNED = { p: THERE, q: [0, 0.6, 0, 0.8] as [number, number, number, number] };
 
-interface Replica {
-  client: CairnClient;
-  space: Space;
-}
-
-interface Setup {
-  world: World;
-  store: Store;
-  node: SyncNode;
-  a: Replica;
-  b: Replica;
-  sync(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Two replicas on one node, each on its own clock (`skewMs` ahead of the world's), both holding C1 and C2. */
-async function setup(skewMs: [number, number]): Promise<Setup> {
-  const world = createWorld(prng(5));
-  const store = createMemoryStore();
-  const hub = createMemoryBusHub({ deliver: world.busDeliver, onError: () => undefined });
-  const node = createSyncNode({ store, bus: hub.connect(), verify: testVerify, nodeId: 'n0' });
-  const net = createMemoryNetwork(node.acceptNative, world.socketDeliver('n0'));
-  const docs: Y.Doc[] = [];
-  const replica = async (skew: number): Promise<Replica> => {
-    const client = createCairnClient({
-      url: 'mem://props', token: 'writer', persistence: 'memory', socket: (url) => net.connect(url), broadcastChannel: null,
-      networkEvents: null, timers: world.timers, now: () => BASE + skew + world.now(), random: world.rng.next, heartbeatMs: 1e9,
-    });
-    return { client, space: client.space('s', { origin: ORIGIN, precision: 7 }) };
-  };
-  const a = await replica(skewMs[0]);
-  const b = await replica(skewMs[1]);
-  const sync = async () => {
-    for (const r of [a, b]) r.client.goOnline();
-    for (let i = 0; i < 5_000; i++) {
-      const moved = world.deliverSocket() || world.deliverBus({ drop: 0, dup: 0 }) === 'delivered';
-      await settle(2);
-      if (moved) continue;
-      const synced = [a, b].every((r) => r.client.status.state === 'synced' && r.client.status.pending === 0);
-      const same = docs.length < 4 || [C1, C2].every((_, i) => Buffer.compare(Y.encodeStateVector(docs[i]!), Y.encodeStateVector(docs[i + 2]!)) === 0);
-      if (synced && same) return;
-      world.advance(100);
-    }
-    throw new Error('replicas did not converge');
-  };
-  await sync(); // meta docs written once synced
-  for (const r of [a, b]) {
-    await r.space.openCells([C1, C2]);
-    for (const c of [C1, C2]) docs.push(await r.client.open(cellDocId('s', c)));
-  }
-  await sync();
-  return {
-    world, store, node, a, b, sync,
-    async close() {
-      for (const r of [a, b]) await r.client.destroy();
-      await node.shutdown();
-    },
-  };
+/** Replicas A and B, each on its own clock (`skewMs` ahead of the world's), both holding C1 and C2. */
+async function setup(skewMs: [number, number]) {
+  const sim = await simReplicas({ seed: 5, space: 's', origin: ORIGIN, precision: 7, replicas: skewMs.map((skew) => ({ skewMs: skew, cells: [C1, C2] })) });
+  return { ...sim, a: sim.replicas[0]!, b: sim.replicas[1]! };
 }
 
 /** The greatest hlc under which the replica's docs hold a write of props key `key` of anchor `id`. */
-function propClock(r: Replica, cell: string, id: string, key: string): Promise<string> {
-  return r.client.open(cellDocId('s', cell)).then((doc) => {
-    const hlcs = [...doc.getMap('propsAt').keys()].filter((k) => k.startsWith(`${id}|${key}|`)).map((k) => k.slice(k.lastIndexOf('|') + 1));
-    return hlcs.sort().at(-1) ?? '';
-  });
+function propClock(r: SimReplica, cell: string, id: string, key: string): string {
+  const hlcs = [...r.docs.get(cell)!.getMap('propsAt').keys()].filter((k) => k.startsWith(`${id}|${key}|`)).map((k) => k.slice(k.lastIndexOf('|') + 1));
+  return hlcs.sort().at(-1) ?? '';
 }
 
 /** The anchor as the memory read model holds it after the node's commits. */
-async function readModelRow(s: Setup, id: string) {
+async function readModelRow(s: SimReplicas, id: string) {
   await s.node.readModel.idle();
   return (await readModelView(s.store, 't1', 's', 0)).find((r) => r.anchor.id === id)?.anchor;
 }
@@ -178,8 +115,8 @@ describe('X5: a props edit concurrent with a move to another cell', () => {
       await s.a.space.anchors.move(x.id, TURNED);
       await s.a.space.anchors.update(x.id, { color: 'blue' });
       await s.b.space.anchors.update(x.id, { color: 'red' });
-      const blue = await propClock(s.a, C2, x.id, 'color');
-      const red = await propClock(s.b, C1, x.id, 'color');
+      const blue = propClock(s.a, C2, x.id, 'color');
+      const red = propClock(s.b, C1, x.id, 'color');
       await s.sync();
       for (const r of [s.a, s.b]) expect(r.space.anchors.get(x.id)).toMatchObject({ cell: C2, props: { color: 'red' } });
       expect(await readModelRow(s, x.id)).toMatchObject({ cell: C2, props: { color: 'red' } });
