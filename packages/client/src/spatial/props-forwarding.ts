@@ -9,7 +9,9 @@
  * cell, and copies made by every replica that sees the edit would multiply the writes, while a read-only
  * session's would be refused (O7). The target is the cell of the merged anchor when this replica shows it;
  * otherwise the forwarding tombstones are followed through the held cells to the first one not held, which
- * is opened for the write. Each (id, key, hlc, cell) is forwarded at most once per instance.
+ * is opened for the write. Each (id, key, hlc, cell) is forwarded at most once per instance, and not at all
+ * once seen in the target, so a region letting go of the new cell does not reopen it. A reload starts a new
+ * instance (a new node id): writes made before it are no longer forwarded.
  */
 import { mergeProps, ORIGIN, writeProps, type Anchor, type CellEntry, type PropWrite } from '@cairn/shared';
 import type { CellDocs } from './cell-docs.js';
@@ -62,6 +64,7 @@ export function createPropsForwarding(o: PropsForwardingOptions): PropsForwardin
   return {
     merged(id, entries, anchor) {
       if (closed || entries.length === 0 || entries.some((e) => e.deleted)) return;
+      if (entries.length === 1 && entries[0]!.movedTo === null) return; // never moved: every write is where the anchor is
       const ownWrite = entries.some((e) => Object.values(e.propClocks ?? {}).some((hlc) => hlc.endsWith(mine)));
       if (!ownWrite) return;
       const target = anchor ? anchor.cell : chase(entries);
@@ -70,11 +73,12 @@ export function createPropsForwarding(o: PropsForwardingOptions): PropsForwardin
       const winner = held ?? entries[0]!;
       const writes = new Map<string, PropWrite>();
       for (const [key, w] of mergeProps(entries, winner)) {
-        if (!w.hlc.endsWith(mine) || (held?.propClocks?.[key] ?? '') >= w.hlc) continue;
+        if (!w.hlc.endsWith(mine)) continue;
         const k = JSON.stringify([id, key, w.hlc, target]);
         if (done.has(k)) continue;
+        // Remembered when the target already has it too: letting go of that cell later must not reopen it.
         done.add(k);
-        writes.set(key, w);
+        if ((held?.propClocks?.[key] ?? '') < w.hlc) writes.set(key, w);
       }
       if (writes.size === 0) return;
       // Not from inside the Yjs observer that reported the merge: the write opens and edits another doc.
