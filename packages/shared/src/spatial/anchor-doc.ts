@@ -233,7 +233,8 @@ export function isForwarded(e: CellEntry): boolean {
 /**
  * Folds the entries of one anchor id from every cell a replica holds into its one visible anchor (X3), or
  * null if it is deleted anywhere, forwarded everywhere, or expired at `now` (X4). Among live entries the one
- * with the greatest pose hlc wins whole (X2); ties go to the smaller cell name so every replica agrees.
+ * with the greatest pose hlc wins whole (X2); ties go to the smaller cell name so every replica agrees. Props
+ * are the exception: each key is its latest write among ALL the entries, forwarded ones too (X5).
  */
 export function mergeEntries(space: string, entries: readonly CellEntry[], now: number): Anchor | null {
   if (entries.some((e) => e.deleted)) return null;
