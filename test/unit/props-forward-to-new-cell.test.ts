@@ -4,7 +4,7 @@
  * holding only that cell shows it too. Real clients on a real sync node, deliveries by a fixed-seed world.
  */
 import { describe, expect, it } from 'vitest';
-import { cellOf, createGeoFrame, type Vec3 } from '@cairn/shared';
+import { cellOf, createGeoFrame, encodeHlc, markMoved, ORIGIN as TX, type Vec3 } from '@cairn/shared';
 import { simReplicas } from '../support/sim-replicas.js';
 
 const ORIGIN = { lat: 48.8566, lon: 2.3522, alt: 35 };
@@ -48,4 +48,24 @@ describe('X5: props edits forwarded to the cell the anchor moved to', () => {
       }
     });
   }
+
+  it('X5: a forged forwarding tombstone that names no cell makes the writer write nowhere and report no error', async () => {
+    const sim = await simReplicas({ seed: 12, space: 's', origin: ORIGIN, precision: 7, replicas: [{ skewMs: 0, cells: [C1] }, { skewMs: 0, cells: [C1] }] });
+    const [forger, writer] = sim.replicas as [typeof sim.replicas[0], typeof sim.replicas[0]];
+    const errors: unknown[] = [];
+    writer.client.on('error', (err) => errors.push(err));
+    try {
+      const x = await writer.space.anchors.create({ pose: { p: HERE, q: [0, 0, 0, 1] }, props: { label: 'crate' } });
+      await writer.space.anchors.update(x.id, { color: 'red' });
+      await sim.sync();
+      const doc = forger.docs.get(C1)!;
+      doc.transact(() => markMoved(doc, x.id, '../../meta', encodeHlc({ wallMs: 2 ** 46, counter: 0, nodeId: 'forger' })), TX.LOCAL);
+      await sim.sync();
+      expect(writer.space.anchors.get(x.id)).toBeUndefined(); // forwarded, as the tombstone says
+      expect(errors).toEqual([]);
+      expect(await sim.store.loadUpdates('t1', 's/cell/../../meta', 0)).toEqual([]); // no doc named by the forger
+    } finally {
+      await sim.close();
+    }
+  });
 });

@@ -13,7 +13,7 @@
  * once seen in the target, so a region letting go of the new cell does not reopen it. A reload starts a new
  * instance (a new node id): writes made before it are no longer forwarded.
  */
-import { mergeProps, ORIGIN, writeProps, type Anchor, type CellEntry, type PropWrite } from '@cairn/shared';
+import { isGeohash, mergeProps, ORIGIN, writeProps, type Anchor, type CellEntry, type PropWrite } from '@cairn/shared';
 import type { CellDocs } from './cell-docs.js';
 
 export interface PropsForwardingOptions {
@@ -68,7 +68,8 @@ export function createPropsForwarding(o: PropsForwardingOptions): PropsForwardin
       const ownWrite = entries.some((e) => Object.values(e.propClocks ?? {}).some((hlc) => hlc.endsWith(mine)));
       if (!ownWrite) return;
       const target = anchor ? anchor.cell : chase(entries);
-      if (target === null) return;
+      // A tombstone is any writer's string: forwarding goes only to a cell, never to a doc it names.
+      if (target === null || !isGeohash(target)) return;
       const held = entries.find((e) => e.cell === target);
       const winner = held ?? entries[0]!;
       const writes = new Map<string, PropWrite>();
