@@ -7,7 +7,9 @@
  *   X2  every visible pose is one some replica wrote, whole; after sync, the one with the greatest HLC
  *   X3  no id twice in any index, whatever its queries
  *   X4  expiry by each replica's own clock, offline too (the recomputation uses that clock)
- *   X5  after sync, each props key shows the write (set or delete) with the greatest hlc, wherever it landed:
+ *   X5  after every step, each anchor's props are, per key, the greatest-hlc write in any cell the replica
+ *       holds (read straight off the keys); after sync, each props key shows the write (set or delete) with
+ *       the greatest hlc any replica made, wherever it landed:
  *       an edit made in a cell the anchor had concurrently left is kept; the server's read model holds the
  *       very anchors the replicas show, props included; and a watcher replica holding ONE cell shows each
  *       anchor that ends in it exactly as the replicas holding every cell do (its writer forwarded the edit)
@@ -95,6 +97,20 @@ function strip(a: SpaceAnchor | Anchor): Anchor {
   return { id, space, pose, cell, props, createdBy, createdAt, ...(expiresAt !== undefined ? { expiresAt } : {}), ...(deleted ? { deleted } : {}), ...(platformRefs ? { platformRefs } : {}) };
 }
 
+/** The props of an id read straight off the layout: per key, the greatest-hlc write in any held cell (X5). */
+function propsOracle(rep: Replica, id: string): Record<string, unknown> {
+  const best = new Map<string, { hlc: string; value: unknown }>();
+  for (const doc of rep.docs.values()) {
+    for (const [k, value] of doc.getMap('propsAt')) {
+      if (!k.startsWith(`${id}|`)) continue;
+      const key = k.slice(id.length + 1, k.lastIndexOf('|'));
+      const hlc = k.slice(k.lastIndexOf('|') + 1);
+      if ((best.get(key)?.hlc ?? '') <= hlc) best.set(key, { hlc, value });
+    }
+  }
+  return Object.fromEntries([...best].filter(([, w]) => w.value !== null).map(([key, w]) => [key, (w.value as { v: unknown }).v]));
+}
+
 function checkReplica(rep: Replica, i: number, written: Written, step: string): void {
   const now = rep.now();
   const expected = recomputed(rep, now);
@@ -114,6 +130,8 @@ function checkReplica(rep: Replica, i: number, written: Written, step: string): 
     const pose = written.get(a.id)?.get(a.pose.hlc);
     expect(pose, `${step}: replica ${i} pose of ${a.id} at ${a.pose.hlc} was never written`).toBeDefined();
     expect({ p: a.pose.p, q: a.pose.q }, `${step}: replica ${i} franken-pose of ${a.id}`).toEqual(pose);
+    // X5: each key's latest write in ANY cell this replica holds, not only the anchor's own cell.
+    expect(a.props, `${step}: replica ${i} props of ${a.id}`).toEqual(propsOracle(rep, a.id));
   }
 }
 
