@@ -1,5 +1,5 @@
 /**
- * X1-X4 under random concurrent edits: real clients (memory replicas) on real sync nodes (memory Store,
+ * X1-X5 under random concurrent edits: real clients (memory replicas) on real sync nodes (memory Store,
  * memory Bus) with every socket and bus delivery scheduled by a seeded world, so replicas edit offline
  * and online, see each other's updates in arbitrary partial orders, and run on clocks of their own.
  *
