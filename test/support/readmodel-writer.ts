@@ -5,8 +5,8 @@
  */
 import * as Y from 'yjs';
 import {
-  cellDocId, cellOfDocId, createGeoFrame, createHlc, markDeleted, markMoved, mergeAnchorView, metaDocId, putAnchor, readCell,
-  readSpaceMeta, setExpiry, setPose, setProps, writeSpaceMeta, type Anchor, type GeoPoint, type Vec3,
+  cellDocId, cellOfDocId, copyProps, createGeoFrame, createHlc, markDeleted, markMoved, mergeAnchorView, metaDocId, propWritesOf,
+  putAnchor, readCell, readSpaceMeta, setExpiry, setPose, setProps, writeSpaceMeta, type Anchor, type GeoPoint, type Vec3,
 } from '@cairn/shared';
 import type { AnchorRecord, Store } from '@cairn/server';
 import { positiveZeros } from '../../packages/server/src/readmodel/anchor-row.js';
@@ -59,14 +59,22 @@ export function anchorReplica(name: string, clock: () => number = Date.now): Anc
       const pose = { p, q: [0, 0.6, 0, 0.8] as [number, number, number, number], hlc: at };
       if (to === from) return [edit(cellDocId(space, from), (d) => setPose(d, id, pose))];
       const old = live(space, id, from);
-      const leave = edit(cellDocId(space, from), (d) => markMoved(d, id, to, at));
-      const arrive = edit(cellDocId(space, to), (d) => putAnchor(d, {
-        id, pose, created: old?.created ?? { by: name, at }, props: old?.props ?? {},
-        ...(old?.expiresAt !== undefined && old.expiresAt !== null ? { expiresAt: old.expiresAt } : {}),
+      // Props go with their own clocks, as the client moves them (X5).
+      const props = propWritesOf([...docs.keys()].flatMap((doc) => {
+        const c = cellOfDocId(doc);
+        return c?.space === space ? readCell(docs.get(doc)!, c.cell, new Set([id])) : [];
       }));
+      const leave = edit(cellDocId(space, from), (d) => markMoved(d, id, to, at));
+      const arrive = edit(cellDocId(space, to), (d) => {
+        putAnchor(d, {
+          id, pose, created: old?.created ?? { by: name, at },
+          ...(old?.expiresAt !== undefined && old.expiresAt !== null ? { expiresAt: old.expiresAt } : {}),
+        });
+        copyProps(d, id, props);
+      });
       return [leave, arrive];
     },
-    props: (space, cell, id, patch) => [edit(cellDocId(space, cell), (d) => setProps(d, id, patch))],
+    props: (space, cell, id, patch) => [edit(cellDocId(space, cell), (d) => setProps(d, id, patch, hlc.now()))],
     ttl: (space, cell, id, expiresAt) => [edit(cellDocId(space, cell), (d) => setExpiry(d, id, expiresAt, hlc.now()))],
     remove: (space, cell, id) => [edit(cellDocId(space, cell), (d) => markDeleted(d, id, hlc.now(), name))],
     meta: (space, meta) => [edit(metaDocId(space), (d) => writeSpaceMeta(d, meta))],

@@ -1,5 +1,5 @@
 /**
- * X1-X4 under random concurrent edits: real clients (memory replicas) on real sync nodes (memory Store,
+ * X1-X5 under random concurrent edits: real clients (memory replicas) on real sync nodes (memory Store,
  * memory Bus) with every socket and bus delivery scheduled by a seeded world, so replicas edit offline
  * and online, see each other's updates in arbitrary partial orders, and run on clocks of their own.
  *
@@ -7,6 +7,12 @@
  *   X2  every visible pose is one some replica wrote, whole; after sync, the one with the greatest HLC
  *   X3  no id twice in any index, whatever its queries
  *   X4  expiry by each replica's own clock, offline too (the recomputation uses that clock)
+ *   X5  after every step, each anchor's props are, per key, the greatest-hlc write in any cell the replica
+ *       holds (read straight off the keys); after sync, each props key shows the write (set or delete) with
+ *       the greatest hlc any replica made, wherever it landed:
+ *       an edit made in a cell the anchor had concurrently left is kept; the server's read model holds the
+ *       very anchors the replicas show, props included; and a watcher replica holding ONE cell shows each
+ *       anchor that ends in it exactly as the replicas holding every cell do (its writer forwarded the edit)
  *
  * fast-check with a printed seed; `SEED=n` reproduces a run, `ANCHOR_RUNS=k` changes the run count.
  */
@@ -19,6 +25,8 @@ import { createMemoryBusHub, createMemoryStore, createSyncNode, type SyncNode } 
 import { createMemoryNetwork } from '@cairn/shared';
 import { testVerify } from '../support/memory-node.js';
 import { prng } from '../support/prng.js';
+import { readModelView } from '../support/readmodel-writer.js';
+import { positiveZeros } from '../../packages/server/src/readmodel/anchor-row.js';
 import { createWorld, settle, type World } from '../sim/world.js';
 
 const SEED = process.env.SEED ? Number(process.env.SEED) : Date.now() % 2 ** 31;
@@ -31,7 +39,7 @@ const SPOTS: Vec3[] = [-130, 0, 130].flatMap((x) => [[x, 0, 0] as Vec3, [x + 4, 
 const CELLS = [...new Set(SPOTS.map((p) => frame.toGeo(p)).map((g) => cellOf(g.lat, g.lon, 7)))].sort();
 const REPLICAS = 3;
 /** What the runs exercised, printed with ANCHOR_VERBOSE=1 (a property that tests nothing passes too). */
-const stats = { creates: 0, moves: 0, crossCell: 0, deletes: 0, updates: 0, ttls: 0, skipped: 0, hiddenByClock: 0, visibleAtEnd: 0 };
+const stats = { creates: 0, moves: 0, crossCell: 0, deletes: 0, updates: 0, ttls: 0, skipped: 0, hiddenByClock: 0, visibleAtEnd: 0, editsInLeftCell: 0 };
 
 type Op =
   | { kind: 'create'; r: number; spot: number; ttl: number | null }
@@ -51,7 +59,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('create' as const), r, spot: fc.nat(SPOTS.length - 1), ttl }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('move' as const), r, pick, spot: fc.nat(SPOTS.length - 1), turn: fc.integer({ min: -3, max: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), r, pick }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('update' as const), r, pick, key: fc.constantFrom('a', 'b'), value: fc.option(fc.nat(9), { nil: null }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('update' as const), r, pick, key: fc.constantFrom('a', 'b'), value: fc.option(fc.nat(9), { nil: null }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('ttl' as const), r, pick, ttl }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('offline' as const, 'online' as const), r }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('deliver' as const), n: fc.integer({ min: 1, max: 30 }) }) },
@@ -69,13 +77,38 @@ interface Replica {
 /** Every pose any replica wrote, by anchor id and HLC (X2). */
 type Written = Map<string, Map<string, Pose>>;
 
+/** Per anchor id and props key, the write with the greatest hlc any replica made (X5); undefined deletes. */
+type PropsWritten = Map<string, Map<string, { hlc: string; value: unknown }>>;
+
+/** The hlc of the newest write of a props key in a cell doc (the `propsAt` layout, `<id>|<key>|<hlc>`). */
+function propClock(doc: Y.Doc, id: string, key: string): string {
+  const prefix = `${id}|${key}|`;
+  let max = '';
+  for (const k of doc.getMap('propsAt').keys()) if (k.startsWith(prefix) && k.slice(prefix.length) > max) max = k.slice(prefix.length);
+  return max;
+}
+
 function recomputed(rep: Replica, now: number): Map<string, Anchor> {
-  return mergeAnchorView('s', CELLS.flatMap((c) => readCell(rep.docs.get(c)!, c)), now);
+  return mergeAnchorView('s', [...rep.docs].flatMap(([c, doc]) => readCell(doc, c)), now);
 }
 
 function strip(a: SpaceAnchor | Anchor): Anchor {
   const { id, space, pose, cell, props, createdBy, createdAt, expiresAt, deleted, platformRefs } = a;
   return { id, space, pose, cell, props, createdBy, createdAt, ...(expiresAt !== undefined ? { expiresAt } : {}), ...(deleted ? { deleted } : {}), ...(platformRefs ? { platformRefs } : {}) };
+}
+
+/** The props of an id read straight off the layout: per key, the greatest-hlc write in any held cell (X5). */
+function propsOracle(rep: Replica, id: string): Record<string, unknown> {
+  const best = new Map<string, { hlc: string; value: unknown }>();
+  for (const doc of rep.docs.values()) {
+    for (const [k, value] of doc.getMap('propsAt')) {
+      if (!k.startsWith(`${id}|`)) continue;
+      const key = k.slice(id.length + 1, k.lastIndexOf('|'));
+      const hlc = k.slice(k.lastIndexOf('|') + 1);
+      if ((best.get(key)?.hlc ?? '') <= hlc) best.set(key, { hlc, value });
+    }
+  }
+  return Object.fromEntries([...best].filter(([, w]) => w.value !== null).map(([key, w]) => [key, (w.value as { v: unknown }).v]));
 }
 
 function checkReplica(rep: Replica, i: number, written: Written, step: string): void {
@@ -97,6 +130,8 @@ function checkReplica(rep: Replica, i: number, written: Written, step: string): 
     const pose = written.get(a.id)?.get(a.pose.hlc);
     expect(pose, `${step}: replica ${i} pose of ${a.id} at ${a.pose.hlc} was never written`).toBeDefined();
     expect({ p: a.pose.p, q: a.pose.q }, `${step}: replica ${i} franken-pose of ${a.id}`).toEqual(pose);
+    // X5: each key's latest write in ANY cell this replica holds, not only the anchor's own cell.
+    expect(a.props, `${step}: replica ${i} props of ${a.id}`).toEqual(propsOracle(rep, a.id));
   }
 }
 
@@ -113,8 +148,8 @@ async function syncAll(world: World, reps: Replica[]): Promise<void> {
     const moved = world.deliverSocket() || world.deliverBus({ drop: 0, dup: 0 }) === 'delivered';
     await settle(2);
     if (moved) continue;
-    const svs = CELLS.filter((c) => reps.every((rep) => rep.docs.has(c))).map((c) => reps.map((rep) => Buffer.from(Y.encodeStateVector(rep.docs.get(c)!)).toString('hex')));
-    if (reps.every((rep) => rep.client.status.state === 'synced' && rep.client.status.pending === 0) && svs.every((s) => new Set(s).size === 1)) return;
+    const svs = CELLS.map((c) => reps.filter((rep) => rep.docs.has(c)).map((rep) => Buffer.from(Y.encodeStateVector(rep.docs.get(c)!)).toString('hex')));
+    if (reps.every((rep) => rep.client.status.state === 'synced' && rep.client.status.pending === 0) && svs.every((s) => new Set(s).size <= 1)) return;
     world.advance(100);
   }
   throw new Error('replicas did not converge');
@@ -147,29 +182,48 @@ async function run(ops: Op[], worldSeed: number): Promise<void> {
     const space = client.space('s', { origin: ORIGIN, precision: 7 });
     reps.push({ client, space, docs: new Map(), now });
   }
+  // Holds one cell only, and edits nothing.
+  const watcherClient = createCairnClient({
+    url: 'mem://anchors', token: 'writer', persistence: 'memory', socket: (url) => nodes[0]!.net.connect(url), broadcastChannel: null,
+    networkEvents: null, timers: world.timers, now: () => BASE + world.now(), random: world.rng.next, heartbeatMs: 1e9,
+  });
+  const watcher: Replica = { client: watcherClient, space: watcherClient.space('s', { origin: ORIGIN, precision: 7 }), docs: new Map(), now: () => BASE + world.now() };
+  const everyone = [...reps, watcher];
   const written: Written = new Map();
+  const propsWritten: PropsWritten = new Map();
+  const wroteProp = (id: string, key: string, hlc: string, value: unknown) => {
+    let m = propsWritten.get(id);
+    if (!m) propsWritten.set(id, (m = new Map()));
+    if (!hlc) throw new Error(`a props write of ${id}.${key} left no clock in its cell doc`);
+    if ((m.get(key)?.hlc ?? '') < hlc) m.set(key, { hlc, value });
+  };
   const wrote = (a: SpaceAnchor) => {
     let m = written.get(a.id);
     if (!m) written.set(a.id, (m = new Map()));
     m.set(a.pose.hlc, { p: a.pose.p, q: a.pose.q });
   };
   try {
-    await syncAll(world, reps); // meta docs written once synced
+    await syncAll(world, everyone); // meta docs written once synced
     for (const rep of reps) {
       await rep.space.openCells(CELLS);
       for (const c of CELLS) rep.docs.set(c, await rep.client.open(cellDocId('s', c)));
     }
-    await syncAll(world, reps);
+    await watcher.space.openCells([CELLS[1]!]);
+    watcher.docs.set(CELLS[1]!, await watcher.client.open(cellDocId('s', CELLS[1]!)));
+    await syncAll(world, everyone);
     for (const [n, o] of ops.entries()) {
       const step = `step ${n} ${JSON.stringify(o)}`;
       const rep = 'r' in o ? reps[o.r]! : undefined;
       const target = rep && 'pick' in o ? rep.space.anchors.all().sort((a, b) => (a.id < b.id ? -1 : 1))[o.pick % Math.max(1, rep.space.anchors.all().length)] : undefined;
       try {
         switch (o.kind) {
-          case 'create':
-            wrote(await rep!.space.anchors.create({ pose: { p: SPOTS[o.spot]!, q: [0, 0, 0, 1] }, props: { by: o.r }, ttlMs: o.ttl }));
+          case 'create': {
+            const created = await rep!.space.anchors.create({ pose: { p: SPOTS[o.spot]!, q: [0, 0, 0, 1] }, props: { by: o.r }, ttlMs: o.ttl });
+            wrote(created);
+            wroteProp(created.id, 'by', created.pose.hlc, o.r);
             stats.creates++;
             break;
+          }
           case 'move':
             if (target) {
               const moved = await rep!.space.anchors.move(target.id, { p: SPOTS[o.spot]!, q: [0, Math.sin(o.turn / 2), 0, Math.cos(o.turn / 2)] });
@@ -183,8 +237,14 @@ async function run(ops: Op[], worldSeed: number): Promise<void> {
             if (target) stats.deletes++;
             break;
           case 'update':
-            if (target) await rep!.space.anchors.update(target.id, { [o.key]: o.value ?? undefined });
-            if (target) stats.updates++;
+            if (target) {
+              const updated = await rep!.space.anchors.update(target.id, { [o.key]: o.value ?? undefined });
+              // This replica's clock is ahead of every key it holds: its write is the newest of the key there.
+              wroteProp(target.id, o.key, propClock(rep!.docs.get(updated.cell)!, target.id, o.key), o.value ?? undefined);
+              stats.updates++;
+              // X5's case: another replica already moved the anchor out of the cell this edit landed in.
+              if (reps.some((other) => { const a = other.space.anchors.get(target.id); return a !== undefined && a.cell !== updated.cell && a.pose.hlc > updated.pose.hlc; })) stats.editsInLeftCell++;
+            }
             break;
           case 'ttl':
             if (target) await rep!.space.anchors.extendTtl(target.id, o.ttl);
@@ -212,10 +272,10 @@ async function run(ops: Op[], worldSeed: number): Promise<void> {
         stats.skipped++;
       }
       await settle(2);
-      reps.forEach((rp, i) => checkReplica(rp, i, written, step));
+      everyone.forEach((rp, i) => checkReplica(rp, i, written, step));
     }
-    await syncAll(world, reps);
-    reps.forEach((rp, i) => checkReplica(rp, i, written, 'after sync'));
+    await syncAll(world, everyone);
+    everyone.forEach((rp, i) => checkReplica(rp, i, written, 'after sync'));
     // Converged: the same merged view everywhere, and each pose the latest one written for its id (X2).
     const views = reps.map((rep) => Object.fromEntries(recomputed(rep, 0)));
     for (const v of views.slice(1)) expect(v, 'replicas disagree after sync').toEqual(views[0]);
@@ -223,15 +283,27 @@ async function run(ops: Op[], worldSeed: number): Promise<void> {
     for (const a of Object.values(views[0]!)) {
       const hlcs = [...written.get(a.id)!.keys()].sort();
       expect(a.pose.hlc, `X2: ${a.id} does not show its latest pose`).toBe(hlcs.at(-1));
+      // X5: every key shows its latest write, whichever cell it landed in.
+      for (const [key, w] of propsWritten.get(a.id) ?? []) {
+        expect(a.props[key], `X5: ${a.id}.${key} does not show its latest write (${w.hlc})`).toEqual(w.value);
+        expect(key in a.props, `X5: ${a.id}.${key} deleted at ${w.hlc} is shown`).toBe(w.value !== undefined);
+      }
+    }
+    // The read model (both nodes' commits, one memory Store) holds what every replica shows.
+    await Promise.all(nodes.map(({ node }) => node.readModel.idle()));
+    const rows = await readModelView(store, 't1', 's', 0);
+    expect(Object.fromEntries(rows.map((row) => [row.anchor.id, row.anchor])), 'read model vs replicas').toEqual(positiveZeros(views[0]));
+    for (const a of recomputed(watcher, 0).values()) {
+      if (views[0]![a.id]?.cell === a.cell) expect(a, `X5: the one-cell watcher shows ${a.id} otherwise`).toEqual(views[0]![a.id]);
     }
   } finally {
-    for (const rep of reps) await rep.client.destroy();
+    for (const rep of everyone) await rep.client.destroy();
     for (const { node } of nodes) await node.shutdown();
   }
 }
 
 describe(`anchors converge under concurrent offline edits (SEED=${SEED})`, () => {
-  it('X1/X2/X3/X4: index = merged docs after every step on every replica; one whole latest pose; ids once; own-clock expiry', async () => {
+  it('X1/X2/X3/X4/X5: index = merged docs after every step on every replica; one whole latest pose; ids once; own-clock expiry; latest props write kept across cells, read model agrees', async () => {
     console.log(`anchors-convergence-property: SEED=${SEED} (reproduce with SEED=${SEED})`);
     expect(CELLS.length).toBeGreaterThanOrEqual(3);
     await fc.assert(
@@ -240,5 +312,6 @@ describe(`anchors converge under concurrent offline edits (SEED=${SEED})`, () =>
     );
     if (process.env.ANCHOR_VERBOSE) console.log(stats);
     expect(stats.crossCell).toBeGreaterThan(0);
+    expect(stats.editsInLeftCell, 'no run had a props edit land in a cell its anchor had left').toBeGreaterThan(0);
   }, 120_000);
 });

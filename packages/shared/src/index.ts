@@ -37,9 +37,10 @@ export { createHlc, compareHlc, encodeHlc, parseHlc, isHlc, type Hlc, type HlcTi
 export { newAnchorId, isUuid, isUuidV7, uuidV7Time } from './spatial/anchor-id.js';
 export {
   cellDocId, cellOfDocId, readCell, isForwarded, mergeEntries, mergeAnchorView, putAnchor, setPose, markMoved,
-  setProps, setExpiry, markDeleted, addPlatformRef, touchedAnchorIds, CELL_DOC_PREFIX,
+  setProps, setExpiry, markDeleted, addPlatformRef, touchedAnchorIds, CELL_DOC_PREFIX, propWritesOf, copyProps, writeProps,
   type Anchor, type AnchorPose, type AnchorInit, type CellEntry, type PlatformRef,
 } from './spatial/anchor-doc.js';
+export { mergeProps, type PropWrite } from './spatial/anchor-props.js';
 export {
   readSpaceMeta, writeSpaceMeta, metaDocId, spaceOfMetaDocId, DEFAULT_CELL_PRECISION, META_DOC_NAME, type SpaceMeta,
 } from './spatial/space-meta.js';

@@ -11,8 +11,8 @@
  */
 import type * as Y from 'yjs';
 import {
-  addPlatformRef, assert, CairnError, cellOf, isPose, markDeleted, markMoved, newAnchorId, normalizeQuat,
-  ORIGIN, putAnchor, readCell, setExpiry, setPose, setProps,
+  addPlatformRef, assert, CairnError, cellOf, copyProps, isPose, markDeleted, markMoved, newAnchorId, normalizeQuat,
+  ORIGIN, propWritesOf, putAnchor, readCell, setExpiry, setPose, setProps,
   type GeoFrame, type Hlc, type PlatformRef, type Pose,
 } from '@cairn/shared';
 import type { Emitter } from '../emitter.js';
@@ -130,19 +130,23 @@ export function createAnchors(h: AnchorsHost): Anchors {
     const hlc = stamp(a);
     if (a.cell === to) return transact(to, (doc) => setPose(doc, id, { ...pose, hlc }));
     const from = a.cell;
+    // Props go with their own clocks, deletes included (X5): an older stay's props in the new cell lose to
+    // them, and an edit made concurrently in the old cell still wins where it is newer.
+    const only = new Set([id]);
+    const props = propWritesOf(h.sync.cellsOf(id).flatMap((cell) => {
+      const doc = h.cells.doc(cell);
+      return doc ? readCell(doc, cell, only) : [];
+    }));
     transact(to, (doc) => {
-      // What an earlier stay of the anchor left in this cell must not come back: props it no longer
-      // has are cleared and the expiry is rewritten under the new clock.
-      const props: Record<string, unknown> = { ...a.props };
-      for (const k of Object.keys(readCell(doc, to, new Set([id]))[0]?.props ?? {})) if (!(k in props)) props[k] = undefined;
+      // The expiry an earlier stay of the anchor left in this cell must not come back: it is rewritten.
       putAnchor(doc, {
         id,
         pose: { ...pose, hlc },
-        props,
         created: { by: a.createdBy, at: a.createdAt },
         expiresAt: a.expiresAt ?? null,
         platformRefs: a.platformRefs ?? [],
       });
+      copyProps(doc, id, props);
     });
     transact(from, (doc) => markMoved(doc, id, to, hlc));
   };
@@ -184,7 +188,7 @@ export function createAnchors(h: AnchorsHost): Anchors {
     },
     update(id, props) {
       const patch = checkProps(props);
-      return edit(id, (a) => transact(a.cell, (doc) => setProps(doc, id, patch)));
+      return edit(id, (a) => transact(a.cell, (doc) => setProps(doc, id, patch, stamp(a))));
     },
     async delete(id) {
       await h.ready();

@@ -29,6 +29,8 @@ export interface IndexSyncOptions {
   /** The greatest HLC seen in a doc's keys, so the replica's clock never runs behind anyone's (X2). */
   onHlc(hlc: string): void;
   onChange(change: AnchorChange): void;
+  /** Every fold of an id, with the entries it read (props-forwarding.ts); never throws. */
+  onMerged?(id: string, entries: readonly CellEntry[], merged: Anchor | null): void;
   /** A live-query callback threw, or a doc held something unindexable: reported, never thrown into Yjs. */
   onError(err: unknown): void;
 }
@@ -147,6 +149,7 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
     };
     for (const id of ids) {
       const merged = mergeEntries(o.space, entries.get(id) ?? [], 0);
+      o.onMerged?.(id, entries.get(id) ?? [], merged);
       const prev = view.get(id);
       if (!merged) {
         if (!prev) continue;

@@ -14,6 +14,7 @@ import { createAnchorIndex } from './anchor-index.js';
 import { createAnchors } from './anchors.js';
 import { createCellDocs } from './cell-docs.js';
 import { createIndexSync, type SpaceAnchorRecord } from './index-sync.js';
+import { createPropsForwarding } from './props-forwarding.js';
 import { checkSpaceOptions, NULL_ISLAND, sameGeoPoint, watchSpaceMeta, type MetaWatch, type SpaceFrameValues } from './meta-doc.js';
 import { checkHysteresis, openRegion, type ManagedRegion } from './region.js';
 import type { AnchorChange, Space, SpaceOptions } from './space-api.js';
@@ -72,6 +73,7 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
       }
     },
     onChange: (change) => changes.emit('change', change),
+    onMerged: (id, entries, merged) => forwarding.merged(id, entries, merged),
     onError: host.onError,
   });
   const cells = createCellDocs({
@@ -82,6 +84,7 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
     onTransaction: sync.cellChanged,
     onClosed: (cell) => sync.cellClosed(cell),
   });
+  const forwarding = createPropsForwarding({ nodeId: hlc.nodeId, cells, onError: host.onError });
 
   const apply = (next: SpaceFrameValues, origin: AnchorChange['origin']): void => {
     const prev = values;
@@ -169,6 +172,7 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
     close() {
       if (closing) return closing;
       closed = true;
+      forwarding.close(); // letting go of the cells below must not open one for a copy
       closing = (async () => {
         await ready.catch(() => undefined);
         for (const r of [...regions]) await r.close();

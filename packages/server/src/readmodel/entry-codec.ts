@@ -83,6 +83,8 @@ export function cleanEntry(e: CellEntry): CellEntry | null {
     movedTo: e.movedTo ? { cell: text(e.movedTo.cell), hlc: storableText(e.movedTo.hlc) } : null,
     expiresAt: storedExpiry(e.expiresAt),
     props: jsonSafe(e.props) as Record<string, unknown>,
+    // Keys cleaned as the props' keys are, so a key and its clock still pair up (X5).
+    ...(e.propClocks ? { propClocks: jsonSafe(e.propClocks) as Record<string, string> } : {}),
     created: e.created ? { by: text(e.created.by), at: text(e.created.at) } : null,
     // Truthiness is what merging reads: a deleted entry stays deleted whatever its value was.
     deleted: e.deleted ? { at: text(e.deleted.at), by: text(e.deleted.by) } : null,
@@ -94,7 +96,10 @@ export type StoredBody = Omit<CellEntry, 'id' | 'cell'>;
 
 /** What a store keeps of a cleaned entry: everything but the id and cell its key already holds. */
 export function entryBody(e: CellEntry): StoredBody {
-  return { pose: e.pose, movedTo: e.movedTo, expiresAt: e.expiresAt, props: e.props, created: e.created, deleted: e.deleted, platformRefs: e.platformRefs };
+  return {
+    pose: e.pose, movedTo: e.movedTo, expiresAt: e.expiresAt, props: e.props, ...(e.propClocks ? { propClocks: e.propClocks } : {}),
+    created: e.created, deleted: e.deleted, platformRefs: e.platformRefs,
+  };
 }
 
 /** The entry back from its JSON (already parsed, as jsonb arrives from the drivers). */
@@ -107,6 +112,8 @@ export function entryFromJson(cell: string, id: string, json: unknown): CellEntr
     movedTo: b.movedTo,
     expiresAt: b.expiresAt,
     props: b.props,
+    // Rows stored before props had clocks have none: their props read as legacy values.
+    ...(b.propClocks ? { propClocks: b.propClocks } : {}),
     created: b.created,
     deleted: b.deleted,
     platformRefs: b.platformRefs,

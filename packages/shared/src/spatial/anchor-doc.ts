@@ -12,7 +12,9 @@
  *   moved    `<id>|<hlc>` → cell         forwarding tombstone: the anchor left this cell at hlc for cell.
  *                                        The entry is hidden when its newest move is newer than its pose.
  *   expires  `<id>|<hlc>` → ms | null    TTL as last written; X4 is enforced by the reader's clock.
- *   props    `<id>|<key>` → value        app data, merged per key.
+ *   propsAt  `<id>|<key>|<hlc>` → {v} | null   app data: a set or a delete of one key at hlc, merged per key
+ *                                        by hlc over EVERY cell the id has lived in (X5, anchor-props.ts).
+ *   props    `<id>|<key>` → value        legacy props without hlc: read (as hlc ''), never written.
  *   created  `<id>` → {by, at}
  *   deleted  `<id>` → {at, by}           tombstone. Final: delete wins over concurrent or later moves, in
  *                                        every cell the id appears in (the documented delete-vs-move rule).
@@ -24,6 +26,9 @@
 import * as Y from 'yjs';
 import type { Pose } from './pose.js';
 import { isPose } from './pose.js';
+import {
+  decodePropValue, encodePropValue, hasOwn, mergeProps, parsePropMapKey, propMapKey, propsOf, setOwn, type PropWrite,
+} from './anchor-props.js';
 
 export interface PlatformRef {
   kind: string;
@@ -56,7 +61,13 @@ export interface CellEntry {
   /** Newest forwarding tombstone, if any. */
   movedTo: { cell: string; hlc: string } | null;
   expiresAt: number | null;
+  /** The cell's current prop values (legacy ones too). */
   props: Record<string, unknown>;
+  /**
+   * The hlc of each prop key's newest write in this cell, deletes included (a key here but not in props is
+   * deleted). Absent in entries stored before props had clocks: all their props are legacy (hlc '').
+   */
+  propClocks?: Record<string, string>;
   created: { by: string; at: string } | null;
   deleted: { at: string; by: string } | null;
   platformRefs: PlatformRef[];
@@ -75,7 +86,7 @@ export function cellOfDocId(doc: string): { space: string; cell: string } | null
 }
 
 const SEP = '|';
-const MAPS = ['poses', 'moved', 'expires', 'props', 'created', 'deleted', 'refs'] as const;
+const MAPS = ['poses', 'moved', 'expires', 'props', 'created', 'deleted', 'refs', 'propsAt'] as const;
 type MapName = (typeof MAPS)[number];
 
 function root(doc: Y.Doc, name: MapName): Y.Map<unknown> {
@@ -140,7 +151,7 @@ function deleteKey(map: Y.Map<unknown>, key: string): void {
 }
 
 function emptyEntry(cell: string, id: string): CellEntry {
-  return { id, cell, pose: null, movedTo: null, expiresAt: null, props: {}, created: null, deleted: null, platformRefs: [] };
+  return { id, cell, pose: null, movedTo: null, expiresAt: null, props: {}, propClocks: {}, created: null, deleted: null, platformRefs: [] };
 }
 
 /** Every anchor entry one cell doc holds (live, forwarded or deleted alike), or only those in `only`. */
@@ -174,8 +185,18 @@ export function readCell(doc: Y.Doc, cell: string, only?: ReadonlySet<string>): 
         if (newer(name, id, sub)) e.expiresAt = typeof value === 'number' ? value : null;
         break;
       case 'props':
-        e.props[sub] = value;
+        if (!hasOwn(e.propClocks!, sub)) setOwn(e.props, sub, value);
         break;
+      case 'propsAt': {
+        const at = parsePropMapKey(key);
+        const w = decodePropValue(value);
+        const clocks = e.propClocks!;
+        if (!at || !w || (hasOwn(clocks, at.key) && clocks[at.key]! > at.hlc)) break;
+        setOwn(clocks, at.key, at.hlc);
+        if (w.deleted) delete e.props[at.key];
+        else setOwn(e.props, at.key, w.value);
+        break;
+      }
       case 'created':
         e.created = value as { by: string; at: string };
         break;
@@ -212,15 +233,12 @@ export function isForwarded(e: CellEntry): boolean {
 /**
  * Folds the entries of one anchor id from every cell a replica holds into its one visible anchor (X3), or
  * null if it is deleted anywhere, forwarded everywhere, or expired at `now` (X4). Among live entries the one
- * with the greatest pose hlc wins whole (X2); ties go to the smaller cell name so every replica agrees.
+ * with the greatest pose hlc wins whole (X2); ties go to the smaller cell name so every replica agrees. Props
+ * are the exception: each key is its latest write among ALL the entries, forwarded ones too (X5).
  */
 export function mergeEntries(space: string, entries: readonly CellEntry[], now: number): Anchor | null {
   if (entries.some((e) => e.deleted)) return null;
-  let win: CellEntry | null = null;
-  for (const e of entries) {
-    if (!e.pose || isForwarded(e)) continue;
-    if (!win || e.pose.hlc > win.pose!.hlc || (e.pose.hlc === win.pose!.hlc && e.cell < win.cell)) win = e;
-  }
+  const win = winnerOf(entries);
   if (!win || !win.pose) return null;
   if (win.expiresAt !== null && win.expiresAt <= now) return null;
   return {
@@ -228,12 +246,31 @@ export function mergeEntries(space: string, entries: readonly CellEntry[], now: 
     space,
     pose: win.pose,
     cell: win.cell,
-    props: win.props,
+    props: propsOf(mergeProps(entries, win)),
     createdBy: win.created?.by ?? '',
     createdAt: win.created?.at ?? '',
     ...(win.expiresAt !== null ? { expiresAt: win.expiresAt } : {}),
     ...(win.platformRefs.length > 0 ? { platformRefs: win.platformRefs } : {}),
   };
+}
+
+/** The live entry whose pose wins (X2), or null if there is none. */
+function winnerOf(entries: readonly CellEntry[]): CellEntry | null {
+  let win: CellEntry | null = null;
+  for (const e of entries) {
+    if (!e.pose || isForwarded(e)) continue;
+    if (!win || e.pose.hlc > win.pose!.hlc || (e.pose.hlc === win.pose!.hlc && e.cell < win.cell)) win = e;
+  }
+  return win;
+}
+
+/**
+ * Per prop key, the winning write among the entries of one id (deletes included): what a move across a
+ * cell edge copies into the new cell (copyProps), so the new cell alone shows the same props (X5).
+ */
+export function propWritesOf(entries: readonly CellEntry[]): Map<string, PropWrite> {
+  const win = winnerOf(entries);
+  return win ? mergeProps(entries, win) : new Map();
 }
 
 /** The merged view of many cells' entries: one anchor per id at most (X3). */
@@ -276,7 +313,7 @@ export function putAnchor(doc: Y.Doc, a: AnchorInit): void {
   const created = root(doc, 'created');
   if (!created.has(a.id)) setKey(created, a.id, a.created);
   if (a.expiresAt !== undefined) setExpiry(doc, a.id, a.expiresAt, a.pose.hlc);
-  if (a.props) setProps(doc, a.id, a.props);
+  if (a.props) setProps(doc, a.id, a.props, a.pose.hlc);
   for (const ref of a.platformRefs ?? []) addPlatformRef(doc, a.id, ref);
 }
 
@@ -289,12 +326,39 @@ export function markMoved(doc: Y.Doc, id: string, toCell: string, hlc: string): 
   writeLatest(root(doc, 'moved'), id, hlc, toCell);
 }
 
-export function setProps(doc: Y.Doc, id: string, patch: Record<string, unknown>): void {
-  const props = root(doc, 'props');
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) deleteKey(props, id + SEP + k);
-    else setKey(props, id + SEP + k, v);
+/** Sets (or, for undefined, deletes) each key of the patch at `hlc`, the writer's clock (X5). */
+export function setProps(doc: Y.Doc, id: string, patch: Record<string, unknown>, hlc: string): void {
+  for (const [k, v] of Object.entries(patch)) writeProp(doc, id, k, hlc, v);
+}
+
+/**
+ * The arriving half of a move: the props writes the mover sees (propWritesOf), each under its ORIGINAL hlc so
+ * that an edit made concurrently in the old cell still wins where it is newer. Legacy props of the id in
+ * this cell are left from an earlier stay of the anchor (or copied here now): they go.
+ */
+export function copyProps(doc: Y.Doc, id: string, writes: ReadonlyMap<string, PropWrite>): void {
+  const legacy = root(doc, 'props');
+  for (const k of [...(keysById(legacy).get(id) ?? [])]) deleteKey(legacy, k);
+  writeProps(doc, id, writes);
+}
+
+/** Props writes under their own hlcs: a copy that changes no merged view, only where the writes are held. */
+export function writeProps(doc: Y.Doc, id: string, writes: ReadonlyMap<string, PropWrite>): void {
+  for (const [k, w] of writes) writeProp(doc, id, k, w.hlc, w.deleted ? undefined : w.value);
+}
+
+/** One key's write: supersedes (deletes) the older writes of the key this cell holds, unless one is as new. */
+function writeProp(doc: Y.Doc, id: string, key: string, hlc: string, value: unknown): void {
+  const map = root(doc, 'propsAt');
+  for (const k of [...(keysById(map).get(id) ?? [])]) {
+    const at = parsePropMapKey(k);
+    if (at?.key !== key) continue;
+    if (at.hlc >= hlc) return;
+    deleteKey(map, k);
   }
+  const legacy = root(doc, 'props');
+  if (legacy.has(id + SEP + key)) deleteKey(legacy, id + SEP + key);
+  setKey(map, propMapKey(id, key, hlc), encodePropValue(value));
 }
 
 export function setExpiry(doc: Y.Doc, id: string, expiresAt: number | null, hlc: string): void {
