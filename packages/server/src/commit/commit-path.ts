@@ -26,7 +26,8 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
   const { group, rooms, fanout, metrics, readModel } = deps;
   return {
     async write(req) {
-      validateUpdate(req.update);
+      // Checked against the doc it will be applied to when this node holds it (C4), else on its own.
+      validateUpdate(req.update, rooms.peek(req.tenant, req.doc)?.ydoc);
       const { source: _source, ...request } = req;
       const outcome = await group.submit(request);
       if (outcome.kind === 'committed') metrics.committed.inc();

@@ -5,7 +5,7 @@
  */
 import { CairnError } from '@cairn/shared';
 import { docKey, planBatch, pushKey, resolveOutcomes } from './batch-plan.js';
-import type { CommitRequest, DocSnapshot, Store, UpdateRecord } from './store.js';
+import type { CommitRequest, DocSnapshot, QuarantineRecord, Store, UpdateRecord } from './store.js';
 import { createMemoryAnchorStore } from '../readmodel/memory-anchor-store.js';
 
 interface DocLog {
@@ -29,6 +29,8 @@ export function createMemoryStore(): Store {
   /** pushKey → version, for C1. */
   const pushes = new Map<string, number>();
   const snapshots = new Map<string, DocSnapshot>();
+  /** docKey → version → the record and the row's original bytes, as cairn_quarantine keeps them. */
+  const quarantined = new Map<string, Map<number, { record: QuarantineRecord; bytes: Uint8Array }>>();
   let closed = false;
 
   function open(): void {
@@ -96,6 +98,41 @@ export function createMemoryStore(): Store {
       const current = snapshots.get(key);
       if (current && current.version >= snapshot.version) return;
       snapshots.set(key, { version: snapshot.version, state: snapshot.state.slice() });
+    },
+
+    async quarantine(tenant, doc, version, reason) {
+      open();
+      checkInteger(version, 'version');
+      const key = docKey(tenant, doc);
+      const bytes = logs.get(key)?.updates[version - 1];
+      const records = quarantined.get(key) ?? new Map<number, { record: QuarantineRecord; bytes: Uint8Array }>();
+      if (!bytes || version < 1 || records.has(version)) return false;
+      records.set(version, { record: { tenant, doc, version, reason, size: bytes.byteLength, quarantinedAt: new Date(), droppedAt: null }, bytes: bytes.slice() });
+      quarantined.set(key, records);
+      return true;
+    },
+
+    async listQuarantined(tenant, doc) {
+      open();
+      const out: QuarantineRecord[] = [];
+      for (const records of quarantined.values()) {
+        for (const { record } of records.values()) {
+          if ((tenant === undefined || record.tenant === tenant) && (doc === undefined || record.doc === doc)) out.push({ ...record });
+        }
+      }
+      const byDoc = (a: QuarantineRecord, b: QuarantineRecord) => (a.tenant === b.tenant ? (a.doc < b.doc ? -1 : a.doc > b.doc ? 1 : 0) : a.tenant < b.tenant ? -1 : 1);
+      return out.sort((a, b) => byDoc(a, b) || a.version - b.version);
+    },
+
+    async dropQuarantined(tenant, doc, version) {
+      open();
+      checkInteger(version, 'version');
+      const key = docKey(tenant, doc);
+      const entry = quarantined.get(key)?.get(version);
+      if (!entry || entry.record.droppedAt !== null) return false;
+      entry.record.droppedAt = new Date();
+      logs.get(key)!.updates[version - 1] = new Uint8Array([0, 0]); // an empty update: the version stays (C2)
+      return true;
     },
 
     // The anchor read model (issue 4) in maps of its own; it refuses calls once the store is closed.

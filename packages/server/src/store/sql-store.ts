@@ -4,6 +4,7 @@
  */
 import { runMigrations } from './migrate.js';
 import { commitBatchSql } from './sql-commit.js';
+import { dropQuarantinedSql, listQuarantinedSql, quarantineSql } from './sql-quarantine.js';
 import { rowBytes, rowInt, type SqlClient, type SqlParam } from './sql-client.js';
 import { guard } from './store-error.js';
 import type { Store } from './store.js';
@@ -59,6 +60,12 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
           [tenant, doc, snapshot.version, snapshot.state],
         );
       }),
+
+    quarantine: (tenant, doc, version, reason) => guard(() => quarantineSql(client, tenant, doc, version, reason)),
+
+    listQuarantined: (tenant, doc) => guard(() => listQuarantinedSql(client, tenant, doc)),
+
+    dropQuarantined: (tenant, doc, version) => guard(() => dropQuarantinedSql(client, tenant, doc, version)),
 
     // The anchor read model (issue 4) shares the client; its SQL lives in readmodel/.
     anchors: createSqlAnchorStore(client),

@@ -4,6 +4,7 @@
  */
 import { init } from './001-init.js';
 import { anchors } from './002-anchors.js';
+import { quarantine } from './004-quarantine.js';
 
 export interface Migration {
   /** Applied in ascending order; recorded in cairn_migrations once applied. */
@@ -13,4 +14,4 @@ export interface Migration {
   statements: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [init, anchors];
+export const MIGRATIONS: readonly Migration[] = [init, anchors, quarantine];
