@@ -59,7 +59,15 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const metrics = opts.metrics ?? createMetrics();
   const onError = (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'background error');
   const fanout = createFanout({ bus: opts.bus, nodeId, observer: metrics.fanoutObserver, onError });
-  const rooms = createRooms({ store: opts.store, fanout, observer: metrics.roomsObserver, onError, ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}) });
+  // C4: a quarantined row is counted and logged once, by the node that recorded it.
+  const roomsObserver: typeof metrics.roomsObserver = {
+    ...metrics.roomsObserver,
+    quarantined(tenant, doc, version, reason) {
+      metrics.roomsObserver.quarantined?.(tenant, doc, version, reason);
+      log.warn({ tenant, doc, version, reason }, 'update quarantined: it does not apply, its doc loads without it (npm run quarantine -- list)');
+    },
+  };
+  const rooms = createRooms({ store: opts.store, fanout, observer: roomsObserver, onError, ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}) });
   const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.maxQueuedCommits ? { maxQueued: opts.maxQueuedCommits } : {}), ...(opts.maxQueuedCommitBytes ? { maxQueuedBytes: opts.maxQueuedCommitBytes } : {}) });
   const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log });
   const commit = createCommitPath({ group, rooms, fanout, metrics, readModel });
