@@ -13,7 +13,9 @@
  * - delete ranges per client are non-empty, ascending and disjoint, as Yjs writes them: the part of a range
  *   past the doc's state is re-encoded as pending deletions, and an empty or backward range throws there;
  * - a sub-document's options are the ones Yjs writes (a `gcFilter` that is not a function throws later);
- * - against the room's doc: a parent id that resolves must name a type (or an item deleted since), and the
+ * - against the room's doc: a parent id that resolves must name a type (or an item deleted since), an item
+ *   that overlaps the doc's state must continue an item (not a collected range), no update may end inside
+ *   an item that waits in the doc's pending state, and the
  *   integration scans Yjs will make (items between a new item's origin and right origin, a map key's
  *   history) fit a budget proportional to the update's size (work-budget.ts).
  *
@@ -29,6 +31,7 @@
 import * as Y from 'yjs';
 import { CairnError } from '@cairn/shared';
 import { createWorkBudget, type WorkBudget } from './work-budget.js';
+import { createHomeResolver, type HomeResolver } from './item-home.js';
 
 /** Yjs client ids are uint32. */
 export const MAX_CLIENT = 2 ** 32 - 1;
@@ -68,12 +71,16 @@ export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null): void {
     refuse(err instanceof Error ? err.message.slice(0, 120) : 'does not decode');
   }
   const budget = createWorkBudget(update.byteLength);
+  const homes = doc ? createHomeResolver(doc, structs) : null;
+  const waits = doc ? waitingFrom(doc, structs) : null;
   let atZero = false;
   for (const s of structs) {
     checkStruct(s, doc ?? null, budget);
+    if (doc && homes && waits && s instanceof Y.Item) checkLists(doc, homes, waits, s);
     if (s.id.clock === 0) atZero = true;
   }
   checkDeleteSet(ds);
+  if (doc?.store.pendingStructs) checkWaiting(doc, structs);
   if (!atZero) return;
   try {
     const scratch = new Y.Doc(SCRATCH);
@@ -100,6 +107,78 @@ function checkStruct(s: Struct, doc: Y.Doc | null, budget: WorkBudget): void {
   if (doc) {
     if (s.parent instanceof Y.ID) checkParent(doc, s.parent);
     budget.spendIntegration(doc, s);
+  }
+}
+
+/**
+ * The lists an item is linked into (item-home.ts). Its two neighbours must share one list. An item that
+ * starts below its client's state in the doc and ends above it is integrated from the state on, with the
+ * doc's item just before as its left neighbour (Item.integrate's offset): that must be an item (a GC has
+ * no neighbours and the integration throws) of the same list, and the item must integrate now, since the
+ * neighbour could be collected by the time a waiting item integrates.
+ */
+function checkLists(doc: Y.Doc, homes: HomeResolver, waits: ReadonlyMap<number, number>, s: Y.Item): void {
+  if (s.origin && s.rightOrigin) {
+    const l = homes.of(s.origin);
+    const r = homes.of(s.rightOrigin);
+    if (known(l) && known(r) && l !== r) refuse('origin and right origin are in different lists');
+  }
+  const state = Y.getState(doc.store, s.id.client);
+  if (s.id.clock >= state || s.id.clock + s.length <= state) return;
+  const left = Y.getItem(doc.store, Y.createID(s.id.client, state - 1)) as Y.Item | Y.GC;
+  if (!(left instanceof Y.Item)) refuse('overlaps a collected range of its client');
+  if ((waits.get(s.id.client) ?? Infinity) <= s.id.clock) refuse('overlaps its client\'s state and waits');
+  const home = homes.ofItem(s);
+  if (home !== 'collected' && home !== homes.of(left.id)) refuse('continues an item of another list');
+}
+
+/**
+ * Per client, the clock from which the update's structs may wait: Yjs integrates a client's structs in
+ * order and sets aside the rest of them at the first one that waits (a gap in the client's clocks, or a
+ * reference the doc does not hold yet; one the update itself holds may resolve, but is counted too).
+ */
+function waitingFrom(doc: Y.Doc, structs: readonly Struct[]): Map<number, number> {
+  const from = new Map<number, number>();
+  const next = new Map<number, number>();
+  for (const s of structs) {
+    const { client, clock } = s.id;
+    if (from.has(client)) continue;
+    const expected = next.get(client) ?? Y.getState(doc.store, client);
+    let waits = clock > expected;
+    if (s instanceof Y.Item) {
+      const parent = s.parent instanceof Y.ID ? s.parent : null;
+      for (const ref of [s.origin, s.rightOrigin, parent]) if (ref && ref.client !== client && ref.clock >= Y.getState(doc.store, ref.client)) waits = true;
+    }
+    if (waits) from.set(client, clock);
+    next.set(client, Math.max(expected, clock + s.length));
+  }
+  return from;
+}
+
+function known(home: string): boolean {
+  return home !== 'unknown' && home !== 'collected';
+}
+
+/** The doc's waiting structs, decoded once per change of Yjs' pending update (which Yjs replaces, never edits). */
+const waitingCache = new WeakMap<Uint8Array, Struct[]>();
+
+/**
+ * The same hazard one step later: an item waiting in the doc's pending state integrates when its client's
+ * gap fills, and if this update takes its client's state into the middle of it, it integrates from there on
+ * with this update's last item as left neighbour, which is a GC if that item was collected.
+ */
+function checkWaiting(doc: Y.Doc, structs: readonly Struct[]): void {
+  const pending = doc.store.pendingStructs!.update;
+  let waiting = waitingCache.get(pending);
+  if (!waiting) {
+    waiting = Y.decodeUpdateV2(pending).structs as Struct[];
+    waitingCache.set(pending, waiting);
+  }
+  const after = new Map<number, number>();
+  for (const s of structs) after.set(s.id.client, Math.max(after.get(s.id.client) ?? Y.getState(doc.store, s.id.client), s.id.clock + s.length));
+  for (const w of waiting) {
+    const state = after.get(w.id.client);
+    if (state !== undefined && !(w instanceof Y.Skip) && w.id.clock < state && state < w.id.clock + w.length) refuse('ends inside an item that waits for it');
   }
 }
 

@@ -98,6 +98,7 @@ function valid(update: Uint8Array): boolean {
   }
 }
 
+/** Applies the rows one transaction each, so a throw, even in a transaction's cleanup, names its row. */
 function replay(d: Y.Doc, rows: readonly UpdateRecord[], skip: ReadonlySet<number>): Failure | null {
   const waiting: number[] = [];
   for (let i = 0; i < rows.length; i++) {
