@@ -25,6 +25,8 @@ export interface HomeResolver {
   of(id: Y.ID): Home;
   /** The home of an item of the update. */
   ofItem(item: Y.Item): Home;
+  /** The update's struct holding `id`, if any. */
+  inUpdate(id: Y.ID): Y.Item | Y.GC | Y.Skip | undefined;
 }
 
 function typeKey(doc: Y.Doc, type: unknown): Home {
@@ -88,5 +90,5 @@ export function createHomeResolver(doc: Y.Doc, structs: readonly Struct[]): Home
     return home;
   }
 
-  return { of: (id) => of(id, 0), ofItem: (item) => ofItem(item, 0) };
+  return { of: (id) => of(id, 0), ofItem: (item) => ofItem(item, 0), inUpdate };
 }

@@ -13,7 +13,8 @@
  * - delete ranges per client are non-empty, ascending and disjoint, as Yjs writes them: the part of a range
  *   past the doc's state is re-encoded as pending deletions, and an empty or backward range throws there;
  * - a sub-document's options are the ones Yjs writes (a `gcFilter` that is not a function throws later);
- * - against the room's doc: a parent id that resolves must name a type (or an item deleted since), an item
+ * - against the room's doc: a parent id must name a type (or an item deleted since) the doc or the update
+ *   holds, an item
  *   that overlaps the doc's state must continue an item (not a collected range), no update may end inside
  *   an item that waits in the doc's pending state, and the
  *   integration scans Yjs will make (items between a new item's origin and right origin, a map key's
@@ -105,7 +106,6 @@ function checkStruct(s: Struct, doc: Y.Doc | null, budget: WorkBudget): void {
   }
   if (s.content instanceof Y.ContentDoc) checkSubdoc(s.content);
   if (doc) {
-    if (s.parent instanceof Y.ID) checkParent(doc, s.parent);
     budget.spendIntegration(doc, s);
   }
 }
@@ -118,6 +118,7 @@ function checkStruct(s: Struct, doc: Y.Doc | null, budget: WorkBudget): void {
  * neighbour could be collected by the time a waiting item integrates.
  */
 function checkLists(doc: Y.Doc, homes: HomeResolver, waits: ReadonlyMap<number, number>, s: Y.Item): void {
+  if (s.parent instanceof Y.ID) checkParent(doc, homes, s.parent);
   if (s.origin && s.rightOrigin) {
     const l = homes.of(s.origin);
     const r = homes.of(s.rightOrigin);
@@ -182,10 +183,20 @@ function checkWaiting(doc: Y.Doc, structs: readonly Struct[]): void {
   }
 }
 
-function checkParent(doc: Y.Doc, parent: Y.ID): void {
-  if (parent.clock >= Y.getState(doc.store, parent.client)) return; // not here yet: pending, see the header
-  const target = Y.getItem(doc.store, parent) as Y.Item | Y.GC;
-  if (target instanceof Y.Item && !target.deleted && !(target.content instanceof Y.ContentType)) refuse('parent is not a type');
+/**
+ * A parent id must name a type, in the doc (or an item deleted since: an offline edit inside a type someone
+ * deleted) or in the update. One that neither holds is refused rather than left waiting: Yjs turns a
+ * parent that is not a type into `undefined` when the item integrates, and an item of that client set
+ * aside again in the same pass is then written into the pending state with no parent, which throws.
+ */
+function checkParent(doc: Y.Doc, homes: HomeResolver, parent: Y.ID): void {
+  if (parent.clock < Y.getState(doc.store, parent.client)) {
+    const target = Y.getItem(doc.store, parent) as Y.Item | Y.GC;
+    if (target instanceof Y.Item && !target.deleted && !(target.content instanceof Y.ContentType)) refuse('parent is not a type');
+    return;
+  }
+  const target = homes.inUpdate(parent);
+  if (!(target instanceof Y.Item && target.content instanceof Y.ContentType)) refuse('parent is not a type in the doc or the update');
 }
 
 /** The options Y.Doc takes from the update's JSON (createDocFromOpts), with the types Yjs writes. */
