@@ -145,7 +145,7 @@ function waitingFrom(doc: Y.Doc, structs: readonly Struct[]): Map<number, number
     const { client, clock } = s.id;
     if (from.has(client)) continue;
     const expected = next.get(client) ?? Y.getState(doc.store, client);
-    let waits = clock > expected;
+    let waits = clock > expected || s instanceof Y.Skip;
     if (s instanceof Y.Item) {
       const parent = s.parent instanceof Y.ID ? s.parent : null;
       for (const ref of [s.origin, s.rightOrigin, parent]) if (ref && ref.client !== client && ref.clock >= Y.getState(doc.store, ref.client)) waits = true;
@@ -175,8 +175,18 @@ function checkWaiting(doc: Y.Doc, structs: readonly Struct[]): void {
     waiting = Y.decodeUpdateV2(pending).structs as Struct[];
     waitingCache.set(pending, waiting);
   }
+  // Each client's state after this update: its structs advance it while they are contiguous (a Skip or a
+  // gap ends the advance; what follows waits).
   const after = new Map<number, number>();
-  for (const s of structs) after.set(s.id.client, Math.max(after.get(s.id.client) ?? Y.getState(doc.store, s.id.client), s.id.clock + s.length));
+  const stopped = new Set<number>();
+  for (const s of structs) {
+    const { client, clock } = s.id;
+    if (stopped.has(client)) continue;
+    const state = after.get(client) ?? Y.getState(doc.store, client);
+    if (s instanceof Y.Skip || clock > state) stopped.add(client);
+    else after.set(client, Math.max(state, clock + s.length));
+    if (!after.has(client)) after.set(client, state);
+  }
   for (const w of waiting) {
     const state = after.get(w.id.client);
     if (state !== undefined && !(w instanceof Y.Skip) && w.id.clock < state && state < w.id.clock + w.length) refuse('ends inside an item that waits for it');
