@@ -81,7 +81,7 @@ export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null): void {
     if (s.id.clock === 0) atZero = true;
   }
   checkDeleteSet(ds);
-  if (doc?.store.pendingStructs) checkWaiting(doc, structs);
+  if (doc && waits && doc.store.pendingStructs) checkWaiting(doc, structs, waits);
   if (!atZero) return;
   try {
     const scratch = new Y.Doc(SCRATCH);
@@ -168,22 +168,21 @@ const waitingCache = new WeakMap<Uint8Array, Struct[]>();
  * gap fills, and if this update takes its client's state into the middle of it, it integrates from there on
  * with this update's last item as left neighbour, which is a GC if that item was collected.
  */
-function checkWaiting(doc: Y.Doc, structs: readonly Struct[]): void {
+function checkWaiting(doc: Y.Doc, structs: readonly Struct[], waits: ReadonlyMap<number, number>): void {
   const pending = doc.store.pendingStructs!.update;
   let waiting = waitingCache.get(pending);
   if (!waiting) {
     waiting = Y.decodeUpdateV2(pending).structs as Struct[];
     waitingCache.set(pending, waiting);
   }
-  // Each client's state after this update: its structs advance it while they are contiguous (a Skip or a
-  // gap ends the advance; what follows waits).
+  // Each client's state after this update: its structs advance it up to the first one that waits.
   const after = new Map<number, number>();
   const stopped = new Set<number>();
   for (const s of structs) {
     const { client, clock } = s.id;
     if (stopped.has(client)) continue;
     const state = after.get(client) ?? Y.getState(doc.store, client);
-    if (s instanceof Y.Skip || clock > state) stopped.add(client);
+    if (clock >= (waits.get(client) ?? Infinity) || clock > state) stopped.add(client);
     else after.set(client, Math.max(state, clock + s.length));
     if (!after.has(client)) after.set(client, state);
   }
