@@ -10,6 +10,7 @@ import type { RoomSubscriber } from '../room/room.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { GroupCommit } from './group-commit.js';
 import type { ReadModelUpdater } from '../readmodel/updater.js';
+import { CairnError } from '@cairn/shared';
 import { validateUpdate } from './validate-update.js';
 
 export interface WriteRequest extends CommitRequest {
@@ -18,28 +19,52 @@ export interface WriteRequest extends CommitRequest {
 }
 
 export interface CommitPath {
-  /** Throws CairnError INVALID_UPDATE synchronously-before-commit, STORE_UNAVAILABLE or SHUTTING_DOWN. */
+  /** Rejects with CairnError INVALID_UPDATE (before anything is stored), STORE_UNAVAILABLE or SHUTTING_DOWN. */
   write(req: WriteRequest): Promise<CommitOutcome>;
 }
 
 export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanout: Fanout; metrics: Metrics; readModel?: Pick<ReadModelUpdater, 'committed'> }): CommitPath {
   const { group, rooms, fanout, metrics, readModel } = deps;
+  /** Per doc, the last write started on this node; a write that waits goes after it (see run). */
+  const tails = new Map<string, Promise<unknown>>();
+
+  async function run(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
+    // Checked against the doc it will be applied to when this node holds it (C4), else on its own.
+    const room = rooms.peek(req.tenant, req.doc);
+    if (room && validateUpdate(req.update, room.ydoc) === 'waits') {
+      // It references clocks the room does not hold: pushes still committing here (a pipelined client,
+      // tabs sharing one outbox) or versions another node committed that the bus has not brought yet. Wait
+      // for both. If it still waits, it references items nobody committed, and Yjs would keep it pending,
+      // where it can break a later, honest update; it is refused.
+      await before;
+      await room.resync();
+      const now = rooms.peek(req.tenant, req.doc);
+      if (now && validateUpdate(req.update, now.ydoc) === 'waits') throw new CairnError('INVALID_UPDATE', 'it references items that were never committed');
+    }
+    const { source: _source, ...request } = req;
+    const outcome = await group.submit(request);
+    if (outcome.kind === 'committed') metrics.committed.inc();
+    else metrics.duplicates.inc();
+    // A duplicate is applied and published again too: if the node that first committed it died before
+    // publishing, this closes the gap for everyone (receivers drop versions they already hold).
+    rooms.peek(req.tenant, req.doc)?.applyCommitted(outcome.version, req.update, req.source);
+    void fanout.publish(req.tenant, req.doc, outcome.version, req.update);
+    // Issue 4: the anchor read model follows committed cell/meta docs; it queues and never throws or
+    // waits, so the ack does not depend on it. Duplicates too: their first committer may have died.
+    readModel?.committed(req.tenant, req.doc, outcome.version);
+    return outcome;
+  }
+
   return {
-    async write(req) {
-      // Checked against the doc it will be applied to when this node holds it (C4), else on its own.
-      validateUpdate(req.update, rooms.peek(req.tenant, req.doc)?.ydoc);
-      const { source: _source, ...request } = req;
-      const outcome = await group.submit(request);
-      if (outcome.kind === 'committed') metrics.committed.inc();
-      else metrics.duplicates.inc();
-      // A duplicate is applied and published again too: if the node that first committed it died before
-      // publishing, this closes the gap for everyone (receivers drop versions they already hold).
-      rooms.peek(req.tenant, req.doc)?.applyCommitted(outcome.version, req.update, req.source);
-      void fanout.publish(req.tenant, req.doc, outcome.version, req.update);
-      // Issue 4: the anchor read model follows committed cell/meta docs; it queues and never throws or
-      // waits, so the ack does not depend on it. Duplicates too: their first committer may have died.
-      readModel?.committed(req.tenant, req.doc, outcome.version);
-      return outcome;
+    write(req) {
+      const key = `${req.tenant}\u0000${req.doc}`;
+      const done = run(req, tails.get(key));
+      const tail = done.then(() => undefined, () => undefined);
+      tails.set(key, tail);
+      void tail.then(() => {
+        if (tails.get(key) === tail) tails.delete(key);
+      });
+      return done;
     },
   };
 }

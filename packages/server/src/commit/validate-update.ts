@@ -58,10 +58,17 @@ function checkId(id: Y.ID, what: string): void {
 }
 
 /**
- * Throws CairnError INVALID_UPDATE unless the update can be stored. `doc`: the doc this node will apply it
- * to, when a room holds it here; without one only what the update says about itself is checked.
+ * What an update that may be stored does to `doc`: integrates now, or leaves structs or deletions waiting
+ * for clocks the doc does not hold (Yjs' pending state). Without a doc: `applies`, as far as can be told.
  */
-export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null): void {
+export type Validation = 'applies' | 'waits';
+
+/**
+ * Throws CairnError INVALID_UPDATE unless the update can be stored. `doc`: the doc this node will apply it
+ * to, when a room holds it here; without one only what the update says about itself is checked. An update
+ * that `waits` is stored only once the clocks it waits for are known to be committed (commit-path.ts).
+ */
+export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null): Validation {
   if (update.byteLength < 2) refuse('shorter than an empty update');
   let structs: Struct[];
   let ds: DeleteSet;
@@ -73,7 +80,7 @@ export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null): void {
   }
   const budget = createWorkBudget(update.byteLength);
   const homes = doc ? createHomeResolver(doc, structs) : null;
-  const waits = doc ? waitingFrom(doc, structs) : null;
+  const waits = doc && homes ? waitingFrom(doc, homes, structs) : null;
   let atZero = false;
   for (const s of structs) {
     checkStruct(s, doc ?? null, budget);
@@ -82,14 +89,26 @@ export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null): void {
   }
   checkDeleteSet(ds);
   if (doc && waits && doc.store.pendingStructs) checkWaiting(doc, structs, waits);
-  if (!atZero) return;
-  try {
-    const scratch = new Y.Doc(SCRATCH);
-    Y.applyUpdate(scratch, update);
-    scratch.destroy();
-  } catch (err) {
-    refuse(err instanceof Error ? err.message.slice(0, 120) : 'apply failed');
+  if (atZero) {
+    try {
+      const scratch = new Y.Doc(SCRATCH);
+      Y.applyUpdate(scratch, update);
+      scratch.destroy();
+    } catch (err) {
+      refuse(err instanceof Error ? err.message.slice(0, 120) : 'apply failed');
+    }
   }
+  return doc && waits && (waits.size > 0 || deletesWait(doc, structs, ds)) ? 'waits' : 'applies';
+}
+
+/** True if a deletion names clocks neither the doc nor the update holds (they would wait as pending). */
+function deletesWait(doc: Y.Doc, structs: readonly Struct[], ds: DeleteSet): boolean {
+  for (const [client, items] of ds.clients) {
+    let end = Y.getState(doc.store, client);
+    for (const s of structs) if (s.id.client === client && !(s instanceof Y.Skip)) end = Math.max(end, s.id.clock + s.length);
+    for (const { clock, len } of items) if (clock + len > end) return true;
+  }
+  return false;
 }
 
 function checkStruct(s: Struct, doc: Y.Doc | null, budget: WorkBudget): void {
@@ -134,24 +153,33 @@ function checkLists(doc: Y.Doc, homes: HomeResolver, waits: ReadonlyMap<number, 
 }
 
 /**
- * Per client, the clock from which the update's structs may wait: Yjs integrates a client's structs in
- * order and sets aside the rest of them at the first one that waits (a gap in the client's clocks, or a
- * reference the doc does not hold yet; one the update itself holds may resolve, but is counted too).
+ * Per client, the clock from which the update's structs wait: Yjs integrates a client's structs in order
+ * and sets aside the rest of them at the first one that waits, for a gap in the client's own clocks or for
+ * a reference to a clock that neither the doc holds nor the update brings (or brings only in structs that
+ * wait themselves, hence the second pass).
  */
-function waitingFrom(doc: Y.Doc, structs: readonly Struct[]): Map<number, number> {
+function waitingFrom(doc: Y.Doc, homes: HomeResolver, structs: readonly Struct[]): Map<number, number> {
   const from = new Map<number, number>();
-  const next = new Map<number, number>();
-  for (const s of structs) {
-    const { client, clock } = s.id;
-    if (from.has(client)) continue;
-    const expected = next.get(client) ?? Y.getState(doc.store, client);
-    let waits = clock > expected || s instanceof Y.Skip;
-    if (s instanceof Y.Item) {
-      const parent = s.parent instanceof Y.ID ? s.parent : null;
-      for (const ref of [s.origin, s.rightOrigin, parent]) if (ref && ref.client !== client && ref.clock >= Y.getState(doc.store, ref.client)) waits = true;
+  const missing = (ref: Y.ID | null): boolean => {
+    if (!ref || ref.clock < Y.getState(doc.store, ref.client)) return false;
+    const inUpdate = homes.inUpdate(ref);
+    return !inUpdate || inUpdate instanceof Y.Skip || ref.clock >= (from.get(ref.client) ?? Infinity);
+  };
+  for (let pass = 0; pass < 2; pass++) {
+    const next = new Map<number, number>();
+    for (const s of structs) {
+      const { client, clock } = s.id;
+      if (clock >= (from.get(client) ?? Infinity)) continue;
+      const expected = next.get(client) ?? Y.getState(doc.store, client);
+      if (s instanceof Y.Skip) continue; // the clocks after it must come from elsewhere: `expected` stays
+      let waits = clock > expected;
+      if (s instanceof Y.Item) {
+        const parent = s.parent instanceof Y.ID ? s.parent : null;
+        for (const ref of [s.origin, s.rightOrigin, parent]) if (ref && ref.client !== client && missing(ref)) waits = true;
+      }
+      if (waits) from.set(client, clock);
+      else next.set(client, Math.max(expected, clock + s.length));
     }
-    if (waits) from.set(client, clock);
-    next.set(client, Math.max(expected, clock + s.length));
   }
   return from;
 }
