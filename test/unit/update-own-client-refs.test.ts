@@ -15,14 +15,16 @@ import { craftUpdate } from '../support/craft-update.js';
 
 const DOC = 'a/doc';
 
-/** Client 7 writes "abc" into map m (clocks 0..2); returns that update. */
+/** Client 7 sets map m's k and writes "abc" into text t (clocks 0..3), in one update. */
 function honestContent(): Uint8Array {
   const doc = new Y.Doc();
   doc.clientID = 7;
   let update: Uint8Array = new Uint8Array();
   doc.on('update', (u: Uint8Array) => (update = u));
-  doc.getMap('m').set('k', 'abc');
-  doc.getText('t').insert(0, 'abc');
+  doc.transact(() => {
+    doc.getMap('m').set('k', 'abc');
+    doc.getText('t').insert(0, 'abc');
+  });
   return update;
 }
 

@@ -31,7 +31,7 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
   async function run(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
     // Checked against the doc it will be applied to when this node holds it (C4), else on its own.
     const room = rooms.peek(req.tenant, req.doc);
-    if (room && validateUpdate(req.update, room.ydoc) === 'waits') {
+    if (validateUpdate(req.update, room?.ydoc) === 'waits' && room) {
       // It references clocks the room does not hold: pushes still committing here (a pipelined client,
       // tabs sharing one outbox) or versions another node committed that the bus has not brought yet. Wait
       // for both. If it still waits, it references items nobody committed, and Yjs would keep it pending,
