@@ -1,33 +1,30 @@
 /**
  * C3, C4: an update is stored only if it applies now and on every later load. Applying it to an empty
- * scratch doc is not enough: Yjs checks an item's references to OTHER clients before integrating it (a
- * missing one makes the item wait, pending), but trusts references to the item's OWN client, so an origin,
- * right origin or parent at a clock its client has not written yet throws inside the apply, on the room's
- * doc or later when a pending item finally integrates. A 14-byte update did that: stored, then every load
- * of its doc failed. So the update is checked against its own structure and, when this node holds the
- * doc, against the doc it will be applied to:
+ * scratch doc is not enough. Yjs checks an item's references to OTHER clients before integrating it (a
+ * missing one makes the item wait in its pending state) but trusts references to the item's OWN client, so
+ * an origin, right origin or parent at a clock its client has not written throws inside the apply, on the
+ * room's doc or later when a waiting item integrates; a 14-byte update did that, was stored, and then every
+ * load of its doc failed. It also links an item between its two neighbours without checking that they share
+ * a list. So the update is checked on its own and, when this node holds the doc, against that doc:
  *
  * - every reference to the struct's own client points below the struct's clock (what Yjs assumes);
  * - clients, clocks and lengths are bounded (MAX_CLIENT, MAX_CLOCK) and no struct is empty: Yjs never
- *   writes an empty struct, and one shares its clock with the next struct, which then finds nothing there;
+ *   writes one, and it shares its clock with the next struct, which then finds nothing there;
  * - delete ranges per client are non-empty, ascending and disjoint, as Yjs writes them: the part of a range
  *   past the doc's state is re-encoded as pending deletions, and an empty or backward range throws there;
  * - a sub-document's options are the ones Yjs writes (a `gcFilter` that is not a function throws later);
- * - against the room's doc: a parent id must name a type (or an item deleted since) the doc or the update
- *   holds, an item
- *   that overlaps the doc's state must continue an item (not a collected range), no update may end inside
- *   an item that waits in the doc's pending state, and the
- *   integration scans Yjs will make (items between a new item's origin and right origin, a map key's
- *   history) fit a budget proportional to the update's size (work-budget.ts).
+ * - against the doc (checkLists, item-home.ts): a parent id names a type the doc or the update holds (or a
+ *   type deleted since); origin and right origin lie in one list; an item that overlaps its client's state
+ *   continues an item of the same list and integrates at once; no update ends inside an item that waits;
+ *   and the integration walks Yjs will make fit a budget proportional to the update's size (work-budget.ts).
  *
- * References to other clients that neither the doc nor the update holds are accepted: the item waits in
- * Yjs' pending state until they arrive, which honest clients cause (a client that saw a version on another
- * node before this node's room did), and an item that passed the checks above integrates without throwing
- * whenever it does.
+ * The result says whether the update `applies` or `waits` (for clocks the doc does not hold). Honest
+ * updates wait only for writes still committing or versions this node has not received yet, so the commit
+ * path stores a waiting update only after those (commit-path.ts); waiting items are where hostile updates
+ * break later, honest ones.
  *
- * The decode reads every struct, its content and the delete set, so bytes that are not a v1 update fail
- * there. An update with a struct at clock 0 is also applied to an empty scratch doc, as before, which
- * covers the first update of a doc when no room holds it.
+ * An update with a struct at clock 0 is also applied to an empty scratch doc, as before, which covers the
+ * first update of a doc when no room holds it. The doc is never copied: these checks read its struct store.
  */
 import * as Y from 'yjs';
 import { CairnError } from '@cairn/shared';
