@@ -18,13 +18,14 @@
  * at 20 MB) for a handful of small updates. Nodes may write the same doc's snapshots; the Store keeps the
  * newest.
  *
- * Updates that do not apply (C4): validation keeps them out of the log, but a row stored before it, or one it
- * missed, must not make the doc unloadable. Loading applies the rows one by one; if one throws, the doc is rebuilt row by row (rebuild-doc.ts) and a row that throws is quarantined in the Store,
- * counted and logged once (observer.quarantined), and left out. A committed update that throws on a live
- * room is quarantined the same way: the room takes its version without it, is rebuilt from the Store as of
- * that version (the throw may have left the doc half-applied), and goes on delivering the next versions;
- * subscribers never receive the bad update. After a rebuild the room writes a snapshot, so later loads start
- * past the bad row.
+ * Updates that do not apply (C4): validation keeps them out of the log, but a row stored before it, or one
+ * it missed, must not make the doc unloadable. Loading applies the rows one by one; if one throws, the doc
+ * is rebuilt from the Store (rebuild-doc.ts) and the row that throws is quarantined in the Store, counted
+ * and logged once (observer.quarantined), and left out. A committed update that throws on a live room is
+ * quarantined the same way: the room takes its version without it, is rebuilt from the Store as of that
+ * version (the throw may have left the doc half-applied), and goes on delivering the next versions;
+ * subscribers never receive the bad update. After a rebuild that left rows out the room writes a snapshot,
+ * so later loads start past them.
  *
  * Presence: what this node's clients change in the room's awareness goes to its other subscribers and to
  * `publishPresence` (the other nodes); what another node publishes comes in through `applyRemotePresence`
