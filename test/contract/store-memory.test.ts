@@ -1,4 +1,6 @@
 import { createMemoryStore } from '../../packages/server/src/store/memory-store.js';
 import { describeStoreContract } from './store.contract.js';
+import { describeQuarantineContract } from './store-quarantine.contract.js';
 
 describeStoreContract('memory', async () => createMemoryStore());
+describeQuarantineContract('memory', async () => createMemoryStore());

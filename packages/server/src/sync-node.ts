@@ -66,8 +66,16 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const metrics = opts.metrics ?? createMetrics();
   const onError = (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'background error');
   const fanout = createFanout({ bus: opts.bus, nodeId, observer: metrics.fanoutObserver, onError });
+  // C4: a quarantined row is counted and logged once, by the node that recorded it.
+  const roomsObserver: typeof metrics.roomsObserver = {
+    ...metrics.roomsObserver,
+    quarantined(tenant, doc, version, reason) {
+      metrics.roomsObserver.quarantined?.(tenant, doc, version, reason);
+      log.warn({ tenant, doc, version, reason }, 'update quarantined: it does not apply, its doc loads without it (npm run quarantine -- list)');
+    },
+  };
   const rooms = createRooms({
-    store: opts.store, fanout, observer: metrics.roomsObserver, onError,
+    store: opts.store, fanout, observer: roomsObserver, onError,
     ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}),
     ...(opts.maxConcurrentLoads !== undefined ? { maxConcurrentLoads: opts.maxConcurrentLoads } : {}),
     ...(opts.maxQueuedLoads !== undefined ? { maxQueuedLoads: opts.maxQueuedLoads } : {}),

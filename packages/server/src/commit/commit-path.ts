@@ -6,10 +6,11 @@
 import type { CommitOutcome, CommitRequest } from '../store/store.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { Rooms } from '../room/rooms.js';
-import type { RoomSubscriber } from '../room/room.js';
+import type { Room, RoomSubscriber } from '../room/room.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { GroupCommit } from './group-commit.js';
 import type { ReadModelUpdater } from '../readmodel/updater.js';
+import { CairnError, isCairnError } from '@cairn/shared';
 import { validateUpdate } from './validate-update.js';
 
 export interface WriteRequest extends CommitRequest {
@@ -18,33 +19,76 @@ export interface WriteRequest extends CommitRequest {
 }
 
 export interface CommitPath {
-  /** Throws CairnError INVALID_UPDATE synchronously-before-commit, STORE_UNAVAILABLE or SHUTTING_DOWN. */
+  /** Rejects with CairnError INVALID_UPDATE (before anything is stored), STORE_UNAVAILABLE or SHUTTING_DOWN. */
   write(req: WriteRequest): Promise<CommitOutcome>;
 }
 
 export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanout: Fanout; metrics: Metrics; readModel?: Pick<ReadModelUpdater, 'committed'> }): CommitPath {
   const { group, rooms, fanout, metrics, readModel } = deps;
-  return {
-    async write(req) {
-      validateUpdate(req.update);
-      const { source: _source, ...request } = req;
-      const outcome = await group.submit(request);
-      if (outcome.kind === 'committed') {
-        metrics.committed.inc();
-        rooms.peek(req.tenant, req.doc)?.applyCommitted(outcome.version, req.update, req.source);
-        void fanout.publish(req.tenant, req.doc, outcome.version, req.update);
-      } else {
-        metrics.duplicates.inc();
-        // C5: a duplicate's bytes need not be what the Store holds at that version (a resend may carry other
-        // bytes or name another doc: the version is of the doc the push was first stored in), so they are
-        // neither applied nor published. If its first committer died before publishing, the room loads what
-        // it lacks from the Store instead; other nodes fill such a hole at their next update (F2).
-        rooms.peek(req.tenant, req.doc)?.catchUp(outcome.version);
+  /** Per doc, the last write started on this node; a write that waits goes after it (see run). */
+  const tails = new Map<string, Promise<unknown>>();
+
+  async function run(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
+    // Checked against the doc it will be applied to (C4). A push to a doc this node does not hold (a
+    // socket that pushes without subscribing) loads the room first: checked on its own, an update can pass
+    // and still break the doc later. The room stays warm in the LRU after the write.
+    let held: Room | null = null;
+    if (!rooms.peek(req.tenant, req.doc)) {
+      try {
+        held = await rooms.acquire(req.tenant, req.doc);
+      } catch (err) {
+        throw isCairnError(err) ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
       }
-      // Issue 4: the anchor read model follows committed cell/meta docs; it queues and never throws or
-      // waits, so the ack does not depend on it. Duplicates too: their first committer may have died.
-      readModel?.committed(req.tenant, req.doc, outcome.version);
-      return outcome;
+    }
+    try {
+      return await checkAndCommit(req, before);
+    } finally {
+      if (held) rooms.release(held);
+    }
+  }
+
+  async function checkAndCommit(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
+    const room = rooms.peek(req.tenant, req.doc);
+    if (validateUpdate(req.update, room?.ydoc) === 'waits' && room) {
+      // It references clocks the room does not hold: pushes still committing here (a pipelined client,
+      // tabs sharing one outbox) or versions another node committed that the bus has not brought yet. Wait
+      // for both. If it still waits, it references items nobody committed, and Yjs would keep it pending,
+      // where it can break a later, honest update; it is refused.
+      await before;
+      await room.resync();
+      const now = rooms.peek(req.tenant, req.doc);
+      if (now && validateUpdate(req.update, now.ydoc) === 'waits') throw new CairnError('INVALID_UPDATE', 'it references items that were never committed');
+    }
+    const { source: _source, ...request } = req;
+    const outcome = await group.submit(request);
+    if (outcome.kind === 'committed') {
+      metrics.committed.inc();
+      rooms.peek(req.tenant, req.doc)?.applyCommitted(outcome.version, req.update, req.source);
+      void fanout.publish(req.tenant, req.doc, outcome.version, req.update);
+    } else {
+      metrics.duplicates.inc();
+      // C5: a duplicate's bytes need not be what the Store holds at that version (a resend may carry other
+      // bytes or name another doc: the version is of the doc the push was first stored in), so they are
+      // neither applied nor published. If its first committer died before publishing, the room loads what
+      // it lacks from the Store instead; other nodes fill such a hole at their next update (F2).
+      rooms.peek(req.tenant, req.doc)?.catchUp(outcome.version);
+    }
+    // The anchor read model follows committed cell/meta docs; it queues and never throws or waits, so the
+    // ack does not depend on it. Duplicates too: their first committer may have died.
+    readModel?.committed(req.tenant, req.doc, outcome.version);
+    return outcome;
+  }
+
+  return {
+    write(req) {
+      const key = `${req.tenant}\u0000${req.doc}`;
+      const done = run(req, tails.get(key));
+      const tail = done.then(() => undefined, () => undefined);
+      tails.set(key, tail);
+      void tail.then(() => {
+        if (tails.get(key) === tail) tails.delete(key);
+      });
+      return done;
     },
   };
 }

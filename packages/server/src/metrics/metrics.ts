@@ -26,6 +26,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const published = new Counter({ name: 'cairn_fanout_published_total', help: 'Bus publishes after commit', labelNames: ['ok'], registers: r });
   const delivered = new Counter({ name: 'cairn_fanout_delivered_total', help: 'Bus messages delivered from other nodes', registers: r });
   const busDropped = new Counter({ name: 'cairn_fanout_dropped_total', help: 'Bus messages skipped', labelNames: ['reason'], registers: r });
+  const quarantined = new Counter({ name: 'cairn_quarantined_updates_total', help: 'Log rows that did not apply on load and were quarantined by this node (C4)', registers: r });
   const repaired = new Counter({ name: 'cairn_fanout_repaired_updates_total', help: 'Updates loaded from the Store to fill bus gaps (F2)', registers: r });
   // Issue 4: the anchor read model (readmodel/updater.ts).
   const readModelLag = new Histogram({ name: 'cairn_readmodel_lag_seconds', help: 'From a commit on this node to the anchor read model reflecting it', buckets: [...LATENCY_BUCKETS, 5, 10, 30, 60], registers: r });
@@ -48,6 +49,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     open: (count) => docsOpen.set(count),
     repaired: (count) => repaired.inc(count),
     applied: () => {},
+    quarantined: () => quarantined.inc(),
   };
   const readModelObserver: ReadModelObserver = {
     lag: (seconds) => readModelLag.observe(seconds),

@@ -5,7 +5,7 @@
  */
 import { CairnError } from '@cairn/shared';
 import { docKey, planBatch, pushKey, resolveOutcomes } from './batch-plan.js';
-import type { CommitRequest, DocSnapshot, Store, UpdateRecord } from './store.js';
+import type { CommitRequest, DocSnapshot, QuarantineRecord, Store, UpdateRecord } from './store.js';
 import { createMemoryAnchorStore } from '../readmodel/memory-anchor-store.js';
 
 interface DocLog {
@@ -31,6 +31,8 @@ export function createMemoryStore(): Store {
   const snapshots = new Map<string, DocSnapshot>();
   /** JSON [tenant, clientId] → the subject whose claim came first (C5). */
   const owners = new Map<string, string>();
+  /** docKey → version → the record and the row's original bytes, as cairn_quarantine keeps them. */
+  const quarantined = new Map<string, Map<number, { record: QuarantineRecord; bytes: Uint8Array }>>();
   let closed = false;
 
   function open(): void {
@@ -107,6 +109,41 @@ export function createMemoryStore(): Store {
       if (owner !== undefined) return owner;
       owners.set(key, subject);
       return subject;
+    },
+
+    async quarantine(tenant, doc, version, reason) {
+      open();
+      checkInteger(version, 'version');
+      const key = docKey(tenant, doc);
+      const bytes = logs.get(key)?.updates[version - 1];
+      const records = quarantined.get(key) ?? new Map<number, { record: QuarantineRecord; bytes: Uint8Array }>();
+      if (!bytes || version < 1 || records.has(version)) return false;
+      records.set(version, { record: { tenant, doc, version, reason, size: bytes.byteLength, quarantinedAt: new Date(), droppedAt: null }, bytes: bytes.slice() });
+      quarantined.set(key, records);
+      return true;
+    },
+
+    async listQuarantined(tenant, doc) {
+      open();
+      const out: QuarantineRecord[] = [];
+      for (const records of quarantined.values()) {
+        for (const { record } of records.values()) {
+          if ((tenant === undefined || record.tenant === tenant) && (doc === undefined || record.doc === doc)) out.push({ ...record });
+        }
+      }
+      const byDoc = (a: QuarantineRecord, b: QuarantineRecord) => (a.tenant === b.tenant ? (a.doc < b.doc ? -1 : a.doc > b.doc ? 1 : 0) : a.tenant < b.tenant ? -1 : 1);
+      return out.sort((a, b) => byDoc(a, b) || a.version - b.version);
+    },
+
+    async dropQuarantined(tenant, doc, version) {
+      open();
+      checkInteger(version, 'version');
+      const key = docKey(tenant, doc);
+      const entry = quarantined.get(key)?.get(version);
+      if (!entry || entry.record.droppedAt !== null) return false;
+      entry.record.droppedAt = new Date();
+      logs.get(key)!.updates[version - 1] = new Uint8Array([0, 0]); // an empty update: the version stays (C2)
+      return true;
     },
 
     // The anchor read model (issue 4) in maps of its own; it refuses calls once the store is closed.

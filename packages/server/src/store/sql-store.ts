@@ -5,6 +5,7 @@
 import { runMigrations } from './migrate.js';
 import { commitBatchSql } from './sql-commit.js';
 import { assert } from '@cairn/shared';
+import { dropQuarantinedSql, listQuarantinedSql, quarantineSql } from './sql-quarantine.js';
 import { rowBytes, rowInt, rowText, type SqlClient, type SqlParam } from './sql-client.js';
 import { guard } from './store-error.js';
 import type { Store } from './store.js';
@@ -75,6 +76,12 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
         assert(owner !== undefined, 'a clientId that could not be claimed has an owner');
         return rowText(owner, 'subject');
       }),
+
+    quarantine: (tenant, doc, version, reason) => guard(() => quarantineSql(client, tenant, doc, version, reason)),
+
+    listQuarantined: (tenant, doc) => guard(() => listQuarantinedSql(client, tenant, doc)),
+
+    dropQuarantined: (tenant, doc, version) => guard(() => dropQuarantinedSql(client, tenant, doc, version)),
 
     // The anchor read model (issue 4) shares the client; its SQL lives in readmodel/.
     anchors: createSqlAnchorStore(client),

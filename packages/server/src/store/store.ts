@@ -41,6 +41,20 @@ export interface DocSnapshot {
   state: Uint8Array;
 }
 
+/** C4: a log row that failed to apply on load, set aside so its doc still loads (room/room.ts). */
+export interface QuarantineRecord {
+  tenant: string;
+  doc: string;
+  version: number;
+  /** Why it did not apply (the apply error's message). */
+  reason: string;
+  /** Size in bytes of the original update, which the record keeps. */
+  size: number;
+  quarantinedAt: Date;
+  /** When an operator dropped it (its log row now holds an empty update), else null. */
+  droppedAt: Date | null;
+}
+
 export interface Store {
   readonly kind: 'postgres' | 'pglite' | 'memory';
   /** Applies pending versioned migrations; safe to run twice and from two processes at once. */
@@ -64,6 +78,19 @@ export interface Store {
    * same answer on every node; two concurrent claims of one id get the same owner.
    */
   claimClient(tenant: string, clientId: string, subject: string): Promise<string>;
+  /**
+   * C4: records that the log row (tenant, doc, version) does not apply, with a copy of its bytes. True if
+   * it is newly recorded; false if it was already, or there is no such row.
+   */
+  quarantine(tenant: string, doc: string, version: number, reason: string): Promise<boolean>;
+  /** Quarantined rows of every tenant, of one tenant, or of one doc, in (tenant, doc, version) order. */
+  listQuarantined(tenant?: string, doc?: string): Promise<QuarantineRecord[]>;
+  /**
+   * Replaces a quarantined row's update with an empty update: the version stays taken (C2) and every load
+   * applies it as a no-op; the original bytes stay in the quarantine record. True if dropped now, false if
+   * it is not quarantined or was dropped before.
+   */
+  dropQuarantined(tenant: string, doc: string, version: number): Promise<boolean>;
   /** The anchor read model (issue 4): merged anchors of cell docs, kept by readmodel/updater.ts. */
   readonly anchors: AnchorStore;
   /** Resolves if the store can serve queries now (for /readyz). */
