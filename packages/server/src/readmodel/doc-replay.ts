@@ -7,8 +7,9 @@
  * this node at all. A small LRU keeps the hot ones so a busy cell is not rebuilt at every commit.
  */
 import * as Y from 'yjs';
-import { ORIGIN, readCell, touchedAnchorIds } from '@cairn/shared';
+import { ORIGIN, isCairnError, readCell, touchedAnchorIds } from '@cairn/shared';
 import type { Store } from '../store/store.js';
+import { rebuildDoc } from '../room/rebuild-doc.js';
 
 export interface ReplayedDoc {
   readonly ydoc: Y.Doc;
@@ -27,30 +28,63 @@ function emptyDoc(cell: string | null): Y.Doc {
   return ydoc;
 }
 
-/** The doc at the Store's head: snapshot, then the updates after it. */
-export async function loadDoc(store: Store, tenant: string, doc: string, cell: string | null): Promise<ReplayedDoc> {
-  const ydoc = emptyDoc(cell);
-  let version = 0;
-  const snapshot = await store.loadSnapshot(tenant, doc);
-  if (snapshot) {
-    Y.applyUpdate(ydoc, snapshot.state, ORIGIN.HYDRATE);
-    version = snapshot.version;
-  }
-  const rows = await store.loadUpdates(tenant, doc, version);
-  if (rows.length > 0) {
-    Y.applyUpdate(ydoc, Y.mergeUpdates(rows.map((r) => r.update)), ORIGIN.HYDRATE);
-    version = rows[rows.length - 1]!.version;
-  }
-  return { ydoc, version };
+/** Versions of the doc's log that are quarantined (C4) and not dropped: every copy of the doc leaves them out. */
+async function quarantinedVersions(store: Store, tenant: string, doc: string): Promise<Set<number>> {
+  return new Set((await store.listQuarantined(tenant, doc)).filter((q) => q.droppedAt === null).map((q) => q.version));
 }
 
 /**
- * Applies the Store's versions after `d.version` to the doc, in order, and returns the anchor ids they
- * touched (for a meta doc, `cell` null, always empty).
+ * The doc at the Store's head: snapshot, then the updates after it, one at a time and without the
+ * quarantined ones, as rooms load it (C4). If a row throws, the doc is built the slow way, as a room would
+ * (room/rebuild-doc.ts: the row to blame is quarantined and left out), so the read model never holds what
+ * the rooms left out and a bad row never stops it.
+ */
+export async function loadDoc(store: Store, tenant: string, doc: string, cell: string | null): Promise<ReplayedDoc> {
+  const skip = await quarantinedVersions(store, tenant, doc);
+  let ydoc = emptyDoc(cell);
+  let version = 0;
+  try {
+    const snapshot = await store.loadSnapshot(tenant, doc);
+    if (snapshot) {
+      Y.applyUpdate(ydoc, snapshot.state, ORIGIN.HYDRATE);
+      version = snapshot.version;
+    }
+    for (const row of await store.loadUpdates(tenant, doc, version)) {
+      if (!skip.has(row.version)) Y.applyUpdate(ydoc, row.update, ORIGIN.HYDRATE);
+      version = row.version;
+    }
+    return { ydoc, version };
+  } catch (err) {
+    if (isCairnError(err)) throw err; // the Store failed, not a row: the updater retries
+    ydoc.destroy();
+  }
+  const built = await rebuildDoc({
+    store, tenant, doc, upTo: undefined, skip,
+    quarantine: async (v, reason) => {
+      await store.quarantine(tenant, doc, v, reason);
+    },
+  });
+  ydoc = emptyDoc(cell);
+  Y.applyUpdate(ydoc, Y.encodeStateAsUpdate(built.doc), ORIGIN.HYDRATE);
+  built.doc.destroy();
+  return { ydoc, version: built.version };
+}
+
+/** A row threw while a cached copy moved forward: the copy may be half-applied and must be loaded again. */
+export class ReplayBroken extends Error {
+  override name = 'ReplayBroken';
+}
+
+/**
+ * Applies the Store's versions after `d.version` to the doc, in order, leaving out quarantined ones, and
+ * returns the anchor ids they touched (for a meta doc, `cell` null, always empty). Throws ReplayBroken if
+ * a row throws: the caller drops this copy and loads the doc again (loadDoc).
  */
 export async function advanceDoc(store: Store, tenant: string, doc: string, d: ReplayedDoc, cell: string | null): Promise<Set<string>> {
   const rows = await store.loadUpdates(tenant, doc, d.version);
   const touched = new Set<string>();
+  if (rows.length === 0) return touched;
+  const skip = await quarantinedVersions(store, tenant, doc);
   const collect = (tx: Y.Transaction) => {
     for (const id of touchedAnchorIds(tx, d.ydoc)) touched.add(id);
   };
@@ -58,7 +92,13 @@ export async function advanceDoc(store: Store, tenant: string, doc: string, d: R
   try {
     for (const row of rows) {
       if (row.version !== d.version + 1) break; // never skip a version; the next run loads from here
-      Y.applyUpdate(d.ydoc, row.update, ORIGIN.REMOTE);
+      if (!skip.has(row.version)) {
+        try {
+          Y.applyUpdate(d.ydoc, row.update, ORIGIN.REMOTE);
+        } catch (err) {
+          throw new ReplayBroken(`version ${row.version} does not apply`, { cause: err });
+        }
+      }
       d.version = row.version;
     }
   } finally {

@@ -25,7 +25,7 @@ import {
 import type { Store } from '../store/store.js';
 import type { SessionLog } from '../session/context.js';
 import type { ApplyOutcome, CellChange } from './anchor-store.js';
-import { advanceDoc, createDocCache, loadDoc, type ReplayedDoc } from './doc-replay.js';
+import { advanceDoc, createDocCache, loadDoc, ReplayBroken, type ReplayedDoc } from './doc-replay.js';
 import { cleanEntry, isStorableId } from './entry-codec.js';
 
 export interface ReadModelObserver {
@@ -118,8 +118,18 @@ export function createReadModelUpdater(opts: ReadModelOptions): ReadModelUpdater
     let touched: Set<string> | null = null;
     if (d) {
       since = d.version;
-      touched = await advanceDoc(store, w.tenant, w.doc, d, cell);
-    } else {
+      try {
+        touched = await advanceDoc(store, w.tenant, w.doc, d, cell);
+      } catch (err) {
+        if (!(err instanceof ReplayBroken)) throw err;
+        // A row that does not apply (C4): the copy may be half-applied; load it again the way rooms do.
+        cache.delete(key);
+        d.ydoc.destroy();
+        d = undefined;
+        since = null;
+      }
+    }
+    if (!d) {
       d = await loadDoc(store, w.tenant, w.doc, cell);
       cache.set(key, d);
     }
