@@ -166,13 +166,16 @@ describe('anchor read model = mergeAnchorView over the committed docs', () => {
       else if (roll < 0.66) out = me.r.remove(SPACE, cell, id);
       else if (roll < 0.7) out = me.r.meta(SPACE, { origin: rand.chance(0.8) ? { lat: 48 + rand.next(), lon: 2 + rand.next(), alt: rand.int(50) } : null });
       else if (roll < 0.85) {
-        // Sync: this replica receives everything the others wrote so far.
+        // Sync: this replica receives everything the others pushed so far. Replicas learn of each other's
+        // edits only through the server (a star, as Cairn clients do): an edit never depends on an update the
+        // server has not committed, which the server refuses as one that would wait forever (C4).
         for (const other of replicas) if (other !== me) other.log.forEach((u) => me.r.receive(u));
       } else if (me.queue.length > 0) {
-        await push(me.w, me.queue.splice(0));
+        const sent = me.queue.splice(0);
+        await push(me.w, sent);
+        me.log.push(...sent);
       }
       me.queue.push(...out);
-      me.log.push(...out);
       if (rand.chance(0.1)) {
         const { actual, expected } = await settled(node, store, NOW);
         expect(actual).toEqual(expected);
