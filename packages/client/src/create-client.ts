@@ -109,9 +109,13 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     replica,
     openDocs: () => docs.ids(),
     stateVector: (id) => Y.encodeStateVector(docs.get(id) ?? new Y.Doc()),
+    timers: options.timers ?? systemTimers,
     onOversize: (row, session) =>
       settle.reject(
-        { type: 'reject', code: 'FRAME_TOO_LARGE', seq: row.seq, doc: row.doc, message: `the push is larger than the server's maxPayload (${session.maxPayload} bytes)` },
+        {
+          type: 'reject', code: 'UPDATE_TOO_LARGE', seq: row.seq, doc: row.doc,
+          message: `the update has ${row.update.byteLength} bytes; the server accepts up to ${session.maxUpdateBytes}`,
+        },
         session.generation,
       ),
     onChange: () => status.update({ settled: pushLoop.settledAll }),

@@ -2,6 +2,11 @@
 export const DEFAULT_LIMITS = {
   /** Largest frame accepted on either endpoint (ws `maxPayload`). */
   maxPayload: 1024 * 1024,
+  /**
+   * Largest single update a push may carry (A3). An update whose push frame would exceed maxPayload goes
+   * in `push-part` fragments, reassembled by the server up to this many bytes, one assembly per socket.
+   */
+  maxUpdateBytes: 32 * 1024 * 1024,
   /** Frames a socket may send before its hello is answered; more close the socket. */
   maxPreAuthFrames: 4,
   /** Milliseconds a socket has to send hello. */

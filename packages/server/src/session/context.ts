@@ -8,6 +8,8 @@ import type { Principal } from '../auth/principal.js';
 
 export interface SessionLimits {
   maxPayload: number;
+  /** Largest update one push may carry, in push-part fragments if it exceeds maxPayload (A3). */
+  maxUpdateBytes: number;
   maxPreAuthFrames: number;
   helloTimeoutMs: number;
   maxDocsPerSocket: number;

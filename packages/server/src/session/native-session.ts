@@ -25,6 +25,7 @@ import { canRead, canWrite } from '../auth/access.js';
 import type { Room, RoomSubscriber } from '../room/room.js';
 import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
+import { createPushAssembly } from './push-assembly.js';
 import { createTokenBucket } from './rate-limit.js';
 
 interface InFlight {
@@ -75,6 +76,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   let state: 'await-hello' | 'authenticating' | 'open' | 'closed' = 'await-hello';
   let principal: Principal | null = null;
   let clientId = '';
+  let helloVersion = PROTOCOL_VERSION;
   let preAuthFrames = 0;
   const early: Uint8Array[] = [];
   const docs = new Map<string, Held>();
@@ -84,6 +86,11 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   let drainingWith: ErrorCode | null = null;
   let lastActivity = performance.now();
   const bucket = createTokenBucket(limits.maxPushesPerSecond);
+  const assembly = createPushAssembly({
+    maxUpdateBytes: limits.maxUpdateBytes,
+    refusal: (doc) => (canWrite(principal!, spaceOf(doc)) ? null : canRead(principal!, spaceOf(doc)) ? 'READ_ONLY' : 'FORBIDDEN'),
+    refuse: (code, seq, doc, message) => reject(code, { seq, doc, message }),
+  });
   const helloTimer = setTimeout(() => fail('HELLO_REQUIRED', 'no hello within the time limit'), limits.helloTimeoutMs);
 
   metrics.connections.inc({ endpoint: 'native' });
@@ -184,7 +191,10 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (state !== 'authenticating') return; // closed meanwhile
     clearTimeout(helloTimer);
     state = 'open';
-    send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload });
+    send({
+      type: 'welcome', protocolVersion: helloVersion, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload,
+      maxUpdateBytes: limits.maxUpdateBytes, maxPushesPerSecond: limits.maxPushesPerSecond,
+    });
     for (const bytes of early.splice(0)) receive(bytes);
   }
 
@@ -271,7 +281,13 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
         return;
       }
       case 'push':
+        assembly.push();
         return onPush(frame.doc, frame.seq, frame.update);
+      case 'push-part': {
+        const whole = assembly.part(frame);
+        if (whole) onPush(whole.doc, whole.seq, whole.update);
+        return;
+      }
       case 'presence':
         return onPresence(frame.doc, frame.payload);
       case 'ping':
@@ -307,6 +323,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (state === 'await-hello') {
       if (frame.type !== 'hello') return fail('HELLO_REQUIRED');
       clientId = frame.clientId;
+      helloVersion = frame.protocolVersion;
       void onHello(frame.token);
       return;
     }
