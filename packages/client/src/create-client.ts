@@ -14,6 +14,7 @@ import { createDeadLetters } from './outbox/dead-letters.js';
 import { createLocalWriter } from './outbox/local-writer.js';
 import { createPendingCount } from './outbox/pending-count.js';
 import { createSettle } from './outbox/settle.js';
+import { UndeliverableError, createUndeliverable } from './outbox/undeliverable.js';
 import { DEFAULT_COMPACT_THRESHOLD } from './replica/compactor.js';
 import { openDexieStore } from './replica/dexie-store.js';
 import { createMemoryStore, type MemorySeed } from './replica/memory-store.js';
@@ -40,8 +41,9 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   let destroyed = false;
 
   const status = createStatusTracker(
-    { phase: 'offline', settled: true, pending: 0, persisting: options.persistence !== 'memory' },
+    { phase: 'offline', settled: true, pending: 0, undeliverable: 0, persisting: options.persistence !== 'memory' },
     (s) => events.emit('status', s),
+    () => new UndeliverableError(undeliverable.edits),
   );
 
   const docs = createOpenDocs({
@@ -62,11 +64,13 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     },
     onSwitched: () => {
       pending.refresh();
+      undeliverable.refresh();
       connection.restart();
     },
   });
 
   const pending = createPendingCount(() => replica.outboxSize(), (n) => status.update({ pending: n }));
+  const undeliverable = createUndeliverable(() => replica.deadLetters(), (n) => status.update({ undeliverable: n }));
 
   const tabs = createTabChannel({
     factory: options.broadcastChannel === undefined ? defaultTabPortFactory() : options.broadcastChannel,
@@ -81,7 +85,10 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
       },
       onError: reportError,
     }),
-    onOutboxChanged: () => pending.refresh(),
+    onOutboxChanged: () => {
+      pending.refresh();
+      undeliverable.refresh();
+    },
   });
 
   const writer = createLocalWriter({
@@ -103,7 +110,16 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     pending.refresh();
     tabs.postOutboxChanged();
   };
-  const settle = createSettle({ replica, now, onRejected: (r) => events.emit('rejected', r), onChanged: outboxChanged });
+  const settle = createSettle({
+    replica,
+    now,
+    onRejected: (r) => {
+      // Counted before the outbox re-read can show the row gone: no false `synced` in between.
+      if (r.seq !== null && r.doc !== null) undeliverable.added({ seq: r.seq, doc: r.doc, code: r.code });
+      events.emit('rejected', r);
+    },
+    onChanged: outboxChanged,
+  });
 
   const pushLoop = createPushLoop({
     replica,
@@ -135,10 +151,14 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     now,
     onRequeued: () => {
       pending.written(1, 0);
+      undeliverable.refresh();
       tabs.postOutboxChanged();
       pushLoop.pump();
     },
-    onChanged: () => tabs.postOutboxChanged(),
+    onChanged: () => {
+      undeliverable.refresh();
+      tabs.postOutboxChanged();
+    },
   });
 
   const connection = createConnection({
@@ -196,6 +216,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     if (destroyed) return;
     status.update({ persisting: replica.persisting });
     pending.refresh();
+    undeliverable.refresh();
     connection.start();
   });
 

@@ -7,6 +7,7 @@ export { StorageErrorKind, type StorageErrorEvent } from './replica/storage-erro
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './socket/backoff.js';
 export type { NetworkEvents } from './socket/network-events.js';
 export { ConnectionState, type Status } from './socket/status.js';
+export { UndeliverableError, type UndeliverableEdit } from './outbox/undeliverable.js';
 export type { Timers } from './socket/timers.js';
 export type { TabPort, TabPortFactory } from './tabs/tab-channel.js';
 // spatial/ and xr/ exports are appended below this line.

@@ -17,6 +17,8 @@ export type PushAnswer = 'ack' | 'hold' | { reject: ErrorCode };
 export interface FakeServerOptions {
   heartbeatMs: number;
   maxPayload: number;
+  /** Stated in welcome (A3); the fake server does not reassemble push-part frames. */
+  maxUpdateBytes: number;
   /** Return a code to refuse the hello: reject + close with that code, like the real session. */
   hello: (frame: HelloFrame) => ErrorCode | null;
   /** Return a code to refuse a sub (reject {doc, code}, no close). */
@@ -62,6 +64,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
   const options: FakeServerOptions = {
     heartbeatMs: 10_000,
     maxPayload: 1024 * 1024,
+    maxUpdateBytes: 0,
     hello: () => null,
     sub: () => null,
     push: () => 'ack',
@@ -145,7 +148,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
           const refused = options.hello(frame);
           if (refused) return fail(refused);
           session.clientId = frame.clientId;
-          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload });
+          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload, maxUpdateBytes: options.maxUpdateBytes, maxPushesPerSecond: 0 });
           return;
         }
         switch (frame.type) {
