@@ -149,14 +149,14 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   const deadLetters = createDeadLetters({
     replica,
     now,
-    onRequeued: () => {
+    onRequeued: (seq) => {
       pending.written(1, 0);
-      undeliverable.refresh();
+      undeliverable.removed(seq);
       tabs.postOutboxChanged();
       pushLoop.pump();
     },
-    onChanged: () => {
-      undeliverable.refresh();
+    onChanged: (seq) => {
+      undeliverable.removed(seq);
       tabs.postOutboxChanged();
     },
   });

@@ -3,7 +3,8 @@
  * so the status counts them and whenSynced() rejects while any exist (UndeliverableError, code
  * UNDELIVERABLE). The list is re-read from the replica after every change (retry, discard, other tabs);
  * a letter this client just moved is counted at once, before the outbox re-read can show one row fewer, so
- * the status never passes through a false `synced` between the two. A re-read that raced with such a
+ * the status never passes through a false `synced` between the two; one it retried or discarded is
+ * uncounted at once, so a whenSynced() right after sees the change. A re-read that raced with such a
  * change is discarded and repeated, like the pending count's.
  */
 import { CairnError, type ErrorCode } from '@cairn/shared';
@@ -31,6 +32,8 @@ export interface Undeliverable {
   readonly edits: readonly UndeliverableEdit[];
   /** This client just moved a push to the dead letters. */
   added(edit: UndeliverableEdit): void;
+  /** This client just retried or discarded dead letter `seq`: counted at once, so whenSynced() right after sees it. */
+  removed(seq: number): void;
   /** Re-read the dead letters (after a retry, a discard, another tab's change, a replica switch). */
   refresh(): void;
 }
@@ -55,15 +58,23 @@ export function createUndeliverable(read: () => Promise<DeadLetter[]>, onChange:
     onChange(edits.length);
   }
 
+  function changedHere(): void {
+    epoch++;
+    onChange(edits.length);
+    tracker.refresh();
+  }
+
   const tracker: Undeliverable = {
     get edits() {
       return edits;
     },
     added(edit) {
       if (!edits.some((e) => e.seq === edit.seq)) edits = [...edits, edit];
-      epoch++;
-      onChange(edits.length);
-      tracker.refresh();
+      changedHere();
+    },
+    removed(seq) {
+      edits = edits.filter((e) => e.seq !== seq);
+      changedHere();
     },
     refresh() {
       if (refreshQueued) return;
