@@ -2,14 +2,14 @@
  * "Synced" means synced (O7, O4): a real client against a real sync node (memory seams, in-memory
  * sockets). Edits the server refuses for good sit in the dead letters; the status says `undeliverable`
  * with their count instead of `synced`, whenSynced() rejects with UNDELIVERABLE naming them, and retrying
- * or discarding them moves the status on.
+ * or discarding them moves the status on. A socket that drops before its syncs arrived never reads synced.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { UndeliverableError, type CairnClient, type Status } from '@cairn/client';
 import { createMemoryStore } from '@cairn/server';
 import { memoryNode } from '../support/memory-node.js';
 import { clientOn, freshIndexedDB, until } from './support/client-harness.js';
-import type { FakeServer } from './support/fake-server.js';
+import { createFakeServer, type FakeServer } from './support/fake-server.js';
 
 const DOC = 'a/notes';
 const clients: CairnClient[] = [];
@@ -86,5 +86,22 @@ describe("status 'undeliverable' and whenSynced()", () => {
     await second.deadLetters.retry(1);
     await second.whenSynced();
     expect(second.status).toMatchObject({ state: 'synced', undeliverable: 0 });
+  });
+});
+
+describe('a dropped socket is never synced', () => {
+  it('O4: a socket that drops while a sync is outstanding goes syncing → offline, never through a false synced', async () => {
+    const server = createFakeServer({ holdSyncs: true });
+    const client = clientOn(server);
+    clients.push(client);
+    await client.open(DOC);
+    await until(() => server.received('sub').length === 1 && client.status.state === 'syncing', 'the sub is out, unanswered');
+    const states: string[] = [];
+    client.on('status', (s) => states.push(s.state));
+    const synced = client.whenSynced().then(() => 'resolved');
+    server.cutAll();
+    await until(() => client.status.state === 'offline', 'the client noticed the cut');
+    expect(states).not.toContain('synced');
+    expect(await Promise.race([synced, Promise.resolve('pending')])).toBe('pending');
   });
 });

@@ -23,6 +23,8 @@ export interface FakeServerOptions {
   hello: (frame: HelloFrame) => ErrorCode | null;
   /** Return a code to refuse a sub (reject {doc, code}, no close). */
   sub: (frame: SubFrame) => ErrorCode | null;
+  /** Subs are recorded but their sync is never sent (a server still loading the rooms). */
+  holdSyncs: boolean;
   push: (frame: PushFrame, session: FakeSession) => PushAnswer;
   answerPings: boolean;
   /** Every new connection is dropped at once (close 1006), like a server that is down. */
@@ -67,6 +69,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
     maxUpdateBytes: 0,
     hello: () => null,
     sub: () => null,
+    holdSyncs: false,
     push: () => 'ack',
     answerPings: true,
     down: false,
@@ -156,6 +159,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
             const refused = options.sub(frame);
             if (refused) return session.send(rejectFrame(refused, { doc: frame.doc }));
             session.subs.add(frame.doc);
+            if (options.holdSyncs) return;
             const update = Y.encodeStateAsUpdate(doc(frame.doc), frame.stateVector);
             return session.send({ type: 'sync', doc: frame.doc, version: versions.get(frame.doc) ?? 0, writable: true, update });
           }

@@ -8,7 +8,9 @@
  * Every row goes out within the limits the session's welcome stated (A3): in fragments when its frame
  * would exceed maxPayload (push-frames.ts), and no faster than the server's push rate (push-pacer.ts).
  *
- * Status: a session is settled once every doc it subscribed got its `sync` (or a refusal).
+ * Status: a session is settled once every doc it subscribed got its `sync` (or a refusal). Detaching keeps
+ * what the session was awaiting until the next attach: the connection detaches before it reports the phase
+ * offline, and clearing it then would read as a false `synced` for that moment.
  */
 import type { Replica } from '../replica/replica.js';
 import type { OutboxRow } from '../replica/replica-store.js';
@@ -105,8 +107,6 @@ export function createPushLoop(o: PushLoopOptions): PushLoop {
       if (s !== session) return;
       session = null;
       subscribed.clear();
-      awaiting.clear();
-      o.onChange();
     },
     subscribe(doc) {
       if (!session) return;
