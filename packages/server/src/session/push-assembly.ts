@@ -35,8 +35,6 @@ export interface PushAssembly {
   part(frame: PushPartFrame): WholePush | null;
   /** A plain push arrived: an assembly in progress is refused (pushes never interleave). */
   push(): void;
-  /** Bytes held right now (for tests and metrics). */
-  readonly heldBytes: number;
 }
 
 interface Assembling {
@@ -98,9 +96,6 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
       dropping = null;
       if (current) refuse('MALFORMED_FRAME', current.doc, current.seq, `a push arrived while seq ${current.seq} was incomplete`);
       dropping = null;
-    },
-    get heldBytes() {
-      return current?.received ?? 0;
     },
   };
 }
