@@ -4,7 +4,7 @@
  * and stores nothing, and the session goes on.
  */
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, type PushPartFrame } from '@cairn/shared';
+import { PROTOCOL_VERSION, closeCodeFor, type PushPartFrame } from '@cairn/shared';
 import { createMemoryStore } from '@cairn/server';
 import { connectRaw, type RawClient } from '../support/raw-client.js';
 import { memoryNode } from '../support/memory-node.js';
@@ -13,13 +13,17 @@ import { mapOf, mapUpdate } from '../support/yjs-updates.js';
 const DOC = 'a/doc';
 const KIB = 1024;
 
+async function hello(connect: Parameters<typeof connectRaw>[0], token = 'writer', clientId = 'client-0001'): Promise<RawClient> {
+  const c = await connectRaw(connect);
+  c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId, token });
+  await c.next('welcome');
+  return c;
+}
+
 async function setup(limits: Record<string, number> = {}, token = 'writer') {
   const store = createMemoryStore();
   const { net } = memoryNode({ store, limits: { maxPayload: 4 * KIB, maxUpdateBytes: 64 * KIB, ...limits } });
-  const c = await connectRaw(net.connect);
-  c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'client-0001', token });
-  await c.next('welcome');
-  return { store, c };
+  return { store, net, c: await hello(net.connect, token) };
 }
 
 /** The update cut into parts of `size` bytes, as the client sends them. */
@@ -107,5 +111,24 @@ describe('push-part reassembly', () => {
     await c.next('pong');
     expect(c.frames.filter((f) => f.type === 'reject')).toHaveLength(1);
     expect(await stored(store)).toEqual([]);
+  });
+
+  it('S7/A3: what all sockets hold in incomplete assemblies is bounded per node: past the budget OVERLOADED (retryable, drain and close), and a closed socket gives its share back', async () => {
+    const { store, net, c: a } = await setup({ maxUpdateBytes: 16 * KIB, maxAssemblyBytesPerNode: 20 * KIB });
+    const b = await hello(net.connect, 'writer', 'client-0002');
+    const update = bigUpdate(12 * KIB);
+    a.send(parts(1, update, KIB)[0]!); // holds 12 KiB of the 20 KiB budget, never finished
+    a.send({ type: 'ping', id: 1 });
+    await a.next('pong');
+    for (const p of parts(1, update, KIB)) b.send(p);
+    expect(await b.next('reject')).toMatchObject({ code: 'OVERLOADED', seq: 1 });
+    expect((await b.closed).code).toBe(closeCodeFor('OVERLOADED'));
+
+    a.close();
+    await a.closed;
+    const c = await hello(net.connect, 'writer', 'client-0003');
+    for (const p of parts(1, update, KIB)) c.send(p);
+    expect(await c.next('ack')).toMatchObject({ seq: 1 });
+    expect(await stored(store)).toHaveLength(1);
   });
 });

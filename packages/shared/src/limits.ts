@@ -7,6 +7,11 @@ export const DEFAULT_LIMITS = {
    * in `push-part` fragments, reassembled by the server up to this many bytes, one assembly per socket.
    */
   maxUpdateBytes: 32 * 1024 * 1024,
+  /**
+   * Bytes the incomplete fragmented pushes of all sockets of one node may hold together (server only, not
+   * stated in welcome); past it a new one gets OVERLOADED (retryable).
+   */
+  maxAssemblyBytesPerNode: 256 * 1024 * 1024,
   /** Frames a socket may send before its hello is answered; more close the socket. */
   maxPreAuthFrames: 4,
   /** Milliseconds a socket has to send hello. */

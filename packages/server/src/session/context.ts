@@ -10,6 +10,8 @@ export interface SessionLimits {
   maxPayload: number;
   /** Largest update one push may carry, in push-part fragments if it exceeds maxPayload (A3). */
   maxUpdateBytes: number;
+  /** Bytes all sockets' incomplete fragmented pushes may hold together on one node (A3, S7). */
+  maxAssemblyBytesPerNode: number;
   maxPreAuthFrames: number;
   helloTimeoutMs: number;
   maxDocsPerSocket: number;

@@ -17,7 +17,7 @@
  *   OPEN ──retryable failure / shutdown──► DRAINING ──every in-flight push settled──► CLOSED
  */
 import {
-  CairnError, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError,
+  CairnError, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError, isRetryable,
   rejectFrame, spaceOf, type ErrorCode, type Frame, type SessionHandle, type SessionSocket,
 } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
@@ -25,7 +25,7 @@ import { canRead, canWrite } from '../auth/access.js';
 import type { Room, RoomSubscriber } from '../room/room.js';
 import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
-import { createPushAssembly } from './push-assembly.js';
+import { createPushAssembly, nodeAssemblyBudget } from './push-assembly.js';
 import { createTokenBucket } from './rate-limit.js';
 
 interface InFlight {
@@ -88,8 +88,13 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   const bucket = createTokenBucket(limits.maxPushesPerSecond);
   const assembly = createPushAssembly({
     maxUpdateBytes: limits.maxUpdateBytes,
-    refusal: (doc) => (canWrite(principal!, spaceOf(doc)) ? null : canRead(principal!, spaceOf(doc)) ? 'READ_ONLY' : 'FORBIDDEN'),
-    refuse: (code, seq, doc, message) => reject(code, { seq, doc, message }),
+    budget: nodeAssemblyBudget(ctx, limits.maxAssemblyBytesPerNode),
+    refusal: (doc) => drainingWith ?? (canWrite(principal!, spaceOf(doc)) ? null : canRead(principal!, spaceOf(doc)) ? 'READ_ONLY' : 'FORBIDDEN'),
+    refuse(code, seq, doc, message) {
+      reject(code, { seq, doc, message });
+      // A retryable refusal must hold every later ack back, as for a push (A1): drain.
+      if (isRetryable(code)) drain(code);
+    },
   });
   const helloTimer = setTimeout(() => fail('HELLO_REQUIRED', 'no hello within the time limit'), limits.helloTimeoutMs);
 
@@ -132,6 +137,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   function cleanup(): void {
     state = 'closed';
     clearTimeout(helloTimer);
+    assembly.close();
     metrics.connections.dec({ endpoint: 'native' });
     for (const held of docs.values()) drop(held);
     docs.clear();

@@ -14,12 +14,46 @@
  *
  * After a refusal the rest of that push's parts (the client sent them all at once) are dropped quietly:
  * one reject per push, which the client turns into one dead letter (O7).
+ *
+ * Across sockets, a node-wide budget (maxAssemblyBytesPerNode) bounds what all assemblies may hold
+ * together: each reserves its stated total at the first part and gives it back when it completes, is
+ * refused, or its socket closes. Past the budget a new assembly is refused with OVERLOADED, which is
+ * retryable: the session drains and the client sends the push again after it reconnects.
  */
 import type { ErrorCode, PushPartFrame } from '@cairn/shared';
 
+export interface AssemblyBudget {
+  reserve(bytes: number): boolean;
+  release(bytes: number): void;
+}
+
+export function createAssemblyBudget(maxBytes: number): AssemblyBudget {
+  let held = 0;
+  return {
+    reserve(bytes) {
+      if (held + bytes > maxBytes) return false;
+      held += bytes;
+      return true;
+    },
+    release(bytes) {
+      held -= bytes;
+    },
+  };
+}
+
+/** One budget per node: sessions of one node share their context object, so it keys the budget. */
+const budgets = new WeakMap<object, AssemblyBudget>();
+
+export function nodeAssemblyBudget(node: object, maxBytes: number): AssemblyBudget {
+  let budget = budgets.get(node);
+  if (!budget) budgets.set(node, (budget = createAssemblyBudget(maxBytes)));
+  return budget;
+}
+
 export interface PushAssemblyOptions {
   maxUpdateBytes: number;
-  /** Why the session may not push to `doc` at all (READ_ONLY, FORBIDDEN), checked at the first part. */
+  budget: AssemblyBudget;
+  /** Why the session may not push to `doc` now (READ_ONLY, FORBIDDEN, draining), checked at the first part. */
   refusal(doc: string): ErrorCode | null;
   refuse(code: ErrorCode, seq: number, doc: string, message: string): void;
 }
@@ -35,6 +69,8 @@ export interface PushAssembly {
   part(frame: PushPartFrame): WholePush | null;
   /** A plain push arrived: an assembly in progress is refused (pushes never interleave). */
   push(): void;
+  /** The socket closed: gives back what an assembly in progress reserved. */
+  close(): void;
 }
 
 interface Assembling {
@@ -50,8 +86,13 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
   /** The push whose remaining parts are dropped after its refusal. */
   let dropping: { doc: string; seq: number } | null = null;
 
-  function refuse(code: ErrorCode, doc: string, seq: number, message: string): null {
+  function drop(): void {
+    if (current) o.budget.release(current.total);
     current = null;
+  }
+
+  function refuse(code: ErrorCode, doc: string, seq: number, message: string): null {
+    drop();
     dropping = { doc, seq };
     o.refuse(code, seq, doc, message);
     return null;
@@ -64,6 +105,7 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
     }
     const refusal = o.refusal(f.doc);
     if (refusal) return refuse(refusal, f.doc, f.seq, `no write access to ${f.doc}`);
+    if (!o.budget.reserve(f.total)) return refuse('OVERLOADED', f.doc, f.seq, 'the node holds too many pushes in fragments');
     current = { doc: f.doc, seq: f.seq, total: f.total, received: 0, chunks: [] };
     return append(current, f);
   }
@@ -72,7 +114,7 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
     a.chunks.push(f.bytes);
     a.received += f.bytes.byteLength;
     if (a.received < a.total) return null;
-    current = null;
+    drop();
     return { doc: a.doc, seq: a.seq, update: concat(a.chunks, a.total) };
   }
 
@@ -97,6 +139,7 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
       if (current) refuse('MALFORMED_FRAME', current.doc, current.seq, `a push arrived while seq ${current.seq} was incomplete`);
       dropping = null;
     },
+    close: drop,
   };
 }
 
