@@ -1,8 +1,9 @@
 /**
- * The status strip: where this device's connection is (offline / connecting / syncing / synced), how many
- * local edits await the server's ack, whether the replica persists, and the switch that takes this device
- * offline and back. The switch is remembered for the tab (sessionStorage), so a reload while offline stays
- * offline and shows that the edits came back from IndexedDB, not from the server.
+ * The status strip: where this device's connection is (offline / connecting / syncing / synced /
+ * undeliverable), how many local edits await the server's ack or were refused for good, whether the
+ * replica persists, and the switch that takes this device offline and back. The switch is remembered for
+ * the tab (sessionStorage), so a reload while offline stays offline and shows that the edits came back
+ * from IndexedDB, not from the server.
  */
 import type { CairnClient, Status } from '@cairn/client';
 
@@ -11,6 +12,7 @@ const LABELS: Record<Status['state'], string> = {
   connecting: 'connecting…',
   syncing: 'online · syncing',
   synced: 'online · synced',
+  undeliverable: 'online · some edits refused',
 };
 
 function offlineKey(db: string): string {
@@ -34,7 +36,7 @@ export function mountStatusBar(root: HTMLElement, client: CairnClient, db: strin
     status.dataset.state = s.state;
     status.dataset.pending = String(s.pending);
     label.textContent = LABELS[s.state];
-    pending.textContent = `${s.pending} pending`;
+    pending.textContent = s.undeliverable > 0 ? `${s.pending} pending · ${s.undeliverable} refused` : `${s.pending} pending`;
     pending.classList.toggle('has-pending', s.pending > 0);
     persisting.hidden = s.persisting;
   };

@@ -102,7 +102,7 @@ function presencePayload(rng: Prng): Uint8Array {
 }
 
 /** Every frame type; the ones a client sends weigh more, since a server-only type closes the socket. */
-const CLIENT_TYPES = ['sub', 'unsub', 'push', 'presence', 'ping', 'pong'] as const;
+const CLIENT_TYPES = ['sub', 'unsub', 'push', 'push-part', 'presence', 'ping', 'pong'] as const;
 const TYPES = [...(Object.keys(FrameType) as Array<keyof typeof FrameType>), ...CLIENT_TYPES, ...CLIENT_TYPES, ...CLIENT_TYPES];
 const CODES: ErrorCode[] = ['MALFORMED_FRAME', 'INTERNAL', 'READ_ONLY', 'INVALID_PRESENCE'];
 
@@ -123,10 +123,18 @@ function nativeFrame(rng: Prng, role: Role, home: string): Frame {
   const type = rng.pick(TYPES);
   switch (type) {
     case 'hello': return { type, protocolVersion: PROTOCOL_VERSION, clientId: `fz-client-${rng.int(20)}`, token: role.token };
-    case 'welcome': return { type, protocolVersion: PROTOCOL_VERSION, nodeId: 'evil', heartbeatMs: n(), maxPayload: n() };
+    case 'welcome': return { type, protocolVersion: PROTOCOL_VERSION, nodeId: 'evil', heartbeatMs: n(), maxPayload: n(), maxUpdateBytes: n(), maxPushesPerSecond: n() };
     case 'sub': return { type, doc: doc(rng, role, home), stateVector: rng.chance(0.5) ? new Uint8Array() : rng.chance(0.5) ? Y.encodeStateVectorFromUpdate(yUpdate(rng)) : bytes(rng, 20) };
     case 'unsub': return { type, doc: doc(rng, role, home) };
     case 'push': return { type, doc: doc(rng, role, home), seq: n(), update: anyUpdate(rng) };
+    case 'push-part': {
+      // A slice of a push: declared totals up to far past maxUpdateBytes, offsets in and out of order.
+      const update = anyUpdate(rng);
+      const total = rng.chance(0.2) ? n() + update.byteLength : update.byteLength + rng.int(3) * rng.int(4096);
+      const offset = rng.chance(0.6) ? 0 : rng.int(total);
+      const slice = update.subarray(0, Math.max(1, Math.min(update.byteLength, total - offset)));
+      return { type, doc: doc(rng, role, home), seq: n(), total, offset, bytes: slice };
+    }
     case 'ack': return { type, seq: n() };
     case 'reject': return { type, code: rng.pick(CODES), seq: rng.chance(0.5) ? n() : null, doc: rng.chance(0.5) ? rng.pick(DOCS) : null, message: 'x' };
     case 'sync': return { type, doc: doc(rng, role, home), version: n(), writable: rng.chance(0.5), update: anyUpdate(rng) };

@@ -23,7 +23,8 @@ describe('a push rejected for good moves to the dead letters, with its code', ()
     readOnly.getMap('m').set('refused', 1);
     await client.flush();
     writable.getMap('m').set('accepted', 2);
-    await client.whenSynced();
+    // Synced but for the dead letter: whenSynced() says so instead of resolving.
+    await expect(client.whenSynced()).rejects.toMatchObject({ code: 'UNDELIVERABLE', deadLetters: [{ seq: 1, doc: READ_ONLY_DOC, code: 'READ_ONLY' }] });
 
     expect(rejected).toEqual([{ seq: 1, doc: READ_ONLY_DOC, code: 'READ_ONLY', message: expect.any(String) }]);
     const letters = await client.deadLetters.list();
@@ -73,8 +74,8 @@ describe('a push rejected for good moves to the dead letters, with its code', ()
     expect(server.received('push')).toHaveLength(1);
   });
 
-  it('O7: a push larger than the server accepts is dead-lettered locally as FRAME_TOO_LARGE, never sent', async () => {
-    const server = createFakeServer({ maxPayload: 512 });
+  it('O7/A3: an update larger than the server accepts (no fragments stated) is dead-lettered locally as UPDATE_TOO_LARGE, never sent', async () => {
+    const server = createFakeServer({ maxPayload: 512, maxUpdateBytes: 0 });
     const client = track(clientOn(server));
     const rejected: Rejection[] = [];
     client.on('rejected', (r) => rejected.push(r));
@@ -82,9 +83,10 @@ describe('a push rejected for good moves to the dead letters, with its code', ()
     doc.getMap('m').set('big', 'x'.repeat(2000));
     await client.flush();
     doc.getMap('m').set('small', 1);
-    await client.whenSynced();
-    expect(rejected).toMatchObject([{ seq: 1, code: 'FRAME_TOO_LARGE' }]);
+    await expect(client.whenSynced()).rejects.toMatchObject({ code: 'UNDELIVERABLE' });
+    expect(rejected).toMatchObject([{ seq: 1, code: 'UPDATE_TOO_LARGE' }]);
     expect(server.received('push').map((p) => p.seq)).toEqual([2]);
-    expect((await client.deadLetters.list()).map((d) => d.code)).toEqual(['FRAME_TOO_LARGE']);
+    expect(server.received('push-part')).toEqual([]);
+    expect((await client.deadLetters.list()).map((d) => d.code)).toEqual(['UPDATE_TOO_LARGE']);
   });
 });

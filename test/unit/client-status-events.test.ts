@@ -32,13 +32,13 @@ describe('going online and offline is observable, with the pending count', () =>
     doc.getMap('m').set('b', 2);
     await client.flush();
     await until(() => client.status.pending === 2, 'two edits pending');
-    expect(client.status).toEqual({ state: 'offline', pending: 2, persisting: true });
+    expect(client.status).toEqual({ state: 'offline', pending: 2, undeliverable: 0, persisting: true });
     expect(seen.map((s) => `${s.state}:${s.pending}`)).toEqual(['offline:1', 'offline:2']);
 
     seen.length = 0;
     client.goOnline();
     await until(() => server.received('push').length === 2, 'both pushed');
-    expect(client.status).toEqual({ state: 'syncing', pending: 2, persisting: true });
+    expect(client.status).toEqual({ state: 'syncing', pending: 2, undeliverable: 0, persisting: true });
     server.sessions[0]!.ack(1);
     await until(() => client.status.pending === 1, 'one acked');
     server.sessions[0]!.ack(2);

@@ -14,6 +14,7 @@ import { createDeadLetters } from './outbox/dead-letters.js';
 import { createLocalWriter } from './outbox/local-writer.js';
 import { createPendingCount } from './outbox/pending-count.js';
 import { createSettle } from './outbox/settle.js';
+import { UndeliverableError, createUndeliverable } from './outbox/undeliverable.js';
 import { DEFAULT_COMPACT_THRESHOLD } from './replica/compactor.js';
 import { openDexieStore } from './replica/dexie-store.js';
 import { createMemoryStore, type MemorySeed } from './replica/memory-store.js';
@@ -44,8 +45,9 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   let destroyed = false;
 
   const status = createStatusTracker(
-    { phase: 'offline', settled: true, pending: 0, persisting: options.persistence !== 'memory' },
+    { phase: 'offline', settled: true, pending: 0, undeliverable: 0, persisting: options.persistence !== 'memory' },
     (s) => events.emit('status', s),
+    () => new UndeliverableError(undeliverable.edits),
   );
 
   const docs = createOpenDocs({
@@ -66,6 +68,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     },
     onSwitched: () => {
       pending.refresh();
+      undeliverable.refresh();
       connection.restart();
     },
   });
@@ -74,6 +77,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   let renewing: Promise<void> = Promise.resolve();
 
   const pending = createPendingCount(() => replica.outboxSize(), (n) => status.update({ pending: n }));
+  const undeliverable = createUndeliverable(() => replica.deadLetters(), (n) => status.update({ undeliverable: n }));
 
   const tabs = createTabChannel({
     factory: options.broadcastChannel === undefined ? defaultTabPortFactory() : options.broadcastChannel,
@@ -88,7 +92,10 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
       },
       onError: reportError,
     }),
-    onOutboxChanged: () => pending.refresh(),
+    onOutboxChanged: () => {
+      pending.refresh();
+      undeliverable.refresh();
+    },
   });
 
   const writer = createLocalWriter({
@@ -110,15 +117,28 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     pending.refresh();
     tabs.postOutboxChanged();
   };
-  const settle = createSettle({ replica, now, onRejected: (r) => events.emit('rejected', r), onChanged: outboxChanged });
+  const settle = createSettle({
+    replica,
+    now,
+    onRejected: (r) => {
+      // Counted before the outbox re-read can show the row gone: no false `synced` in between.
+      if (r.seq !== null && r.doc !== null) undeliverable.added({ seq: r.seq, doc: r.doc, code: r.code });
+      events.emit('rejected', r);
+    },
+    onChanged: outboxChanged,
+  });
 
   const pushLoop = createPushLoop({
     replica,
     openDocs: () => docs.ids(),
     stateVector: (id) => Y.encodeStateVector(docs.get(id) ?? new Y.Doc()),
+    timers: options.timers ?? systemTimers,
     onOversize: (row, session) =>
       settle.reject(
-        { type: 'reject', code: 'FRAME_TOO_LARGE', seq: row.seq, doc: row.doc, message: `the push is larger than the server's maxPayload (${session.maxPayload} bytes)` },
+        {
+          type: 'reject', code: 'UPDATE_TOO_LARGE', seq: row.seq, doc: row.doc,
+          message: `the update has ${row.update.byteLength} bytes; the server accepts up to ${session.maxUpdateBytes}`,
+        },
         session.generation,
       ),
     onChange: () => status.update({ settled: pushLoop.settledAll }),
@@ -136,12 +156,16 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   const deadLetters = createDeadLetters({
     replica,
     now,
-    onRequeued: () => {
+    onRequeued: (seq) => {
       pending.written(1, 0);
+      undeliverable.removed(seq);
       tabs.postOutboxChanged();
       pushLoop.pump();
     },
-    onChanged: () => tabs.postOutboxChanged(),
+    onChanged: (seq) => {
+      undeliverable.removed(seq);
+      tabs.postOutboxChanged();
+    },
   });
 
   const connection = createConnection({
@@ -204,6 +228,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     if (destroyed) return;
     status.update({ persisting: replica.persisting });
     pending.refresh();
+    undeliverable.refresh();
     connection.start();
   });
 

@@ -8,6 +8,7 @@ export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './socket/bac
 export type { NetworkEvents } from './socket/network-events.js';
 export { createHttpProbe, type HttpProbeOptions, type Probe } from './socket/probe.js';
 export { ConnectionState, type Status } from './socket/status.js';
+export { UndeliverableError, type UndeliverableEdit } from './outbox/undeliverable.js';
 export type { Timers } from './socket/timers.js';
 export type { TabPort, TabPortFactory } from './tabs/tab-channel.js';
 // spatial/ and xr/ exports are appended below this line.

@@ -2,6 +2,16 @@
 export const DEFAULT_LIMITS = {
   /** Largest frame accepted on either endpoint (ws `maxPayload`). */
   maxPayload: 1024 * 1024,
+  /**
+   * Largest single update a push may carry (A3). An update whose push frame would exceed maxPayload goes
+   * in `push-part` fragments, reassembled by the server up to this many bytes, one assembly per socket.
+   */
+  maxUpdateBytes: 32 * 1024 * 1024,
+  /**
+   * Bytes the incomplete fragmented pushes of all sockets of one node may hold together (server only, not
+   * stated in welcome); past it a new one gets OVERLOADED (retryable).
+   */
+  maxAssemblyBytesPerNode: 256 * 1024 * 1024,
   /** Frames a socket may send before its hello is answered; more close the socket. */
   maxPreAuthFrames: 4,
   /** Bytes a socket may send before its hello is answered (all frames together); more destroy the socket. */

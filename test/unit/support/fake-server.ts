@@ -17,10 +17,14 @@ export type PushAnswer = 'ack' | 'hold' | { reject: ErrorCode };
 export interface FakeServerOptions {
   heartbeatMs: number;
   maxPayload: number;
+  /** Stated in welcome (A3); the fake server does not reassemble push-part frames. */
+  maxUpdateBytes: number;
   /** Return a code to refuse the hello: reject + close with that code, like the real session. */
   hello: (frame: HelloFrame) => ErrorCode | null;
   /** Return a code to refuse a sub (reject {doc, code}, no close). */
   sub: (frame: SubFrame) => ErrorCode | null;
+  /** Subs are recorded but their sync is never sent (a server still loading the rooms). */
+  holdSyncs: boolean;
   push: (frame: PushFrame, session: FakeSession) => PushAnswer;
   answerPings: boolean;
   /** Every new connection is dropped at once (close 1006), like a server that is down. */
@@ -62,8 +66,10 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
   const options: FakeServerOptions = {
     heartbeatMs: 10_000,
     maxPayload: 1024 * 1024,
+    maxUpdateBytes: 0,
     hello: () => null,
     sub: () => null,
+    holdSyncs: false,
     push: () => 'ack',
     answerPings: true,
     down: false,
@@ -145,7 +151,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
           const refused = options.hello(frame);
           if (refused) return fail(refused);
           session.clientId = frame.clientId;
-          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload });
+          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload, maxUpdateBytes: options.maxUpdateBytes, maxPushesPerSecond: 0 });
           return;
         }
         switch (frame.type) {
@@ -153,6 +159,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
             const refused = options.sub(frame);
             if (refused) return session.send(rejectFrame(refused, { doc: frame.doc }));
             session.subs.add(frame.doc);
+            if (options.holdSyncs) return;
             const update = Y.encodeStateAsUpdate(doc(frame.doc), frame.stateVector);
             return session.send({ type: 'sync', doc: frame.doc, version: versions.get(frame.doc) ?? 0, writable: true, update });
           }

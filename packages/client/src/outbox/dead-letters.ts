@@ -19,9 +19,10 @@ export interface DeadLetters {
 export interface DeadLettersOptions {
   replica: Pick<Replica, 'deadLetters' | 'retryDeadLetter' | 'discardDeadLetter'>;
   now(): number;
-  /** A dead letter went back into the outbox. */
-  onRequeued(): void;
-  onChanged(): void;
+  /** Dead letter `seq` went back into the outbox. */
+  onRequeued(seq: number): void;
+  /** Dead letter `seq` was discarded. */
+  onChanged(seq: number): void;
 }
 
 export function createDeadLetters(o: DeadLettersOptions): DeadLetters {
@@ -31,12 +32,12 @@ export function createDeadLetters(o: DeadLettersOptions): DeadLetters {
     },
     async retry(seq) {
       const next = await o.replica.retryDeadLetter(seq, o.now());
-      if (next !== null) o.onRequeued();
+      if (next !== null) o.onRequeued(seq);
       return next;
     },
     async discard(seq) {
       const found = await o.replica.discardDeadLetter(seq);
-      if (found) o.onChanged();
+      if (found) o.onChanged(seq);
       return found;
     },
   };

@@ -1,8 +1,12 @@
 /**
  * ② The local write. Every local Yjs update is queued here in edit order and written to the replica
  * (doc state + outbox row in one transaction, O1). Updates that queue up while a write is in flight go
- * into the next write together, and consecutive updates of one doc are merged into one outbox row: a
+ * into the next write together, and the updates of one doc in a write are merged into one outbox row: a
  * burst of keystrokes costs one transaction and one push, not one per keystroke.
+ *
+ * A merged row stops growing at MAX_MERGED_ROW_BYTES, far below the server's 1 MiB frame limit: a burst
+ * of thousands of creates becomes many ordinary pushes, not one push the server refuses (A3). A single
+ * update above the cap stays one row; the push loop sends it in fragments.
  */
 import * as Y from 'yjs';
 import { createSerialQueue } from '../serial-queue.js';
@@ -29,15 +33,31 @@ export interface LocalWriter {
   flush(): Promise<void>;
 }
 
-/** Merges runs of updates to the same doc; order across docs is kept. */
+/** 64 KiB: a merged row is at most about this big (the sum of its parts; Yjs merging only shrinks it). */
+export const MAX_MERGED_ROW_BYTES = 64 * 1024;
+
+/**
+ * Merges the updates of each doc in one write into rows of up to the cap, in the order each row was
+ * started; updates of one doc keep their order. Updates of different docs are not kept in edit order
+ * relative to each other: concurrent creates in many cells interleave (each cell's doc opens on its own
+ * chain), and keeping that order would leave every row one update long. Docs are independent, and the
+ * server commits and delivers each doc on its own, so no reader depends on that order.
+ */
 function coalesce(queued: readonly LocalWrite[]): LocalWrite[] {
-  const out: { doc: string; updates: Uint8Array[] }[] = [];
+  const rows: { doc: string; updates: Uint8Array[]; bytes: number }[] = [];
+  const open = new Map<string, (typeof rows)[number]>();
   for (const w of queued) {
-    const last = out[out.length - 1];
-    if (last?.doc === w.doc) last.updates.push(w.update);
-    else out.push({ doc: w.doc, updates: [w.update] });
+    const row = open.get(w.doc);
+    if (row && row.bytes + w.update.byteLength <= MAX_MERGED_ROW_BYTES) {
+      row.updates.push(w.update);
+      row.bytes += w.update.byteLength;
+      continue;
+    }
+    const next = { doc: w.doc, updates: [w.update], bytes: w.update.byteLength };
+    rows.push(next);
+    open.set(w.doc, next);
   }
-  return out.map((r) => ({ doc: r.doc, update: r.updates.length === 1 ? r.updates[0]! : Y.mergeUpdates(r.updates) }));
+  return rows.map((r) => ({ doc: r.doc, update: r.updates.length === 1 ? r.updates[0]! : Y.mergeUpdates(r.updates) }));
 }
 
 export function createLocalWriter(o: LocalWriterOptions): LocalWriter {

@@ -34,7 +34,7 @@
  */
 import {
   CairnError, ErrorCodes, PROTOCOL_VERSION, SocketState, closeCodeFor, decodeFrame, encodeFrame, errorCodeFromClose,
-  isRetryable, toBytes, type ClientSocket, type ClientSocketFactory, type ErrorCode, type Frame, type RejectFrame,
+  isRetryable, toBytes, type ClientSocket, type ClientSocketFactory, type ErrorCode, type Frame, type RejectFrame, type WelcomeFrame,
 } from '@cairn/shared';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { createHeartbeat, type Heartbeat } from './heartbeat.js';
@@ -56,6 +56,10 @@ export interface Session {
   /** The replica generation the hello was sent for (seqs on this session are numbered in it). */
   readonly generation: number;
   readonly maxPayload: number;
+  /** Largest update the server takes in push-part fragments; 0: none (A3). */
+  readonly maxUpdateBytes: number;
+  /** The server's push rate per socket; 0: not stated. */
+  readonly maxPushesPerSecond: number;
   readonly alive: boolean;
   send(frame: Frame): void;
   /** Sends a frame already encoded (pushes are measured against maxPayload first). */
@@ -218,18 +222,21 @@ export function createConnection(o: ConnectionOptions): Connection {
     if (frame.type === 'ping') return sendOn(a, { type: 'pong', id: frame.id });
     if (frame.type === 'pong') return;
     if (a.session) return o.onFrame(frame, a.session);
-    if (frame.type === 'welcome') return welcome(a, creds, frame.heartbeatMs, frame.maxPayload);
+    if (frame.type === 'welcome') return welcome(a, creds, frame);
     if (frame.type === 'reject' && FATAL.has(frame.code)) return stopFatal(a, rejectionError(frame));
     // Anything else before the welcome (a retryable reject) is followed by the server's close.
   }
 
-  function welcome(a: Attempt, creds: Credentials, serverHeartbeatMs: number, maxPayload: number): void {
+  function welcome(a: Attempt, creds: Credentials, w: WelcomeFrame): void {
+    const serverHeartbeatMs = w.heartbeatMs;
     attempt = 0;
     newStreak();
     const session = {
       id: ++sessions,
       generation: creds.generation,
-      maxPayload,
+      maxPayload: w.maxPayload,
+      maxUpdateBytes: w.maxUpdateBytes,
+      maxPushesPerSecond: w.maxPushesPerSecond,
       alive: true,
       send: (frame: Frame) => sendOn(a, frame),
       sendEncoded: (bytes: Uint8Array) => sendBytesOn(a, bytes),

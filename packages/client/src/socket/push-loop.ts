@@ -5,20 +5,28 @@
  * row as it is written. `sentUpTo` makes sure no seq goes out twice on one session; a new session starts
  * from 0, so everything un-acked is resent after a reconnect (O2).
  *
- * Status: a session is settled once every doc it subscribed got its `sync` (or a refusal).
+ * Every row goes out within the limits the session's welcome stated (A3): in fragments when its frame
+ * would exceed maxPayload (push-frames.ts), and no faster than the server's push rate (push-pacer.ts).
+ *
+ * Status: a session is settled once every doc it subscribed got its `sync` (or a refusal). Detaching keeps
+ * what the session was awaiting until the next attach: the connection detaches before it reports the phase
+ * offline, and clearing it then would read as a false `synced` for that moment.
  */
-import { encodeFrame } from '@cairn/shared';
 import type { Replica } from '../replica/replica.js';
 import type { OutboxRow } from '../replica/replica-store.js';
 import type { Session } from './connection.js';
+import { pushFrames } from './push-frames.js';
+import { createPushPacer, type PushPacer } from './push-pacer.js';
+import type { Timers } from './timers.js';
 
 export interface PushLoopOptions {
   replica: Pick<Replica, 'outboxAfter' | 'generation'>;
   /** Ids of the docs open right now. */
   openDocs(): Iterable<string>;
   stateVector(doc: string): Uint8Array;
+  timers: Timers;
   /**
-   * A row whose push would exceed the server's maxPayload: it can never be sent. The loop waits for it to
+   * A row whose update exceeds the server's maxUpdateBytes: it can never be sent. The loop waits for it to
    * leave the outbox before sending later seqs, or their ack (which covers every seq below) would delete it.
    */
   onOversize(row: OutboxRow, session: Session): Promise<void>;
@@ -42,6 +50,7 @@ export interface PushLoop {
 
 export function createPushLoop(o: PushLoopOptions): PushLoop {
   let session: Session | null = null;
+  let pacer: PushPacer | null = null;
   const subscribed = new Set<string>();
   const awaiting = new Set<string>();
   let sentUpTo = 0;
@@ -62,12 +71,19 @@ export function createPushLoop(o: PushLoopOptions): PushLoop {
         const s = session;
         if (!s) return;
         const rows = await o.replica.outboxAfter(sentUpTo, s.generation);
+        const live = () => s === session && s.alive && s.generation === o.replica.generation;
         for (const row of rows) {
-          if (s !== session || !s.alive || s.generation !== o.replica.generation) break;
-          const bytes = encodeFrame({ type: 'push', doc: row.doc, seq: row.seq, update: row.update });
+          if (!live()) break;
+          const frames = pushFrames(row, s);
+          if (!frames) {
+            sentUpTo = row.seq;
+            await o.onOversize(row, s);
+            continue;
+          }
+          await pacer?.take();
+          if (!live()) break;
           sentUpTo = row.seq;
-          if (bytes.byteLength > s.maxPayload) await o.onOversize(row, s);
-          else s.sendEncoded(bytes);
+          for (const bytes of frames) s.sendEncoded(bytes);
         }
       } while (again);
     } finally {
@@ -79,6 +95,7 @@ export function createPushLoop(o: PushLoopOptions): PushLoop {
   const loop: PushLoop = {
     attach(s) {
       session = s;
+      pacer = createPushPacer(s.maxPushesPerSecond, o.timers);
       sentUpTo = 0;
       subscribed.clear();
       awaiting.clear();
@@ -90,8 +107,6 @@ export function createPushLoop(o: PushLoopOptions): PushLoop {
       if (s !== session) return;
       session = null;
       subscribed.clear();
-      awaiting.clear();
-      o.onChange();
     },
     subscribe(doc) {
       if (!session) return;

@@ -1,7 +1,8 @@
 /**
- * Waits until the client holds what the server has or cannot get it: status `synced` or `offline`. A
- * space writes its meta defaults only then (meta-doc.ts says why). Destroying the client opens the gate
- * for every waiter, so no space close hangs on a connection that is gone.
+ * Waits until the client holds what the server has or cannot get it: status `synced`, `undeliverable`
+ * (synced but for dead letters) or `offline`. A space writes its meta defaults only then (meta-doc.ts says
+ * why). Destroying the client opens the gate for every waiter, so no space close hangs on a connection
+ * that is gone.
  */
 import type { Status } from '../socket/status.js';
 
@@ -14,7 +15,7 @@ export interface SettledGate {
 export function createSettledGate(current: () => Status, onStatus: (fn: (s: Status) => void) => () => void): SettledGate {
   const waiters = new Set<() => void>();
   let forced = false;
-  const done = (s: Status) => s.state === 'synced' || s.state === 'offline';
+  const done = (s: Status) => s.state === 'synced' || s.state === 'undeliverable' || s.state === 'offline';
   return {
     wait() {
       if (forced || done(current())) return Promise.resolve();

@@ -9,6 +9,10 @@ import type { ClientBinding } from '../auth/client-binding.js';
 
 export interface SessionLimits {
   maxPayload: number;
+  /** Largest update one push may carry, in push-part fragments if it exceeds maxPayload (A3). */
+  maxUpdateBytes: number;
+  /** Bytes all sockets' incomplete fragmented pushes may hold together on one node (A3, S7). */
+  maxAssemblyBytesPerNode: number;
   maxPreAuthFrames: number;
   maxPreAuthBytes: number;
   helloTimeoutMs: number;

@@ -17,7 +17,7 @@
  *   OPEN ──retryable failure / shutdown──► DRAINING ──every in-flight push settled──► CLOSED
  */
 import {
-  CairnError, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError,
+  CairnError, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError, isRetryable,
   rejectFrame, spaceOf, type ErrorCode, type Frame, type SessionHandle, type SessionSocket,
 } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
@@ -25,6 +25,7 @@ import { canRead, canWrite } from '../auth/access.js';
 import type { Room, RoomSubscriber } from '../room/room.js';
 import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
+import { createPushAssembly, nodeAssemblyBudget } from './push-assembly.js';
 import { createTokenBucket } from './rate-limit.js';
 import { createLoadSlots } from '../room/load-slots.js';
 import { watchTokenExpiry, type TokenExpiry } from './token-expiry.js';
@@ -79,6 +80,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   let state: 'await-hello' | 'authenticating' | 'open' | 'closed' = 'await-hello';
   let principal: Principal | null = null;
   let clientId = '';
+  let helloVersion = PROTOCOL_VERSION;
   let preAuthFrames = 0;
   const early: Uint8Array[] = [];
   const docs = new Map<string, Held>();
@@ -94,6 +96,16 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   const loads = createLoadSlots(limits.maxLoadsPerSocket);
   let expiry: TokenExpiry | null = null;
   const presenceBucket = createTokenBucket(limits.maxPresencePerSecond);
+  const assembly = createPushAssembly({
+    maxUpdateBytes: limits.maxUpdateBytes,
+    budget: nodeAssemblyBudget(ctx, limits.maxAssemblyBytesPerNode),
+    refusal: (doc) => drainingWith ?? (canWrite(principal!, spaceOf(doc)) ? null : canRead(principal!, spaceOf(doc)) ? 'READ_ONLY' : 'FORBIDDEN'),
+    refuse(code, seq, doc, message) {
+      reject(code, { seq, doc, message });
+      // A retryable refusal must hold every later ack back, as for a push (A1): drain.
+      if (isRetryable(code)) drain(code);
+    },
+  });
   const helloTimer = setTimeout(() => fail('HELLO_REQUIRED', 'no hello within the time limit'), limits.helloTimeoutMs);
 
   metrics.connections.inc({ endpoint: 'native' });
@@ -136,6 +148,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     state = 'closed';
     clearTimeout(helloTimer);
     expiry?.stop();
+    assembly.close();
     metrics.connections.dec({ endpoint: 'native' });
     for (const held of docs.values()) drop(held);
     docs.clear();
@@ -209,7 +222,10 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       metrics.rejected.inc({ code: 'TOKEN_EXPIRED' });
       drain('TOKEN_EXPIRED');
     });
-    send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload });
+    send({
+      type: 'welcome', protocolVersion: helloVersion, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload,
+      maxUpdateBytes: limits.maxUpdateBytes, maxPushesPerSecond: limits.maxPushesPerSecond,
+    });
     socket.authenticated?.();
     for (const bytes of early.splice(0)) receive(bytes);
   }
@@ -336,7 +352,13 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
         return;
       }
       case 'push':
+        assembly.push();
         return onPush(frame.doc, frame.seq, frame.update);
+      case 'push-part': {
+        const whole = assembly.part(frame);
+        if (whole) onPush(whole.doc, whole.seq, whole.update);
+        return;
+      }
       case 'presence':
         return onPresence(frame.doc, frame.payload);
       case 'ping':
@@ -372,6 +394,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (state === 'await-hello') {
       if (frame.type !== 'hello') return fail('HELLO_REQUIRED');
       clientId = frame.clientId;
+      helloVersion = frame.protocolVersion;
       // Frames held back during the token check are handled inside onHello: a throw there must not become
       // an unhandled rejection, which ends the process (S6).
       onHello(frame.token).catch((err: unknown) => {

@@ -15,7 +15,12 @@ import * as encoding from 'lib0/encoding';
 import { CairnError, ErrorCodes, errorCodeFromNum, type ErrorCode } from '../errors.js';
 import { isValidClientId, parseDocId } from '../ids.js';
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version 2 added the limits of A3 to `welcome` and the `push-part` frame. A server also accepts a version 1
+ * hello and answers it with a version 1 welcome (no limits beyond maxPayload), which such a client decodes.
+ */
+export const PROTOCOL_VERSION = 2;
+export const MIN_PROTOCOL_VERSION = 1;
 
 export const FrameType = {
   hello: 0,
@@ -30,14 +35,27 @@ export const FrameType = {
   presence: 9,
   ping: 10,
   pong: 11,
+  'push-part': 12,
 } as const;
 export type FrameTypeName = keyof typeof FrameType;
 
 export interface HelloFrame { type: 'hello'; protocolVersion: number; clientId: string; token: string }
-export interface WelcomeFrame { type: 'welcome'; protocolVersion: number; nodeId: string; heartbeatMs: number; maxPayload: number }
+/**
+ * The server's limits (A3). `maxUpdateBytes` and `maxPushesPerSecond` are on the wire from version 2 on; a
+ * version 1 welcome decodes with both 0 (not stated: no fragments, no known rate).
+ */
+export interface WelcomeFrame {
+  type: 'welcome'; protocolVersion: number; nodeId: string; heartbeatMs: number; maxPayload: number;
+  maxUpdateBytes: number; maxPushesPerSecond: number;
+}
 export interface SubFrame { type: 'sub'; doc: string; stateVector: Uint8Array }
 export interface UnsubFrame { type: 'unsub'; doc: string }
 export interface PushFrame { type: 'push'; doc: string; seq: number; update: Uint8Array }
+/**
+ * One fragment of a push whose frame would exceed maxPayload (A3): bytes [offset, offset + bytes.length) of
+ * an update of `total` bytes. Parts of one push go in offset order, with no other push between them.
+ */
+export interface PushPartFrame { type: 'push-part'; doc: string; seq: number; total: number; offset: number; bytes: Uint8Array }
 export interface AckFrame { type: 'ack'; seq: number }
 export interface RejectFrame { type: 'reject'; code: ErrorCode; seq: number | null; doc: string | null; message: string }
 /** The answer to `sub`: what the client lacks given its state vector, and the doc's version (O3). */
@@ -50,7 +68,7 @@ export interface PongFrame { type: 'pong'; id: number }
 
 export type Frame =
   | HelloFrame | WelcomeFrame | SubFrame | UnsubFrame | PushFrame | AckFrame | RejectFrame
-  | SyncFrame | UpdateFrame | PresenceFrame | PingFrame | PongFrame;
+  | SyncFrame | UpdateFrame | PresenceFrame | PingFrame | PongFrame | PushPartFrame;
 
 export const MAX_TOKEN_BYTES = 8192;
 export const MAX_STRING_BYTES = 1024;
@@ -74,6 +92,10 @@ export function encodeFrame(frame: Frame): Uint8Array {
       encoding.writeVarString(enc, frame.nodeId);
       writeUint(enc, frame.heartbeatMs, 'heartbeatMs');
       writeUint(enc, frame.maxPayload, 'maxPayload');
+      if (frame.protocolVersion >= 2) {
+        writeUint(enc, frame.maxUpdateBytes, 'maxUpdateBytes');
+        writeUint(enc, frame.maxPushesPerSecond, 'maxPushesPerSecond');
+      }
       break;
     case 'sub':
       writeDoc(enc, frame.doc);
@@ -117,6 +139,13 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case 'ping':
     case 'pong':
       writeUint(enc, frame.id, 'id');
+      break;
+    case 'push-part':
+      writeDoc(enc, frame.doc);
+      writeUint(enc, frame.seq, 'seq');
+      writeUint(enc, frame.total, 'total');
+      writeUint(enc, frame.offset, 'offset');
+      encoding.writeVarUint8Array(enc, frame.bytes);
       break;
   }
   return encoding.toUint8Array(enc);
@@ -175,22 +204,24 @@ function readBody(dec: decoding.Decoder): Frame {
   switch (tag) {
     case FrameType.hello: {
       const protocolVersion = readUint(dec);
-      if (protocolVersion !== PROTOCOL_VERSION) {
-        throw new CairnError('PROTOCOL_VERSION', `client speaks ${protocolVersion}, server speaks ${PROTOCOL_VERSION}`);
+      if (protocolVersion < MIN_PROTOCOL_VERSION || protocolVersion > PROTOCOL_VERSION) {
+        throw new CairnError('PROTOCOL_VERSION', `client speaks ${protocolVersion}, server speaks ${MIN_PROTOCOL_VERSION}-${PROTOCOL_VERSION}`);
       }
       const clientId = readString(dec, 64, 'clientId');
       if (!isValidClientId(clientId)) throw new CairnError('MALFORMED_FRAME', 'clientId is not 8-64 of [A-Za-z0-9:_-]');
       const token = readString(dec, MAX_TOKEN_BYTES, 'token');
       return { type: 'hello', protocolVersion, clientId, token };
     }
-    case FrameType.welcome:
-      return {
-        type: 'welcome',
-        protocolVersion: readUint(dec),
-        nodeId: readString(dec, MAX_STRING_BYTES, 'nodeId'),
-        heartbeatMs: readUint(dec),
-        maxPayload: readUint(dec),
-      };
+    case FrameType.welcome: {
+      const protocolVersion = readUint(dec);
+      const nodeId = readString(dec, MAX_STRING_BYTES, 'nodeId');
+      const heartbeatMs = readUint(dec);
+      const maxPayload = readUint(dec);
+      const v2 = protocolVersion >= 2;
+      const maxUpdateBytes = v2 ? readUint(dec) : 0;
+      const maxPushesPerSecond = v2 ? readUint(dec) : 0;
+      return { type: 'welcome', protocolVersion, nodeId, heartbeatMs, maxPayload, maxUpdateBytes, maxPushesPerSecond };
+    }
     case FrameType.sub:
       return { type: 'sub', doc: readDoc(dec), stateVector: decoding.readVarUint8Array(dec) };
     case FrameType.unsub:
@@ -223,6 +254,17 @@ function readBody(dec: decoding.Decoder): Frame {
       return { type: 'ping', id: readUint(dec) };
     case FrameType.pong:
       return { type: 'pong', id: readUint(dec) };
+    case FrameType['push-part']: {
+      const doc = readDoc(dec);
+      const seq = readUint(dec);
+      const total = readUint(dec);
+      const offset = readUint(dec);
+      const bytes = decoding.readVarUint8Array(dec);
+      if (bytes.byteLength === 0 || offset + bytes.byteLength > total) {
+        throw new CairnError('MALFORMED_FRAME', 'push-part bytes must be non-empty and end within total');
+      }
+      return { type: 'push-part', doc, seq, total, offset, bytes };
+    }
     default:
       throw new CairnError('MALFORMED_FRAME', `unknown frame type ${tag}`);
   }

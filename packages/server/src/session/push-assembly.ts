@@ -1,0 +1,155 @@
+/**
+ * A3: a push too big for one frame arrives as `push-part` fragments; this puts them back together, one
+ * assembly per socket, holding at most `maxUpdateBytes` (checked against the stated total at the first
+ * part, before anything is buffered). The whole update then takes the path of a plain push (same
+ * authorization, rate limit, commit and ack, A1/C1), so a fragmented push is acked like any other.
+ *
+ *            part offset 0, total ≤ max, writable                 last part
+ *   ┌──────┐ ─────────────────────────────────────► ┌────────────┐ ─────────► whole update → onPush
+ *   │ idle │                                         │ assembling │
+ *   └──────┘ ◀──── refused: reject {seq, code} ───── └────────────┘
+ *      │              (offset gap, other total,          │
+ *      │               part of another seq, plain push)  └─ a part of another seq is then judged afresh
+ *      └─ part with offset > 0, total > max, no write access: reject {seq, code}
+ *
+ * After a refusal the rest of that push's parts (the client sent them all at once) are dropped quietly:
+ * one reject per push, which the client turns into one dead letter (O7).
+ *
+ * Across sockets, a node-wide budget (maxAssemblyBytesPerNode) bounds what all assemblies may hold
+ * together: each reserves its stated total at the first part and gives it back when it completes, is
+ * refused, or its socket closes. Past the budget a new assembly is refused with OVERLOADED, which is
+ * retryable: the session drains and the client sends the push again after it reconnects.
+ */
+import type { ErrorCode, PushPartFrame } from '@cairn/shared';
+
+export interface AssemblyBudget {
+  reserve(bytes: number): boolean;
+  release(bytes: number): void;
+}
+
+export function createAssemblyBudget(maxBytes: number): AssemblyBudget {
+  let held = 0;
+  return {
+    reserve(bytes) {
+      if (held + bytes > maxBytes) return false;
+      held += bytes;
+      return true;
+    },
+    release(bytes) {
+      held -= bytes;
+    },
+  };
+}
+
+/** One budget per node: sessions of one node share their context object, so it keys the budget. */
+const budgets = new WeakMap<object, AssemblyBudget>();
+
+export function nodeAssemblyBudget(node: object, maxBytes: number): AssemblyBudget {
+  let budget = budgets.get(node);
+  if (!budget) budgets.set(node, (budget = createAssemblyBudget(maxBytes)));
+  return budget;
+}
+
+export interface PushAssemblyOptions {
+  maxUpdateBytes: number;
+  budget: AssemblyBudget;
+  /** Why the session may not push to `doc` now (READ_ONLY, FORBIDDEN, draining), checked at the first part. */
+  refusal(doc: string): ErrorCode | null;
+  refuse(code: ErrorCode, seq: number, doc: string, message: string): void;
+}
+
+export interface WholePush {
+  doc: string;
+  seq: number;
+  update: Uint8Array;
+}
+
+export interface PushAssembly {
+  /** Takes one fragment; returns the whole push once its last part arrived, null until then. */
+  part(frame: PushPartFrame): WholePush | null;
+  /** A plain push arrived: an assembly in progress is refused (pushes never interleave). */
+  push(): void;
+  /** The socket closed: gives back what an assembly in progress reserved. */
+  close(): void;
+}
+
+interface Assembling {
+  doc: string;
+  seq: number;
+  total: number;
+  received: number;
+  chunks: Uint8Array[];
+}
+
+export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
+  let current: Assembling | null = null;
+  /** The push whose remaining parts are dropped after its refusal. */
+  let dropping: { doc: string; seq: number } | null = null;
+
+  function drop(): void {
+    if (current) o.budget.release(current.total);
+    current = null;
+  }
+
+  function refuse(code: ErrorCode, doc: string, seq: number, message: string): null {
+    drop();
+    dropping = { doc, seq };
+    o.refuse(code, seq, doc, message);
+    return null;
+  }
+
+  function start(f: PushPartFrame): WholePush | null {
+    if (f.offset !== 0) return refuse('MALFORMED_FRAME', f.doc, f.seq, `push-part of seq ${f.seq} starts at offset ${f.offset}, not 0`);
+    if (f.total > o.maxUpdateBytes) {
+      return refuse('UPDATE_TOO_LARGE', f.doc, f.seq, `the update has ${f.total} bytes; the server accepts up to ${o.maxUpdateBytes}`);
+    }
+    const refusal = o.refusal(f.doc);
+    if (refusal) return refuse(refusal, f.doc, f.seq, `no write access to ${f.doc}`);
+    if (!o.budget.reserve(f.total)) return refuse('OVERLOADED', f.doc, f.seq, 'the node holds too many pushes in fragments');
+    current = { doc: f.doc, seq: f.seq, total: f.total, received: 0, chunks: [] };
+    return append(current, f);
+  }
+
+  function append(a: Assembling, f: PushPartFrame): WholePush | null {
+    a.chunks.push(f.bytes);
+    a.received += f.bytes.byteLength;
+    if (a.received < a.total) return null;
+    drop();
+    return { doc: a.doc, seq: a.seq, update: concat(a.chunks, a.total) };
+  }
+
+  return {
+    part(f) {
+      if (dropping && f.offset > 0 && f.doc === dropping.doc && f.seq === dropping.seq) return null;
+      dropping = null;
+      const a = current;
+      if (!a) return start(f);
+      if (f.doc !== a.doc || f.seq !== a.seq) {
+        refuse('MALFORMED_FRAME', a.doc, a.seq, `push-part of seq ${f.seq} arrived while seq ${a.seq} was incomplete`);
+        dropping = null;
+        return start(f);
+      }
+      if (f.total !== a.total || f.offset !== a.received) {
+        return refuse('MALFORMED_FRAME', a.doc, a.seq, `push-part of seq ${a.seq} at offset ${f.offset} of ${f.total}, expected ${a.received} of ${a.total}`);
+      }
+      return append(a, f);
+    },
+    push() {
+      dropping = null;
+      if (current) refuse('MALFORMED_FRAME', current.doc, current.seq, `a push arrived while seq ${current.seq} was incomplete`);
+      dropping = null;
+    },
+    close: drop,
+  };
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
