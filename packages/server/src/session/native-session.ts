@@ -27,6 +27,7 @@ import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
 import { createPushAssembly, nodeAssemblyBudget } from './push-assembly.js';
 import { createTokenBucket } from './rate-limit.js';
+import { createSyncPacer } from './sync-pacer.js';
 import { createLoadSlots } from '../room/load-slots.js';
 import { watchTokenExpiry, type TokenExpiry } from './token-expiry.js';
 
@@ -96,6 +97,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   const loads = createLoadSlots(limits.maxLoadsPerSocket);
   let expiry: TokenExpiry | null = null;
   const presenceBucket = createTokenBucket(limits.maxPresencePerSecond);
+  const pacer = createSyncPacer({ buffered: () => socket.bufferedAmount(), lowWater: Math.min(1024 * 1024, limits.maxBufferedBytes / 4) });
   const assembly = createPushAssembly({
     maxUpdateBytes: limits.maxUpdateBytes,
     budget: nodeAssemblyBudget(ctx, limits.maxAssemblyBytesPerNode),
@@ -118,7 +120,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   /** Sends a frame already encoded (shared between receivers), unless the socket is past its buffer limit. */
   function sendEncoded(bytes: Uint8Array): void {
     if (state === 'closed') return;
-    if (socket.bufferedAmount() > limits.maxBufferedBytes) {
+    if (pacer.backlog() > limits.maxBufferedBytes) {
       fail('SLOW_CONSUMER');
       return;
     }
@@ -149,6 +151,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     clearTimeout(helloTimer);
     expiry?.stop();
     assembly.close();
+    pacer.close();
     metrics.connections.dec({ endpoint: 'native' });
     for (const held of docs.values()) drop(held);
     docs.clear();
@@ -261,23 +264,30 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       }
       held.room = room;
       held.loading = null;
-      room.subscribe(sub);
     }
     const room = held.room;
     if (!room) return; // a second sub while the first is loading: the first one answers
-    // Computed in the same tick as subscribe: no committed update can fall between the two.
-    let answer: { version: number; update: Uint8Array };
-    try {
-      answer = room.syncFor(stateVector);
-    } catch {
-      // A state vector that does not decode is this frame's problem: refused with its doc, the socket goes on.
-      if (!existing) {
-        docs.delete(doc);
-        drop(held);
+    const h = held;
+    // The answer waits for room in the outbound buffer (sync-pacer.ts); the subscription starts with it.
+    pacer.answer(() => {
+      if (state !== 'open' || docs.get(doc) !== h || h.room !== room) return; // unsubscribed or closed meanwhile
+      // Subscribe and compute the answer in the same tick: no committed update can fall between the two.
+      if (!room.subscribers.has(h.sub)) room.subscribe(h.sub);
+      let answer: { version: number; update: Uint8Array };
+      try {
+        answer = room.syncFor(stateVector);
+      } catch {
+        // A state vector that does not decode is this frame's problem: refused with its doc, the socket goes on.
+        if (!existing) {
+          docs.delete(doc);
+          drop(h);
+        }
+        return reject('MALFORMED_FRAME', { doc, message: 'the state vector does not decode' });
       }
-      return reject('MALFORMED_FRAME', { doc, message: 'the state vector does not decode' });
-    }
-    sendEncoded(syncFrame(doc, answer.version, canWrite(p, space), answer.update));
+      const bytes = syncFrame(doc, answer.version, canWrite(p, space), answer.update);
+      sendEncoded(bytes);
+      pacer.sent(bytes.byteLength);
+    });
   }
 
   /**
