@@ -9,7 +9,7 @@ import type { Principal } from './auth/principal.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createSyncNode, type SyncNode } from './sync-node.js';
 import type { SessionLimits } from './session/context.js';
-import { clientErrorHandler, createFrameworkErrorHandler, registerErrorHandling } from './http/errors.js';
+import { clientErrorHandler, createFrameworkErrorHandler, errorBody, registerErrorHandling } from './http/errors.js';
 import { createHostCheck, createHostRefusal, registerHostCheck, type AllowedHosts } from './http/host-allowlist.js';
 import { registerHealth } from './http/health.js';
 import { registerWebSockets } from './http/websocket.js';
@@ -61,7 +61,8 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: 1024 * 1024,
-    return503OnClosing: true,
+    // Requests that arrive while the node shuts down get a catalog body (S4) from the hook below, not Fastify's own.
+    return503OnClosing: false,
     // Space names may be 128 characters (anchors-routes.ts); longer segments are 414 with a catalog body.
     routerOptions: { maxParamLength: 256 },
     frameworkErrors: createFrameworkErrorHandler(hostRefusal),
@@ -82,8 +83,12 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
   });
+  let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);
   registerErrorHandling(app);
+  app.addHook('onRequest', async (_req, reply) => {
+    if (closing) return reply.code(503).header('connection', 'close').send(errorBody('SHUTTING_DOWN'));
+  });
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
   // Issue 4: REST queries on the anchor read model.
   await app.register(anchorRoutes, { anchors: deps.store.anchors, verify: deps.verify });
@@ -99,7 +104,6 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   });
   await app.ready();
 
-  let closing: Promise<void> | null = null;
   return {
     app,
     node,
