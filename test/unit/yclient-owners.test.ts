@@ -7,7 +7,7 @@
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { CairnError, PROTOCOL_VERSION, type ClientSocket } from '@cairn/shared';
-import { createMemoryStore, type Principal, type Store } from '@cairn/server';
+import { createMemoryBusHub, createMemoryStore, type Principal, type Store } from '@cairn/server';
 import { createRoom } from '../../packages/server/src/room/room.js';
 import { connectRaw, type RawClient } from '../support/raw-client.js';
 import { controllableStore, memoryNode } from '../support/memory-node.js';
@@ -100,6 +100,28 @@ describe('a Yjs clientID belongs to the subject that first wrote it in the doc',
     expect((await attacker.next('ack')).seq).toBe(1);
     expect(await store.headVersion('t1', DOC)).toBe(2);
     expect(await coldMap(store)).toEqual({ c: 'other' });
+  });
+
+  it('C5: another subject\'s structs that this node\'s room has not received yet are accepted once it catches up from the Store', async () => {
+    const { store, victim, attacker: other, v } = await setup();
+    // Node B shares the Store but not the bus: its room falls behind what node A commits.
+    const { node: nodeB, net: netB } = memoryNode({ store, verify, hub: createMemoryBusHub() });
+    const onB = await session(netB.connect, 'attacker', 'other-replica-b');
+    onB.send({ type: 'sub', doc: DOC, stateVector: new Uint8Array() });
+    await onB.next('sync');
+    other.send({ type: 'sub', doc: DOC, stateVector: new Uint8Array() });
+    const relay = replica(555);
+    Y.applyUpdate(relay.doc, (await other.next('sync')).update);
+    const second = v.edit((m) => m.set('b', 'victim 2'));
+    victim.send({ type: 'push', doc: DOC, seq: 2, update: second });
+    expect((await victim.next('ack')).seq).toBe(2);
+    Y.applyUpdate(relay.doc, (await other.next('update')).update);
+    expect(nodeB.rooms.peek('t1', DOC)!.version).toBe(1);
+    // What a y-websocket provider resends on B: the victim's edit B lacks, and its own.
+    const resend = Y.mergeUpdates([second, relay.edit((m) => m.set('c', 'other'))]);
+    onB.send({ type: 'push', doc: DOC, seq: 1, update: resend });
+    expect((await onB.next('ack')).seq).toBe(1);
+    expect(await coldMap(store)).toEqual({ a: 'victim 1', b: 'victim 2', c: 'other' });
   });
 
   it('C5: two subjects pushing the same new Yjs clientID while a commit is in flight: only the first passes', async () => {

@@ -60,12 +60,15 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
     room = rooms.peek(req.tenant, req.doc);
     /** Each Yjs client the update has structs of → the end clock of its structs (validateUpdate fills it). */
     let writes = new Map<number, number>();
-    if (validateUpdate(req.update, room?.ydoc, writes) === 'waits' && room) {
+    const waits = validateUpdate(req.update, room?.ydoc, writes) === 'waits';
+    if (room && (waits || !room.owners.allows(req.actor, writes))) {
       // It references clocks the room does not hold: pushes still committing here (a pipelined client,
       // tabs sharing one outbox) or versions another node committed that the bus has not brought yet. Wait
       // for both. If it still waits, it references items nobody committed, and Yjs would keep it pending,
-      // where it can break a later, honest update; it is refused.
-      await before;
+      // where it can break a later, honest update; it is refused. The same lag can make another subject's
+      // structs look new (a y-websocket provider resending what it got from a node ahead of this one):
+      // once the room holds them they change nothing, and only what is still new needs its owner.
+      if (waits) await before;
       await room.resync();
       room = rooms.peek(req.tenant, req.doc);
       writes = new Map();

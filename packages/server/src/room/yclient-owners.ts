@@ -33,6 +33,8 @@ import type { YClientOwners as Owners } from '../store/store.js';
 export interface YClientOwners {
   /** Durable owners (derived from applied rows), what a snapshot stores. */
   readonly durable: Owners;
+  /** False if `claim` would throw now. */
+  allows(subject: string, writes: ReadonlyMap<number, number>): boolean;
   /**
    * Throws INVALID_UPDATE if a client whose new clocks `writes` takes (client → end clock of its structs)
    * is owned or claimed by another subject; else claims the unowned ones. Call `settle` exactly once when
@@ -78,19 +80,26 @@ export function createYClientOwners(opts: { doc: () => Y.Doc }): YClientOwners {
   /** In-flight claims; `writes` counts the writes holding one (a claim at 0 waits for its row). */
   const claims = new Map<number, { subject: string; writes: number }>();
 
+  /** The first of the clients that another subject owns or claims, if any. */
+  function taken(subject: string, fresh: readonly number[]): number | undefined {
+    return fresh.find((client) => {
+      const owner = durable.get(client) ?? claims.get(client)?.subject;
+      return owner !== undefined && owner !== subject;
+    });
+  }
+
   return {
     get durable() {
       return durable;
     },
+    allows(subject, writes) {
+      return taken(subject, newClocks(opts.doc(), writes)) === undefined;
+    },
     claim(subject, writes) {
       const doc = opts.doc();
       const fresh = newClocks(doc, writes);
-      for (const client of fresh) {
-        const owner = durable.get(client) ?? claims.get(client)?.subject;
-        if (owner !== undefined && owner !== subject) {
-          throw new CairnError('INVALID_UPDATE', `its structs use Yjs client ${client}, which another principal writes in this doc`);
-        }
-      }
+      const client = taken(subject, fresh);
+      if (client !== undefined) throw new CairnError('INVALID_UPDATE', `its structs use Yjs client ${client}, which another principal writes in this doc`);
       const held = fresh.filter((c) => !durable.has(c));
       for (const client of held) {
         const c = claims.get(client);
