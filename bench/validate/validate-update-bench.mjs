@@ -1,11 +1,15 @@
 /**
  * C4: the cost of validating one update, before (decode + scratch apply when a struct sits at clock 0,
  * copied below as it was) and now (packages/server/src/commit/validate-update.ts against the room's doc),
- * for a pose-sized update on a live doc and a ~100 KB update. Prints a markdown table (medians); never
- * fails on a timing. Run `npm run build` first, then `node bench/validate/validate-update-bench.mjs`.
+ * for a pose-sized update on a live doc and a ~100 KB update; then with the Yjs client owners check the
+ * commit path adds (room/yclient-owners.ts: the struct clients validation collects, checked and claimed),
+ * and what deriving the owners costs a cold load (each row applied in a transaction whose state vectors
+ * are compared). Prints markdown tables (medians); never fails on a timing. Run `npm run build` first,
+ * then `node bench/validate/validate-update-bench.mjs`.
  */
 import * as Y from 'yjs';
 import { validateUpdate } from '../../packages/server/dist/commit/validate-update.js';
+import { applyOwned, createYClientOwners } from '../../packages/server/dist/room/yclient-owners.js';
 
 const SCRATCH = { gc: false, guid: 'cairn-validate-scratch' };
 function validateBefore(update) {
@@ -75,13 +79,48 @@ function measure(fns) {
   return samples.map((s) => s.sort((a, b) => a - b)[4]);
 }
 
+const owners = createYClientOwners({ doc: () => room });
+/** What the commit path does per push: validate collecting the clients, check and claim, settle. */
+function validateOwned(update, doc) {
+  const writes = new Map();
+  validateUpdate(update, doc, writes);
+  owners.allows('writer-3', writes);
+  owners.claim('writer-3', writes).settle(false);
+}
+
 const rows = [
   ['pose update on a live doc', pose, room],
   ['~100 KB first push (400 anchors)', bigUpdate, room],
 ];
-console.log('| update | bytes | before (µs) | now, against the room (µs) | now, no room (µs) |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('| update | bytes | before (µs) | now, against the room (µs) | now + owners check (µs) | now, no room (µs) |');
+console.log('|---|---:|---:|---:|---:|---:|');
 for (const [name, update, doc] of rows) {
-  const [before, withRoom, alone] = measure([() => validateBefore(update), () => validateUpdate(update, doc), () => validateUpdate(update)]);
-  console.log(`| ${name} | ${update.byteLength} | ${before.toFixed(1)} | ${withRoom.toFixed(1)} | ${alone.toFixed(1)} |`);
+  const [before, withRoom, owned, alone] = measure([() => validateBefore(update), () => validateUpdate(update, doc), () => validateOwned(update, doc), () => validateUpdate(update)]);
+  console.log(`| ${name} | ${update.byteLength} | ${before.toFixed(1)} | ${withRoom.toFixed(1)} | ${owned.toFixed(1)} | ${alone.toFixed(1)} |`);
 }
+
+// A cold load's replay: the 2,000 rows of the live doc above, one by one, plain and deriving owners.
+const log = [];
+{
+  const w = new Y.Doc();
+  w.on('update', (u) => log.push(u));
+  for (let i = 0; i < 2000; i++) {
+    w.clientID = 100 + (i % 20);
+    w.transact(() => w.getMap('anchors').set(`a${i}`, { p: [i, 1, -i], hlc: `${i}` }));
+  }
+}
+const [plain, derived] = measure([
+  () => {
+    const d = new Y.Doc();
+    for (const u of log) Y.applyUpdate(d, u);
+  },
+  () => {
+    const d = new Y.Doc();
+    const o = new Map();
+    for (const u of log) applyOwned(d, u, null, 'writer', o);
+  },
+]);
+console.log('');
+console.log('| cold load of 2,000 rows, 20 clients | plain apply (ms) | deriving owners (ms) |');
+console.log('|---|---:|---:|');
+console.log(`| row by row | ${(plain / 1000).toFixed(1)} | ${(derived / 1000).toFixed(1)} |`);

@@ -26,8 +26,8 @@ describe('Store pglite: persistence', () => {
       await second.migrate();
       expect(await second.headVersion('t', 'space/doc')).toBe(2);
       expect(await second.loadUpdates('t', 'space/doc', 0)).toEqual([
-        { version: 1, update: push('t', 'space/doc', 'client-a', 0).update },
-        { version: 2, update: push('t', 'space/doc', 'client-a', 1).update },
+        { version: 1, update: push('t', 'space/doc', 'client-a', 0).update, actor: 'tester' },
+        { version: 2, update: push('t', 'space/doc', 'client-a', 1).update, actor: 'tester' },
       ]);
       expect(await second.loadSnapshot('t', 'space/doc')).toEqual({ version: 2, state: new Uint8Array([1, 2]) });
       expect(await second.commitBatch([push('t', 'space/doc', 'client-a', 1), push('t', 'space/doc', 'client-a', 2)])).toEqual([

@@ -81,8 +81,8 @@ describe('Store postgres: two nodes', () => {
     expect(outcome).toEqual([{ kind: 'duplicate', version: 1 }, { kind: 'committed', version: 2 }]);
     expect(await nodeB.headVersion('t-race', DOC)).toBe(2);
     expect(await nodeB.loadUpdates('t-race', DOC, 0)).toEqual([
-      { version: 1, update: raced.update },
-      { version: 2, update: next.update },
+      { version: 1, update: raced.update, actor: raced.actor },
+      { version: 2, update: next.update, actor: next.actor },
     ]);
   });
 });

@@ -42,8 +42,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.commitBatch(batch)).map((o) => `${o.kind} ${o.version}`)).toEqual([
         'committed 1', 'committed 1', 'committed 2', 'committed 3', 'committed 2',
       ]);
-      expect(await store.loadUpdates(t, DOC, 0)).toEqual([1, 2, 3].map((v, i) => ({ version: v, update: batch[[0, 2, 3][i]!]!.update })));
-      expect(await store.loadUpdates(t, OTHER, 0)).toEqual([1, 2].map((v, i) => ({ version: v, update: batch[[1, 4][i]!]!.update })));
+      expect(await store.loadUpdates(t, DOC, 0)).toEqual([1, 2, 3].map((v, i) => ({ version: v, update: batch[[0, 2, 3][i]!]!.update, actor: 'tester' })));
+      expect(await store.loadUpdates(t, OTHER, 0)).toEqual([1, 2].map((v, i) => ({ version: v, update: batch[[1, 4][i]!]!.update, actor: 'tester' })));
     });
 
     it('C2: the next batch continues each doc where the last one stopped', async () => {
@@ -120,7 +120,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.saveSnapshot(t1, DOC, { version: 2, state: new Uint8Array([7]) });
       expect(await store.headVersion(t1, DOC)).toBe(2);
       expect(await store.headVersion(t2, DOC)).toBe(1);
-      expect(await store.loadUpdates(t2, DOC, 0)).toEqual([{ version: 1, update: new Uint8Array([2]) }]);
+      expect(await store.loadUpdates(t2, DOC, 0)).toEqual([{ version: 1, update: new Uint8Array([2]), actor: 'tester' }]);
       expect((await store.loadUpdates(t1, DOC, 0))[0]!.update).toEqual(new Uint8Array([1]));
       expect(await store.loadSnapshot(t2, DOC)).toBeNull();
     });
@@ -191,6 +191,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.saveSnapshot(t, DOC, { version: 8, state: new Uint8Array([8, 8]) });
       expect(await store.loadSnapshot(t, DOC)).toEqual({ version: 8, state: new Uint8Array([8, 8]) });
       expect(await store.loadSnapshot(t, OTHER)).toBeNull();
+    });
+
+    it('C5: loadUpdates gives each row its actor, and a snapshot keeps the Yjs client owners it was saved with', async () => {
+      const t = freshTenant();
+      await store.commitBatch([{ ...push(t, DOC, 'client-a', 0), actor: 'alice' }, { ...push(t, DOC, 'client-b', 0), actor: 'bob' }]);
+      expect((await store.loadUpdates(t, DOC, 0)).map((r) => r.actor)).toEqual(['alice', 'bob']);
+      const owners = new Map([[4_294_967_295, 'alice'], [7, 'bob ü'], [0, '']]);
+      await store.saveSnapshot(t, DOC, { version: 2, state: new Uint8Array([2]), owners });
+      expect(await store.loadSnapshot(t, DOC)).toEqual({ version: 2, state: new Uint8Array([2]), owners });
+      // A newer snapshot replaces the owners too; one saved without owners (an older node's) has none.
+      await store.saveSnapshot(t, DOC, { version: 3, state: new Uint8Array([3]), owners: new Map([[7, 'bob ü']]) });
+      expect((await store.loadSnapshot(t, DOC))?.owners).toEqual(new Map([[7, 'bob ü']]));
+      await store.saveSnapshot(t, OTHER, { version: 1, state: new Uint8Array([1]) });
+      expect(await store.loadSnapshot(t, OTHER)).toEqual({ version: 1, state: new Uint8Array([1]) });
     });
 
     it('bytes round-trip exactly as plain Uint8Arrays: empty, random and a 512 KiB update', async () => {

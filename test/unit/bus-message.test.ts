@@ -14,6 +14,14 @@ describe('bus messages', () => {
     expect(decodeBusMessage(encodeBusMessage(presence))).toEqual(presence);
   });
 
+  it('C5: an update carries its actor; one from a node that does not send it decodes without one', () => {
+    const withActor: BusMessage = { kind: 'update', nodeId: 'n', tenant: 't', doc: 'space/doc', version: 3, update: new Uint8Array([0, 0]), actor: 'alice' };
+    expect(decodeBusMessage(encodeBusMessage(withActor))).toEqual(withActor);
+    const { actor: _actor, ...older } = withActor;
+    expect(decodeBusMessage(encodeBusMessage(older))).toEqual(older);
+    expect(decodeBusMessage(new Uint8Array([...encodeBusMessage(withActor), 0]))).toBeNull();
+  });
+
   it('an unknown kind, a truncated message and trailing bytes decode to null', () => {
     const good = encodeBusMessage({ kind: 'presence', nodeId: 'n', tenant: 't', doc: 'd', payload: new Uint8Array([1]) });
     const unknown = encoding.createEncoder();

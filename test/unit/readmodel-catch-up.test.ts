@@ -32,8 +32,9 @@ describe('read model catch-up', () => {
     const r = anchorReplica('r1');
     const [a, b, c] = [newAnchorId(), newAnchorId(), newAnchorId()];
     // Versions 1-3 go straight into the Store, as if their node crashed between COMMIT and the read model.
+    // Same replica, so same principal: its Yjs client is the writer's in this doc (C5, yclient-owners.ts).
     const ghost = [...r.create(SPACE, CELLS[0]!, a, [1, 0, 0]), ...r.create(SPACE, CELLS[0]!, b, [2, 0, 0]), ...r.move(SPACE, a, CELLS[0]!, [7, 7, 7])];
-    await store.commitBatch(ghost.map((u, i) => ({ tenant: 't1', doc: u.doc, clientId: 'ghost-0001', seq: i, actor: 'ghost', update: u.update })));
+    await store.commitBatch(ghost.map((u, i) => ({ tenant: 't1', doc: u.doc, clientId: 'ghost-0001', seq: i, actor: 'writer', update: u.update })));
     const { node, net } = memoryNode({ store });
     const push = await writer(net, 'writer-0001');
     expect(await readModelView(store, 't1', SPACE, NOW)).toEqual([]);

@@ -34,6 +34,8 @@ export interface ServerDeps {
   /** A folder to serve at / (the demo page build); a plain status page otherwise. */
   staticDir?: string;
   maxIdleRooms?: number;
+  /** Versions after a doc's snapshot before a room writes a new one (default 1,000; room/room.ts). */
+  snapshotMinUpdates?: number;
   /** Room loads running at once (default 5; main.ts passes half the Postgres pool) and waiting (default 1000). */
   maxConcurrentLoads?: number;
   maxQueuedLoads?: number;
@@ -78,6 +80,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.nodeId ? { nodeId: deps.nodeId } : {}),
     ...(deps.limits ? { limits: deps.limits } : {}),
     ...(deps.maxIdleRooms !== undefined ? { maxIdleRooms: deps.maxIdleRooms } : {}),
+    ...(deps.snapshotMinUpdates !== undefined ? { snapshotMinUpdates: deps.snapshotMinUpdates } : {}),
     ...(deps.maxConcurrentLoads !== undefined ? { maxConcurrentLoads: deps.maxConcurrentLoads } : {}),
     ...(deps.maxQueuedLoads !== undefined ? { maxQueuedLoads: deps.maxQueuedLoads } : {}),
     ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),

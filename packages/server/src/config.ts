@@ -27,6 +27,8 @@ export interface ServerConfig {
   maxConnectionsPerAddress: number;
   /** Bytes a native socket may send before its hello is answered (S3). */
   maxPreAuthBytes: number;
+  /** Versions after a doc's snapshot before a room writes a new one (CAIRN_SNAPSHOT_MIN_UPDATES, default 1,000; room/room.ts). */
+  snapshotMinUpdates: number;
 }
 
 /** A positive integer from the environment, its default when unset or empty; anything else refuses to start. */
@@ -67,5 +69,6 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     maxConnections: positiveInt(env, 'CAIRN_MAX_CONNECTIONS', 10_000),
     maxConnectionsPerAddress: positiveInt(env, 'CAIRN_MAX_CONNECTIONS_PER_ADDRESS', 256),
     maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES', 64 * 1024),
+    snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES', 1000),
   };
 }

@@ -37,6 +37,7 @@ const server = await buildServer({
   maxConnectionsPerAddress: config.maxConnectionsPerAddress,
   // Room loads take at most half the pool, so commits always find connections (S7).
   maxConcurrentLoads: Math.max(1, Math.floor(config.pgPoolSize / 2)),
+  snapshotMinUpdates: config.snapshotMinUpdates,
   ...(config.nodeId ? { nodeId: config.nodeId } : {}),
   ...(staticDir ? { staticDir } : {}),
 });

@@ -29,6 +29,8 @@ export interface SyncNodeOptions {
   log?: SessionLog;
   metrics?: Metrics;
   maxIdleRooms?: number;
+  /** Versions after a doc's snapshot before a room writes a new one (default 1,000; room/room.ts). */
+  snapshotMinUpdates?: number;
   /** Room loads running at once on this node (default 5: half the default Postgres pool) and waiting (default 1000, then OVERLOADED). */
   maxConcurrentLoads?: number;
   maxQueuedLoads?: number;
@@ -77,6 +79,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const rooms = createRooms({
     store: opts.store, fanout, observer: roomsObserver, onError,
     ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}),
+    ...(opts.snapshotMinUpdates !== undefined ? { snapshotMinUpdates: opts.snapshotMinUpdates } : {}),
     ...(opts.maxConcurrentLoads !== undefined ? { maxConcurrentLoads: opts.maxConcurrentLoads } : {}),
     ...(opts.maxQueuedLoads !== undefined ? { maxQueuedLoads: opts.maxQueuedLoads } : {}),
   });

@@ -48,23 +48,51 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
   }
 
   async function checkAndCommit(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
-    const room = rooms.peek(req.tenant, req.doc);
-    if (validateUpdate(req.update, room?.ydoc) === 'waits' && room) {
+    let room = rooms.peek(req.tenant, req.doc);
+    // A room still loading (or rebuilding) holds part of its doc and of its Yjs client owners.
+    if (room) {
+      try {
+        await room.ready;
+      } catch (err) {
+        throw isCairnError(err) ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
+      }
+    }
+    room = rooms.peek(req.tenant, req.doc);
+    /** Each Yjs client the update has structs of → the end clock of its structs (validateUpdate fills it). */
+    let writes = new Map<number, number>();
+    const waits = validateUpdate(req.update, room?.ydoc, writes) === 'waits';
+    if (room && (waits || !room.owners.allows(req.actor, writes))) {
       // It references clocks the room does not hold: pushes still committing here (a pipelined client,
       // tabs sharing one outbox) or versions another node committed that the bus has not brought yet. Wait
       // for both. If it still waits, it references items nobody committed, and Yjs would keep it pending,
-      // where it can break a later, honest update; it is refused.
-      await before;
+      // where it can break a later, honest update; it is refused. The same lag can make another subject's
+      // structs look new (a y-websocket provider resending what it got from a node ahead of this one):
+      // once the room holds them they change nothing, and only what is still new needs its owner.
+      if (waits) await before;
       await room.resync();
-      const now = rooms.peek(req.tenant, req.doc);
-      if (now && validateUpdate(req.update, now.ydoc) === 'waits') throw new CairnError('INVALID_UPDATE', 'it references items that were never committed');
+      room = rooms.peek(req.tenant, req.doc);
+      writes = new Map();
+      if (room && validateUpdate(req.update, room.ydoc, writes) === 'waits') throw new CairnError('INVALID_UPDATE', 'it references items that were never committed');
     }
+    // C5, M1: new clocks of a Yjs client another subject owns would hide that subject's edits; checked and
+    // claimed in the same turn as the validation above, so two pushes on this node cannot both take one.
+    const claim = room?.owners.claim(req.actor, writes);
+    let committed = false;
+    try {
+      return await commit(req, (c) => (committed = c));
+    } finally {
+      claim?.settle(committed);
+    }
+  }
+
+  async function commit(req: WriteRequest, stored: (committed: boolean) => void): Promise<CommitOutcome> {
     const { source: _source, ...request } = req;
     const outcome = await group.submit(request);
     if (outcome.kind === 'committed') {
+      stored(true);
       metrics.committed.inc();
-      rooms.peek(req.tenant, req.doc)?.applyCommitted(outcome.version, req.update, req.source);
-      void fanout.publish(req.tenant, req.doc, outcome.version, req.update);
+      rooms.peek(req.tenant, req.doc)?.applyCommitted(outcome.version, req.update, req.source, req.actor);
+      void fanout.publish(req.tenant, req.doc, outcome.version, req.update, req.actor);
     } else {
       metrics.duplicates.inc();
       // C5: a duplicate's bytes need not be what the Store holds at that version (a resend may carry other

@@ -64,8 +64,10 @@ export type Validation = 'applies' | 'waits';
  * Throws CairnError INVALID_UPDATE unless the update can be stored. `doc`: the doc this node will apply it
  * to, when a room holds it here; without one only what the update says about itself is checked. An update
  * that `waits` is stored only once the clocks it waits for are known to be committed (commit-path.ts).
+ * `writes`, if given, gets each client the update has structs of (Skip aside) → the end clock of its
+ * structs, for the Yjs client owners check (room/yclient-owners.ts), so the update is decoded once.
  */
-export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null): Validation {
+export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null, writes?: Map<number, number>): Validation {
   if (update.byteLength < 2) refuse('shorter than an empty update');
   let structs: Struct[];
   let ds: DeleteSet;
@@ -83,6 +85,7 @@ export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null): Validati
     checkStruct(s, doc ?? null, budget);
     if (doc && homes && waits && s instanceof Y.Item) checkLists(doc, homes, waits, s);
     if (s.id.clock === 0) atZero = true;
+    if (writes && !(s instanceof Y.Skip)) writes.set(s.id.client, Math.max(writes.get(s.id.client) ?? 0, s.id.clock + s.length));
   }
   checkDeleteSet(ds);
   if (doc && waits && doc.store.pendingStructs) checkWaiting(doc, structs, waits);

@@ -21,7 +21,8 @@ export interface FanoutObserver {
 }
 
 export interface Fanout {
-  publish(tenant: string, doc: string, version: number, update: Uint8Array): Promise<void>;
+  /** `actor`: the CommitRequest's, for the other nodes' Yjs client owners (room/yclient-owners.ts). */
+  publish(tenant: string, doc: string, version: number, update: Uint8Array, actor?: string): Promise<void>;
   /** Tells the other nodes a presence (awareness) update of a client of this node. Never kept or retried. */
   publishPresence(tenant: string, doc: string, payload: Uint8Array): void;
   /**
@@ -32,7 +33,7 @@ export interface Fanout {
   follow(
     tenant: string,
     doc: string,
-    deliver: (version: number, update: Uint8Array) => void,
+    deliver: (version: number, update: Uint8Array, actor: string | undefined) => void,
     presence?: (payload: Uint8Array) => void,
   ): Promise<() => Promise<void>>;
   onReconnect(listener: () => void): () => void;
@@ -68,9 +69,9 @@ export function createFanout(opts: { bus: Bus; nodeId: string; observer?: Fanout
   });
 
   return {
-    async publish(tenant, doc, version, update) {
+    async publish(tenant, doc, version, update, actor) {
       const channel = channelFor(tenant, doc);
-      const message = encodeBusMessage({ kind: 'update', nodeId, tenant, doc, version, update });
+      const message = encodeBusMessage({ kind: 'update', nodeId, tenant, doc, version, update, ...(actor === undefined ? {} : { actor }) });
       if (!(await send(channel, message))) keep(channel, message);
     },
     publishPresence(tenant, doc, payload) {
@@ -83,7 +84,7 @@ export function createFanout(opts: { bus: Bus; nodeId: string; observer?: Fanout
         if (!m || m.tenant !== tenant || m.doc !== doc) return observer?.dropped('malformed');
         if (m.nodeId === nodeId) return observer?.dropped('own');
         observer?.delivered(m);
-        if (m.kind === 'update') deliver(m.version, m.update);
+        if (m.kind === 'update') deliver(m.version, m.update, m.actor);
         else presence?.(m.payload);
       };
       try {

@@ -13,6 +13,7 @@ import * as Y from 'yjs';
 import { ORIGIN } from '@cairn/shared';
 import type { DocSnapshot, Store, UpdateRecord } from '../store/store.js';
 import { validateUpdate } from '../commit/validate-update.js';
+import { applyOwned } from './yclient-owners.js';
 
 export interface RebuiltDoc {
   doc: Y.Doc;
@@ -22,6 +23,8 @@ export interface RebuiltDoc {
   bytesSince: number;
   /** Rows quarantined by this build. */
   skipped: number;
+  /** The Yjs client owners as of `version` (yclient-owners.ts), from the snapshot's and the rows replayed. */
+  owners: Map<number, string>;
 }
 
 interface Failure {
@@ -56,7 +59,8 @@ export async function rebuildDoc(o: {
   let skipped = 0;
   for (;;) {
     const d = fresh();
-    const failure = replay(d, rows, skip);
+    const owners = new Map(snapshot?.owners ?? []);
+    const failure = replay(d, rows, skip, owners);
     if (!failure) {
       let bytesSince = 0;
       for (const r of rows) bytesSince += r.update.byteLength;
@@ -66,6 +70,7 @@ export async function rebuildDoc(o: {
         snapshotAt: { version: base, bytes: snapshot?.state.byteLength ?? 0 },
         bytesSince,
         skipped,
+        owners,
       };
     }
     d.destroy();
@@ -99,14 +104,14 @@ function valid(update: Uint8Array): boolean {
 }
 
 /** Applies the rows one transaction each, so a throw, even in a transaction's cleanup, names its row. */
-function replay(d: Y.Doc, rows: readonly UpdateRecord[], skip: ReadonlySet<number>): Failure | null {
+function replay(d: Y.Doc, rows: readonly UpdateRecord[], skip: ReadonlySet<number>, owners: Map<number, string>): Failure | null {
   const waiting: number[] = [];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     if (skip.has(row.version)) continue;
     const before = pendingOf(d);
     try {
-      Y.applyUpdate(d, row.update, ORIGIN.HYDRATE);
+      applyOwned(d, row.update, ORIGIN.HYDRATE, row.actor, owners);
     } catch (err) {
       return { index: i, reason: (err instanceof Error ? err.message : String(err)).slice(0, 200), waiting };
     }

@@ -38,6 +38,7 @@ import { CairnError, DEFAULT_LIMITS, ORIGIN } from '@cairn/shared';
 import type { Store } from '../store/store.js';
 import { readPresence } from './presence-payload.js';
 import { rebuildDoc } from './rebuild-doc.js';
+import { applyOwned, createYClientOwners, type YClientOwners } from './yclient-owners.js';
 
 export interface RoomSubscriber {
   /** A committed update, version `version`, that this subscriber did not send itself. */
@@ -63,7 +64,10 @@ export interface Room {
   readonly subscribers: ReadonlySet<RoomSubscriber>;
   /** Resolves when the room holds the Store's state as of its loading (or of its latest rebuild). */
   readonly ready: Promise<void>;
-  applyCommitted(version: number, update: Uint8Array, source?: RoomSubscriber | null): void;
+  /** Who may write new structs of each Yjs client of the doc (C5, yclient-owners.ts). */
+  readonly owners: YClientOwners;
+  /** `actor`: who wrote it (the Store's or the bus message's); the owner of the Yjs clients it starts. */
+  applyCommitted(version: number, update: Uint8Array, source?: RoomSubscriber | null, actor?: string): void;
   /** Applies an awareness update another node published (see the header). */
   applyRemotePresence(payload: Uint8Array): void;
   /**
@@ -123,7 +127,8 @@ export function createRoom(opts: {
     if (origin !== REMOTE_PRESENCE && origin !== 'timeout') deliver(() => opts.publishPresence?.(payload));
   });
   const subscribers = new Set<RoomSubscriber>();
-  const buffered = new Map<number, { update: Uint8Array; source: RoomSubscriber | null }>();
+  const buffered = new Map<number, { update: Uint8Array; source: RoomSubscriber | null; actor: string | undefined }>();
+  const owners = createYClientOwners({ doc: () => ydoc });
   let version = 0;
   let loaded = false;
   let repairing: Promise<void> | null = null;
@@ -146,9 +151,9 @@ export function createRoom(opts: {
     }
   }
 
-  function apply(v: number, update: Uint8Array, source: RoomSubscriber | null): void {
+  function apply(v: number, update: Uint8Array, source: RoomSubscriber | null, actor: string | undefined): void {
     try {
-      Y.applyUpdate(ydoc, update, ORIGIN.REMOTE);
+      owners.apply(ydoc, update, ORIGIN.REMOTE, actor);
     } catch (err) {
       version = v;
       recover(v, err);
@@ -171,7 +176,7 @@ export function createRoom(opts: {
       const state = full?.version === at ? full.update : Y.encodeStateAsUpdate(ydoc);
       bytesSince = 0;
       snapshotAt = { version: at, bytes: state.byteLength };
-      await store.saveSnapshot(tenant, doc, { version: at, state });
+      await store.saveSnapshot(tenant, doc, { version: at, state, owners: new Map(owners.durable) });
     } catch (err) {
       opts.onError?.(err); // the log still holds every update: a missed snapshot only costs a longer load
     } finally {
@@ -185,7 +190,7 @@ export function createRoom(opts: {
     let next = buffered.get(version + 1);
     while (next && loaded) {
       buffered.delete(version + 1);
-      apply(version + 1, next.update, next.source);
+      apply(version + 1, next.update, next.source, next.actor);
       next = buffered.get(version + 1);
     }
     if (buffered.size > 0) void repair(Math.min(...buffered.keys()) - 1);
@@ -200,7 +205,7 @@ export function createRoom(opts: {
         for (const row of rows) {
           if (destroyed || !loaded || row.version !== version + 1) break;
           buffered.delete(row.version);
-          apply(row.version, row.update, null);
+          apply(row.version, row.update, null, row.actor);
           count++;
         }
         observer?.repaired(count);
@@ -235,6 +240,7 @@ export function createRoom(opts: {
     }
     ydoc.destroy();
     ydoc = built.doc;
+    owners.reset(built.owners);
     version = built.version;
     full = null;
     snapshotAt = built.snapshotAt;
@@ -265,6 +271,7 @@ export function createRoom(opts: {
   let ready = (async () => {
     const snapshot = await store.loadSnapshot(tenant, doc);
     try {
+      const derived = new Map(snapshot?.owners ?? []);
       if (snapshot) {
         Y.applyUpdate(ydoc, snapshot.state, ORIGIN.HYDRATE);
         version = snapshot.version;
@@ -274,11 +281,13 @@ export function createRoom(opts: {
       if (rows.length > 0) {
         // One by one, as live rooms applied them (M1): a merge, or one transaction around all, can resolve
         // hostile rows (two claiming the same client clock, deletions that wait) differently than the live
-        // order did. It is also faster than the merge (2,000 small rows: 70 ms, merged 215 ms).
-        for (const r of rows) Y.applyUpdate(ydoc, r.update, ORIGIN.HYDRATE);
+        // order did. It is also faster than the merge (2,000 small rows: 70 ms, merged 215 ms). Each row's
+        // actor owns the Yjs clients it starts, as on the live rooms (yclient-owners.ts).
+        for (const r of rows) applyOwned(ydoc, r.update, ORIGIN.HYDRATE, r.actor, derived);
         version = rows[rows.length - 1]!.version;
         for (const r of rows) bytesSince += r.update.byteLength;
       }
+      owners.reset(derived);
     } catch {
       // Some row (or the snapshot) does not apply: the slow, row-by-row load finds and leaves it out.
       await rebuild(undefined);
@@ -301,6 +310,7 @@ export function createRoom(opts: {
     get ydoc() {
       return ydoc;
     },
+    owners,
     applyRemotePresence(payload) {
       if (destroyed) return;
       // Another node checked it, unless it runs older code: a state that cannot be encoded again must not
@@ -313,9 +323,9 @@ export function createRoom(opts: {
         opts.onError?.(err); // another node's bytes: dropped, never thrown into the bus
       }
     },
-    applyCommitted(v, update, source = null) {
+    applyCommitted(v, update, source = null, actor) {
       if (destroyed || v <= version) return;
-      buffered.set(v, { update, source });
+      buffered.set(v, { update, source, actor });
       drain();
     },
     catchUp(v) {

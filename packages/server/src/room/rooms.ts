@@ -57,6 +57,8 @@ export interface RoomsOptions {
   store: Store;
   fanout: Fanout;
   maxIdle?: number;
+  /** Versions after a doc's snapshot before a room writes a new one (room.ts; default 1,000). */
+  snapshotMinUpdates?: number;
   /** Room loads running at once on this node (default 5) and waiting for a turn (default 1000). */
   maxConcurrentLoads?: number;
   maxQueuedLoads?: number;
@@ -94,7 +96,14 @@ export function createRooms(opts: RoomsOptions): Rooms {
 
   function create(tenant: string, doc: string, owner: LoadSlots | undefined): Entry {
     let room: Room | null = null;
-    const early: Array<[number, Uint8Array]> = [];
+    const early: Array<[number, Uint8Array, string | undefined]> = [];
+    // A message without its actor (a node that does not send it) would leave the owners of the Yjs clients
+    // it starts unknown here (room/yclient-owners.ts): the room reads that version from the Store instead.
+    const deliver = (v: number, u: Uint8Array, actor: string | undefined): void => {
+      if (!room) early.push([v, u, actor]);
+      else if (actor === undefined) room.catchUp(v);
+      else room.applyCommitted(v, u, null, actor);
+    };
     const load = async (): Promise<Room> => {
       const leaveOwner = owner ? await owner.take(entry.cancel.signal) : null;
       try {
@@ -102,13 +111,14 @@ export function createRooms(opts: RoomsOptions): Rooms {
         try {
           // Follow the bus first and buffer what arrives, then load: nothing committed in between is missed.
           // Presence that arrives before the room exists is dropped: clients renew theirs every 15 s.
-          entry.unfollow = fanout.follow(tenant, doc, (v, u) => (room ? room.applyCommitted(v, u) : early.push([v, u])), (p) => room?.applyRemotePresence(p));
+          entry.unfollow = fanout.follow(tenant, doc, (v, u, actor) => deliver(v, u, actor), (p) => room?.applyRemotePresence(p));
           await entry.unfollow; // never rejects: a subscription made while the bus is down activates at reconnect
           room = createRoom({
             tenant, doc, store, publishPresence: (p) => fanout.publishPresence(tenant, doc, p),
+            ...(opts.snapshotMinUpdates !== undefined ? { snapshot: { minUpdates: opts.snapshotMinUpdates } } : {}),
             ...(observer ? { observer } : {}), ...(opts.onError ? { onError: opts.onError } : {}),
           });
-          for (const [v, u] of early) room.applyCommitted(v, u);
+          for (const [v, u, actor] of early) deliver(v, u, actor);
           entry.room = room;
           await room.ready;
           return room;

@@ -9,8 +9,9 @@ import type { CommitRequest, DocSnapshot, QuarantineRecord, Store, UpdateRecord 
 import { createMemoryAnchorStore } from '../readmodel/memory-anchor-store.js';
 
 interface DocLog {
-  /** updates[i] is version i + 1. */
+  /** updates[i] is version i + 1, written by actors[i]. */
   updates: Uint8Array[];
+  actors: string[];
 }
 
 function isCount(n: number): boolean {
@@ -64,8 +65,9 @@ export function createMemoryStore(): Store {
         if (entry.kind !== 'new') return;
         const request = requests[i]!;
         let log = logs.get(entry.docKey);
-        if (!log) logs.set(entry.docKey, (log = { updates: [] }));
+        if (!log) logs.set(entry.docKey, (log = { updates: [], actors: [] }));
         log.updates.push(request.update.slice());
+        log.actors.push(request.actor);
         pushes.set(pushKey(request.tenant, request.clientId, request.seq), outcomes[i]!.version);
       });
       return outcomes;
@@ -75,10 +77,10 @@ export function createMemoryStore(): Store {
       open();
       checkInteger(after, 'after');
       if (upTo !== undefined) checkInteger(upTo, 'upTo');
-      const updates = logs.get(docKey(tenant, doc))?.updates ?? [];
+      const { updates, actors } = logs.get(docKey(tenant, doc)) ?? { updates: [], actors: [] };
       const end = Math.min(updates.length, upTo ?? updates.length);
       const out: UpdateRecord[] = [];
-      for (let v = Math.max(after, 0) + 1; v <= end; v++) out.push({ version: v, update: updates[v - 1]!.slice() });
+      for (let v = Math.max(after, 0) + 1; v <= end; v++) out.push({ version: v, update: updates[v - 1]!.slice(), actor: actors[v - 1]! });
       return out;
     },
 
@@ -90,7 +92,9 @@ export function createMemoryStore(): Store {
     async loadSnapshot(tenant, doc) {
       open();
       const snapshot = snapshots.get(docKey(tenant, doc));
-      return snapshot ? { version: snapshot.version, state: snapshot.state.slice() } : null;
+      if (!snapshot) return null;
+      const copy = { version: snapshot.version, state: snapshot.state.slice() };
+      return snapshot.owners ? { ...copy, owners: new Map(snapshot.owners) } : copy;
     },
 
     async saveSnapshot(tenant, doc, snapshot) {
@@ -99,7 +103,8 @@ export function createMemoryStore(): Store {
       const key = docKey(tenant, doc);
       const current = snapshots.get(key);
       if (current && current.version >= snapshot.version) return;
-      snapshots.set(key, { version: snapshot.version, state: snapshot.state.slice() });
+      const copy = { version: snapshot.version, state: snapshot.state.slice() };
+      snapshots.set(key, snapshot.owners ? { ...copy, owners: new Map(snapshot.owners) } : copy);
     },
 
     async claimClient(tenant, clientId, subject) {

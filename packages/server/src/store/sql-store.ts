@@ -8,6 +8,7 @@ import { assert } from '@cairn/shared';
 import { dropQuarantinedSql, listQuarantinedSql, quarantineSql } from './sql-quarantine.js';
 import { rowBytes, rowInt, rowText, type SqlClient, type SqlParam } from './sql-client.js';
 import { guard } from './store-error.js';
+import { decodeSnapshotOwners, encodeSnapshotOwners } from './snapshot-owners.js';
 import type { Store } from './store.js';
 import { createSqlAnchorStore } from '../readmodel/sql-anchor-store.js';
 
@@ -31,12 +32,12 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
         const params: SqlParam[] = [tenant, doc, after];
         if (upTo !== undefined) params.push(upTo);
         const rows = await client.query(
-          `SELECT version, bytes FROM cairn_updates
+          `SELECT version, bytes, actor FROM cairn_updates
             WHERE tenant = $1 AND doc = $2 AND version > $3${upTo === undefined ? '' : ' AND version <= $4'}
             ORDER BY version`,
           params,
         );
-        return rows.map((row) => ({ version: rowInt(row, 'version'), update: rowBytes(row, 'bytes') }));
+        return rows.map((row) => ({ version: rowInt(row, 'version'), update: rowBytes(row, 'bytes'), actor: rowText(row, 'actor') }));
       }),
 
     headVersion: (tenant, doc) =>
@@ -47,18 +48,20 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
 
     loadSnapshot: (tenant, doc) =>
       guard(async () => {
-        const [row] = await client.query('SELECT version, state FROM cairn_snapshots WHERE tenant = $1 AND doc = $2', [tenant, doc]);
-        return row ? { version: rowInt(row, 'version'), state: rowBytes(row, 'state') } : null;
+        const [row] = await client.query('SELECT version, state, owners FROM cairn_snapshots WHERE tenant = $1 AND doc = $2', [tenant, doc]);
+        if (!row) return null;
+        const snapshot = { version: rowInt(row, 'version'), state: rowBytes(row, 'state') };
+        return row['owners'] === null ? snapshot : { ...snapshot, owners: decodeSnapshotOwners(rowBytes(row, 'owners')) };
       }),
 
     saveSnapshot: (tenant, doc, snapshot) =>
       guard(async () => {
         // The WHERE makes an older (or equal) snapshot a no-op even when two nodes compact at once.
         await client.query(
-          `INSERT INTO cairn_snapshots AS s (tenant, doc, version, state) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (tenant, doc) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, created_at = now()
+          `INSERT INTO cairn_snapshots AS s (tenant, doc, version, state, owners) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (tenant, doc) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, owners = EXCLUDED.owners, created_at = now()
             WHERE s.version < EXCLUDED.version`,
-          [tenant, doc, snapshot.version, snapshot.state],
+          [tenant, doc, snapshot.version, snapshot.state, snapshot.owners ? encodeSnapshotOwners(snapshot.owners) : null],
         );
       }),
 

@@ -33,12 +33,22 @@ export type CommitOutcome =
 export interface UpdateRecord {
   version: number;
   update: Uint8Array;
+  /** The CommitRequest's actor: who wrote it (room/yclient-owners.ts derives Yjs client owners from it). */
+  actor: string;
 }
+
+/** Yjs clientID → the subject that first wrote structs with it in a doc (room/yclient-owners.ts). */
+export type YClientOwners = ReadonlyMap<number, string>;
 
 export interface DocSnapshot {
   /** The snapshot holds every update with version ≤ this. */
   version: number;
   state: Uint8Array;
+  /**
+   * The owners of the Yjs clients as of `version`, since the log rows before it are not replayed. Absent
+   * in a snapshot written before owners were kept: its clients' owners are unknown (docs/DECISIONS.md).
+   */
+  owners?: YClientOwners;
 }
 
 /** C4: a log row that failed to apply on load, set aside so its doc still loads (room/room.ts). */

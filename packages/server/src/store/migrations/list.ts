@@ -6,6 +6,7 @@ import { init } from './001-init.js';
 import { anchors } from './002-anchors.js';
 import { clientOwners } from './003-client-owners.js';
 import { quarantine } from './004-quarantine.js';
+import { snapshotOwners } from './005-snapshot-owners.js';
 
 export interface Migration {
   /** Applied in ascending order; recorded in cairn_migrations once applied. */
@@ -15,4 +16,4 @@ export interface Migration {
   statements: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine];
+export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine, snapshotOwners];
