@@ -4,6 +4,7 @@
  * nodes; one creates and moves anchors, also offline, and the other sees the same anchors with the same
  * whole poses (X2, X3) once it reconnects; the server's REST read model agrees with both replicas.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
@@ -104,7 +105,7 @@ describe('anchors across two server nodes', () => {
 
     onA.goOnline();
     await onA.whenSynced();
-    const seen = await until(() => viewOf(spaceB), (v) => JSON.stringify(v) === JSON.stringify(viewOf(spaceA)), 'node B device to converge with A');
+    const seen = await until(() => viewOf(spaceB), (v) => isDeepStrictEqual(v, viewOf(spaceA)), 'node B device to converge with A');
     expect(Object.keys(seen).sort()).toEqual([made[0]!.id, made[1]!.id, fresh.id].sort());
     expect(spaceB.anchors.get(made[0]!.id)?.pose).toEqual(across.pose);
     expect(spaceB.anchors.get(made[0]!.id)?.cell).toBe(EAST);
