@@ -7,7 +7,7 @@
  *           wrong version, timeout:       rate limit, slow reader: reject + close
  *           reject + close
  *
- * Acks (A1): pushes are tracked in arrival order; `ack {seq}` is sent for the longest prefix that is
+ * Acks (A1) are kept by the ack ledger (ack-ledger.ts): `ack {seq}` for the longest prefix that is
  * committed (or rejected for good with its own `reject {seq}`), coalesced to one ack per commit batch.
  * A retryable failure (STORE_UNAVAILABLE, SHUTTING_DOWN, RATE_LIMITED) sends its reject and puts the
  * session into DRAINING: later pushes get the same retryable reject, pushes already in flight still get
@@ -25,21 +25,12 @@ import { canRead, canWrite } from '../auth/access.js';
 import type { Room, RoomSubscriber } from '../room/room.js';
 import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
+import { createAckLedger } from './ack-ledger.js';
 import { createPushAssembly, nodeAssemblyBudget } from './push-assembly.js';
 import { createTokenBucket } from './rate-limit.js';
 import { createSyncPacer } from './sync-pacer.js';
 import { createLoadSlots } from '../room/load-slots.js';
 import { watchTokenExpiry, type TokenExpiry } from './token-expiry.js';
-
-interface InFlight {
-  seq: number;
-  at: number;
-  /**
-   * pending: in the commit path. committed: ackable. rejected: refused for good by its own reject, needs
-   * no ack and does not hold the prefix back. failed: refused as retryable, so no ack may pass it.
-   */
-  state: 'pending' | 'committed' | 'rejected' | 'failed';
-}
 
 interface Held {
   room: Room | null; // null while acquiring
@@ -85,8 +76,11 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   let preAuthFrames = 0;
   const early: Uint8Array[] = [];
   const docs = new Map<string, Held>();
-  const inflight: InFlight[] = [];
-  let ackScheduled = false;
+  const acks = createAckLedger({
+    ack: (seq) => send({ type: 'ack', seq }),
+    acked: (seconds) => metrics.ackSeconds.observe(seconds),
+    settled: () => (drainingWith ? closeIfDrained() : acks.flushSoon()),
+  });
   /** Set once the session is draining: the retryable code every later push gets, and the close code. */
   let drainingWith: ErrorCode | null = null;
   let lastActivity = performance.now();
@@ -164,30 +158,6 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     ctx.rooms.release(held.room);
   }
 
-  function flushAcks(): void {
-    ackScheduled = false;
-    let upTo = -1;
-    const now = performance.now();
-    while (inflight.length > 0) {
-      const f = inflight[0]!;
-      if (f.state === 'pending' || f.state === 'failed') break;
-      inflight.shift();
-      if (f.state === 'rejected') continue;
-      upTo = f.seq;
-      metrics.ackSeconds.observe((now - f.at) / 1000);
-    }
-    if (upTo >= 0) send({ type: 'ack', seq: upTo });
-  }
-
-  function settle(f: InFlight, outcome: InFlight['state']): void {
-    f.state = outcome;
-    if (drainingWith) return closeIfDrained();
-    if (!ackScheduled) {
-      ackScheduled = true;
-      queueMicrotask(flushAcks);
-    }
-  }
-
   /** Enters DRAINING with a retryable code (see the header), closing at once if nothing is in flight. */
   function drain(code: ErrorCode): void {
     drainingWith ??= code;
@@ -195,8 +165,8 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   }
 
   function closeIfDrained(): void {
-    if (!drainingWith || inflight.some((f) => f.state === 'pending')) return;
-    flushAcks();
+    if (!drainingWith || acks.pending) return;
+    acks.flush();
     close(closeCodeFor(drainingWith), drainingWith);
   }
 
@@ -310,19 +280,18 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     }
     const space = spaceOf(doc);
     if (!canWrite(p, space)) return reject(canRead(p, space) ? 'READ_ONLY' : 'FORBIDDEN', { seq, doc });
-    const f: InFlight = { seq, at: performance.now(), state: 'pending' };
-    inflight.push(f);
+    const settle = acks.track(seq);
     const source = docs.get(doc)?.sub ?? null;
     ctx.commit.write({ tenant: p.tenant, doc, clientId, seq, actor: p.subject, update, source }).then(
-      () => settle(f, 'committed'),
+      () => settle('committed'),
       (err: unknown) => {
         if (state === 'closed') return;
         const code: ErrorCode = isCairnError(err) ? err.code : 'INTERNAL';
         if (!isCairnError(err)) log.error({ err, doc, seq }, 'commit path failed');
         reject(code, { seq, doc });
-        if (isCairnError(err) && !err.retryable) return settle(f, 'rejected');
+        if (isCairnError(err) && !err.retryable) return settle('rejected');
         drainingWith ??= code;
-        settle(f, 'failed');
+        settle('failed');
       },
     );
   }
