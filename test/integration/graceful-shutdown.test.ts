@@ -44,10 +44,13 @@ describe('graceful shutdown', () => {
     expect(stored).toBe(acked); // every ack is backed by a row, and every row was acked before the close (A1)
     expect(acked).toBeLessThan(seq); // pushes after SIGTERM were not taken
     expect(closed.code).toBe(closeCodeFor('SHUTTING_DOWN'));
+    // Whether a push reaches the session between SIGTERM and its close depends on the two processes'
+    // timing (a node that finishes its commits first closes before reading more): pushes it never read are
+    // neither acked nor refused, and the client resends them. When some were refused, they were refused as
+    // retryable, starting right after the last acked one. test/unit/shutdown-refuses-late-pushes.test.ts
+    // forces that case deterministically.
     const rejects = c.frames.filter((f) => f.type === 'reject');
-    expect(rejects.length).toBeGreaterThan(0);
     for (const r of rejects) expect(r).toMatchObject({ code: 'SHUTTING_DOWN' });
-    // The first refused push comes right after the last acked one: nothing in between was dropped silently.
-    expect(Math.min(...rejects.map((r) => (r as { seq: number }).seq))).toBe(acked + 1);
+    if (rejects.length > 0) expect(Math.min(...rejects.map((r) => (r as { seq: number }).seq))).toBe(acked + 1);
   });
 });

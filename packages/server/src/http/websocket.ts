@@ -132,6 +132,9 @@ function wrap(ws: WebSocket, raw: Duplex): SessionSocket {
   };
 }
 
+/** How long closing handshakes may take at shutdown before the remaining sockets are cut. */
+const CLOSE_GRACE_MS = 2000;
+
 export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions): { stopAccepting(): void; close(): Promise<void> } {
   const { node } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: node.limits.maxPayload + FRAME_SLACK, perMessageDeflate: false });
@@ -239,6 +242,17 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
     },
     async close() {
       clearInterval(pinger);
+      // Sessions closed their sockets with a code (SHUTTING_DOWN after their last acks). Terminating at once
+      // could drop that close frame, and the acks before it, while they still sit in the socket's buffer
+      // (a client flooding pushes keeps it full): the peer would see 1006 instead of 4013. So the closing
+      // handshakes get a short grace period; a socket still open is closed as going away; then the rest ends.
+      const closed = [...wss.clients].map((ws) => new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        if (ws.readyState === ws.OPEN) ws.close(1001, 'server closing');
+      }));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all(closed), new Promise<void>((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
+      clearTimeout(timer);
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
