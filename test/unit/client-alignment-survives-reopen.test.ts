@@ -3,7 +3,8 @@
  * client on the same IndexedDB (fake-indexeddb), keeps re-estimating over the stored sightings, and feeds
  * the xr/ helpers (pose conversion, sightings read from an XRFrame).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { IDBObjectStore } from 'fake-indexeddb';
 import { CairnError, fitAlignment, poseDistance, type AnchorCorrespondence, type Pose } from '@cairn/shared';
 import { createXRAnchorFor, observeXRSpace, type CairnClient, type XRFrameLike, type XRPointLike, type XRRigidTransformLike } from '@cairn/client';
 import { createFakeServer } from './support/fake-server.js';
@@ -15,6 +16,7 @@ import { openDexieStore } from '../../packages/client/src/replica/dexie-store.js
 const clients: CairnClient[] = [];
 const track = (c: CairnClient) => (clients.push(c), c);
 afterEach(async () => {
+  vi.restoreAllMocks();
   await Promise.all(clients.splice(0).map((c) => c.destroy()));
 });
 
@@ -106,6 +108,32 @@ describe(`device alignment in the replica (SEED=${SEED})`, () => {
       expect(poseDistance(align.toSpace(c.observed), c.space).meters).toBeLessThan(0.01);
       expect(poseDistance(align.toReference(c.space), c.observed).meters).toBeLessThan(0.01);
     }
+  });
+
+  it('P3: stored alignments are carried into memory when IndexedDB fails (O6)', async () => {
+    const { cs } = sightings(SEED + 5, 3);
+    const db = freshIndexedDB();
+    // Stored by an earlier session; this client first reads it after the failure.
+    const store = await openDexieStore({ ...db, compactThreshold: 64, onFailure: () => undefined });
+    await store.saveAlignment('hall', { space: 'hall', model: 'auto', observations: [{ anchorId: 'h0', ...cs[2]! }], updatedAt: 1 });
+    await store.close();
+    const client = offlineClient(db);
+    const errors: unknown[] = [];
+    client.on('storage-error', (e) => errors.push(e));
+    const lab = client.alignment('lab');
+    await lab.observe('a0', cs[0]!);
+    const fail = () => {
+      throw new DOMException('the quota has been exceeded', 'QuotaExceededError');
+    };
+    vi.spyOn(IDBObjectStore.prototype, 'add').mockImplementation(fail);
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(fail);
+    // This save fails on IndexedDB and is written again to the memory replica.
+    expect((await lab.observe('a1', cs[1]!)).anchors).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect(client.persisting).toBe(false);
+    const hall = client.alignment('hall');
+    await hall.ready;
+    expect(hall.observations.map((o) => o.anchorId)).toEqual(['h0']);
   });
 
   it('P3: a memory-only client aligns too (nothing to survive)', async () => {
