@@ -14,6 +14,7 @@ import type { Status } from './socket/status.js';
 import type { Timers } from './socket/timers.js';
 import type { Space, SpaceOptions } from './spatial/space-api.js';
 import type { TabPortFactory } from './tabs/tab-channel.js';
+import type { DeviceAlignment, DeviceAlignmentOptions } from './xr/device-alignment.js';
 
 export interface CairnClientOptions {
   /**
@@ -102,6 +103,11 @@ export interface CairnClient {
    * once; methods wait for the space's meta doc. `opts` are defaults for a space with no stored meta.
    */
   space(name: string, opts?: SpaceOptions): Space;
+  /**
+   * This device's alignment to the space (P3): its tracking frame fitted to the shared anchors it observed,
+   * stored in the replica. One instance per space name; `opts` apply when it is first asked for.
+   */
+  alignment(space: string, opts?: DeviceAlignmentOptions): DeviceAlignment;
   /** Flushes local writes, closes the spaces, the socket, the tab channel and the database. */
   destroy(): Promise<void>;
 }

@@ -32,6 +32,7 @@ import { createSettledGate } from './spatial/settled-gate.js';
 import { createSpaces } from './spatial/spaces.js';
 import { createTabApplier } from './tabs/apply-tab-update.js';
 import { createTabChannel, defaultTabPortFactory } from './tabs/tab-channel.js';
+import { createDeviceAlignments } from './xr/device-alignment.js';
 
 export function createCairnClient(options: CairnClientOptions): CairnClient {
   // Before anything opens: a bad URL throws here instead of failing every connect (O4).
@@ -224,6 +225,13 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     onError: reportError,
   });
 
+  const alignments = createDeviceAlignments({
+    load: (space) => replica.loadAlignment(space),
+    save: (space, record) => replica.saveAlignment(space, record),
+    now,
+    onError: reportError,
+  });
+
   void replica.ready.then(() => {
     if (destroyed) return;
     status.update({ persisting: replica.persisting });
@@ -255,6 +263,10 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
       if (destroyed) throw new CairnError('BAD_REQUEST', 'the client was destroyed');
       return spaces.space(name, opts);
     },
+    alignment: (space, opts) => {
+      if (destroyed) throw new CairnError('BAD_REQUEST', 'the client was destroyed');
+      return alignments.alignment(space, opts);
+    },
     async destroy() {
       if (destroyed) return;
       destroyed = true;
@@ -264,6 +276,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
       await spaces.closeAll();
       for (const id of docs.ids()) await docs.close(id);
       await writer.flush();
+      await alignments.idle();
       await router.idle();
       tabs.close();
       await replica.close();

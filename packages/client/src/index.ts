@@ -29,3 +29,6 @@ export type {
   XRAnchorLike, XRFrameLike, XRPointLike, XRPoseLike, XRRigidTransformConstructor, XRRigidTransformInit,
   XRRigidTransformLike, XRSessionLike, XRSpaceLike,
 } from './xr/xr-types.js';
+export type { DeviceAlignment, DeviceAlignmentOptions } from './xr/device-alignment.js';
+export type { AlignmentModelChoice } from './replica/alignment-record.js';
+export { observeXRSpace } from './xr/xr-sighting.js';

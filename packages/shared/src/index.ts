@@ -44,3 +44,11 @@ export { mergeProps, type PropWrite } from './spatial/anchor-props.js';
 export {
   readSpaceMeta, writeSpaceMeta, metaDocId, spaceOfMetaDocId, DEFAULT_CELL_PRECISION, META_DOC_NAME, type SpaceMeta,
 } from './spatial/space-meta.js';
+export {
+  fitAlignment, MIN_RIGID_ANCHORS, MIN_RIGID_SPREAD_M, DEFAULT_ORIENTATION_LEVER_M,
+  type AnchorCorrespondence, type AlignmentModel, type AlignmentResidual, type AlignmentFit, type AlignmentFitOptions,
+} from './spatial/alignment.js';
+export {
+  createAlignmentEstimator, DEFAULT_MAX_OBSERVATIONS,
+  type AlignmentEstimator, type AlignmentEstimatorOptions, type AlignmentObservation,
+} from './spatial/alignment-estimator.js';

@@ -5,7 +5,7 @@
  *   updates      ++id, doc → update       appended since the snapshot, in id order
  *   outbox       seq → doc, update, createdAt
  *   deadLetters  seq → doc, update, code, message, at
- *   meta         key → value              clientId, lastSeq, version:<doc>
+ *   meta         key → value              clientId, lastSeq, version:<doc>, alignment:<space>
  *
  * Every multi-row change is one rw transaction; nothing awaits anything but Dexie inside one (a foreign
  * await would commit the IndexedDB transaction early).
@@ -24,6 +24,7 @@ interface MetaRow { key: string; value: unknown }
 const SCHEMA = { docs: 'doc', updates: '++id, doc', outbox: 'seq', deadLetters: 'seq', meta: 'key' };
 const LAST_SEQ = 'lastSeq';
 const versionKey = (doc: string) => `version:${doc}`;
+const ALIGNMENT = 'alignment:';
 
 export interface DexieStoreOptions {
   dbName: string;
@@ -168,6 +169,11 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
         if (found) await deadLetters.delete(seq);
         return found;
       }),
+    loadAlignment: async (space) => (await meta.get(ALIGNMENT + space))?.value,
+    async saveAlignment(space, record) {
+      if (record) await meta.put({ key: ALIGNMENT + space, value: record });
+      else await meta.delete(ALIGNMENT + space);
+    },
     dump: () =>
       db.transaction('r', [docs, updates, outbox, deadLetters, meta], async () => {
         const parts = new Map<string, Uint8Array[]>();
@@ -181,11 +187,14 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
         for (const m of await meta.where('key').startsWith('version:').toArray()) {
           versions.set(m.key.slice('version:'.length), m.value as number);
         }
+        const alignments = new Map<string, unknown>();
+        for (const m of await meta.where('key').startsWith(ALIGNMENT).toArray()) alignments.set(m.key.slice(ALIGNMENT.length), m.value);
         return {
           docs: new Map([...parts].map(([doc, list]) => [doc, Y.mergeUpdates(list)] as const)),
           versions,
           outbox: await outbox.toArray(),
           deadLetters: await deadLetters.toArray(),
+          alignments,
         };
       }),
     compacted: () => compactor.idle(),

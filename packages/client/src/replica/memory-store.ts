@@ -15,6 +15,7 @@ export interface MemorySeed {
   /** Pending updates in seq order; they get new seqs here, after the highest dead-letter seq. */
   outbox?: readonly Omit<OutboxRow, 'seq'>[];
   deadLetters?: readonly DeadLetter[];
+  alignments?: ReadonlyMap<string, unknown>;
 }
 
 export function createMemoryStore(seed: MemorySeed): ReplicaStore {
@@ -22,6 +23,7 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
   const versions = new Map(seed.versions ?? []);
   const outbox = new Map<number, OutboxRow>(); // insertion order is seq order: seqs only grow
   const dead = new Map<number, DeadLetter>();
+  const alignments = new Map(seed.alignments ?? []);
   // Dead letters keep their seqs (the app may hold them); new seqs start above them so keys never clash.
   let lastSeq = 0;
   let clientId = seed.clientId;
@@ -88,9 +90,14 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
       return lastSeq;
     },
     discardDeadLetter: async (seq) => dead.delete(seq),
+    loadAlignment: async (space) => alignments.get(space),
+    async saveAlignment(space, record) {
+      if (record) alignments.set(space, record);
+      else alignments.delete(space);
+    },
     async dump() {
       const merged = new Map([...docs].map(([doc, rows]) => [doc, Y.mergeUpdates(rows)] as const));
-      return { docs: merged, versions: new Map(versions), outbox: [...outbox.values()], deadLetters: [...dead.values()] };
+      return { docs: merged, versions: new Map(versions), outbox: [...outbox.values()], deadLetters: [...dead.values()], alignments: new Map(alignments) };
     },
     compacted: async () => undefined,
     close: async () => undefined,

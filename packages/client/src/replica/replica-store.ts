@@ -2,9 +2,11 @@
  * The replica's storage seam (internal): one Dexie implementation (IndexedDB, shared by the tabs of an
  * origin) and one in-memory implementation (no IndexedDB, or after a storage failure, O6). Both keep the
  * same four things: each doc's state as a snapshot plus appended update rows, the outbox, the dead letters
- * and the meta values (clientId, lastSeq, the last server version seen per doc).
+ * and the meta values (clientId, lastSeq, the last server version seen per doc, the device's alignment per
+ * space).
  */
 import type { ErrorCode } from '@cairn/shared';
+import type { AlignmentRecord } from './alignment-record.js';
 
 /** A local update waiting for its ack (O2). `seq` is the replica's gap-free push counter, across docs. */
 export interface OutboxRow {
@@ -37,6 +39,8 @@ export interface ReplicaDump {
   versions: Map<string, number>;
   outbox: OutboxRow[];
   deadLetters: DeadLetter[];
+  /** Stored alignments by space, as read (unvalidated). */
+  alignments: Map<string, unknown>;
 }
 
 export interface ReplicaStore {
@@ -72,6 +76,10 @@ export interface ReplicaStore {
   /** Moves a dead letter back into the outbox under a NEW seq; null if there is no such dead letter. */
   retryDeadLetter(seq: number, at: number): Promise<number | null>;
   discardDeadLetter(seq: number): Promise<boolean>;
+  /** The device's stored alignment to the space (P3), unvalidated; undefined if none. */
+  loadAlignment(space: string): Promise<unknown>;
+  /** Replaces the space's stored alignment; null deletes it. */
+  saveAlignment(space: string, record: AlignmentRecord | null): Promise<void>;
   dump(): Promise<ReplicaDump>;
   /** Resolves when background compaction has caught up. */
   compacted(): Promise<void>;

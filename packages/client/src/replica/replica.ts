@@ -18,6 +18,7 @@ import * as Y from 'yjs';
 import { newClientId, type ErrorCode } from '@cairn/shared';
 import type { MemorySeed } from './memory-store.js';
 import { createOutboxMirror } from './outbox-mirror.js';
+import type { AlignmentRecord } from './alignment-record.js';
 import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore } from './replica-store.js';
 import { classifyStorageError, type StorageErrorEvent } from './storage-error.js';
 
@@ -40,6 +41,8 @@ export interface Replica {
   renewClientId(taken: string): Promise<void>;
   retryDeadLetter(seq: number, at: number): Promise<number | null>;
   discardDeadLetter(seq: number): Promise<boolean>;
+  loadAlignment(space: string): Promise<unknown>;
+  saveAlignment(space: string, record: AlignmentRecord | null): Promise<void>;
   compacted(): Promise<void>;
   close(): Promise<void>;
 }
@@ -92,13 +95,15 @@ export function createReplica(o: ReplicaOptions): Replica {
       // An evicted db cannot be read back (Dexie would re-create it empty): the mirror is all there is.
       const dump = kind === 'evicted' ? null : await failed.dump().catch(() => null);
       await failed.close().catch(() => undefined);
-      const carried = dump ?? { docs: new Map<string, Uint8Array>(), versions: new Map<string, number>(), ...mirror.snapshot() };
+      const carried = dump ?? {
+        docs: new Map<string, Uint8Array>(), versions: new Map<string, number>(), alignments: new Map<string, unknown>(), ...mirror.snapshot(),
+      };
       const docs = new Map(carried.docs);
       for (const [doc, state] of o.openDocStates()) {
         const prior = docs.get(doc);
         docs.set(doc, prior ? Y.mergeUpdates([prior, state]) : state);
       }
-      store = o.memory({ clientId: newClientId(), docs, versions: carried.versions, outbox: carried.outbox, deadLetters: carried.deadLetters });
+      store = o.memory({ clientId: newClientId(), docs, versions: carried.versions, outbox: carried.outbox, deadLetters: carried.deadLetters, alignments: carried.alignments });
       clientId = await store.clientId();
       generation++;
       persisting = false;
@@ -206,6 +211,8 @@ export function createReplica(o: ReplicaOptions): Replica {
         mirror.discarded(seq);
         return found;
       }),
+    loadAlignment: (space) => use((s) => s.loadAlignment(space)),
+    saveAlignment: (space, record) => use((s) => s.saveAlignment(space, record), true),
     compacted: () => use((s) => s.compacted()),
     async close() {
       await ready;
