@@ -40,7 +40,7 @@ if (space.origin.lat !== params.origin.lat || space.origin.lon !== params.origin
 const selection = createSelection();
 const svg = document.querySelector<SVGSVGElement>('[data-testid=plan]')!;
 const views = [
-  mountPlanView(svg, document.querySelector<HTMLElement>('[data-testid=nearest]')!, space.anchors, selection),
+  mountPlanView(svg, document.querySelector<HTMLElement>('[data-testid=nearest]')!, space.anchors, selection, () => client.clientId),
   mountAnchorPanel(document.querySelector<HTMLElement>('[data-testid=panel]')!, space.anchors, selection),
   mountAnchorList(document.querySelector<HTMLUListElement>('[data-testid=anchor-list]')!, document.querySelector<HTMLElement>('[data-testid=anchor-count]')!, space.anchors, selection),
 ];
