@@ -25,6 +25,8 @@ interface Size {
 const SIZES: Size[] = [
   // Portrait phone: the plan takes at least 60% of the height and nearly the whole width.
   { name: 'phone-390x844', width: 390, height: 844, touch: true, minPlan: { width: 360, height: 0.6 * 844 } },
+  // A phone held sideways (AR sessions often run in landscape): the page is one screen, plan included.
+  { name: 'landscape-844x390', width: 844, height: 390, touch: true, minPlan: { width: 440, height: 250 } },
   // Headset browser / laptop: the plan takes most of the window beside the side panel.
   { name: 'desktop-1280x800', width: 1280, height: 800, touch: false, minPlan: { width: 800, height: 560 } },
 ];
@@ -43,8 +45,11 @@ function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number
 /** Sub-pixel layout (a 2x screen) may put an edge a fraction of a pixel past the viewport. */
 const SUBPIXEL = 0.5;
 
-/** The element is inside the viewport's width and, scrolled to, inside its height; returns its box. */
-async function reachable(page: Page, testId: string): Promise<{ x: number; y: number; width: number; height: number }> {
+/**
+ * The element is inside the viewport's width and, scrolled to, inside its height; returns its box. A
+ * container (the panel, the list) may be taller than a phone held sideways: only its width is checked.
+ */
+async function reachable(page: Page, testId: string, container = false): Promise<{ x: number; y: number; width: number; height: number }> {
   const el = page.getByTestId(testId);
   await el.scrollIntoViewIfNeeded();
   const box = await el.boundingBox();
@@ -52,6 +57,7 @@ async function reachable(page: Page, testId: string): Promise<{ x: number; y: nu
   const { innerWidth, innerHeight } = await page.evaluate(() => ({ innerWidth: window.innerWidth, innerHeight: window.innerHeight }));
   expect(box!.x, `${testId} left edge`).toBeGreaterThanOrEqual(-SUBPIXEL);
   expect(box!.x + box!.width, `${testId} right edge`).toBeLessThanOrEqual(innerWidth + SUBPIXEL);
+  if (container) return box!;
   expect(box!.y, `${testId} top edge`).toBeGreaterThanOrEqual(-SUBPIXEL);
   expect(box!.y + box!.height, `${testId} bottom edge`).toBeLessThanOrEqual(innerHeight + SUBPIXEL);
   return box!;
@@ -88,10 +94,17 @@ for (const size of SIZES) {
     expect(plan!.height, 'plan height').toBeGreaterThanOrEqual(size.minPlan.height);
     // The whole plan is on the first screen: no scrolling to reach the part of the floor one wants.
     expect(plan!.y + plan!.height, 'plan bottom').toBeLessThanOrEqual(size.height);
-    // The drawn floor spans the plan element's width (the view box fits the element, no dead bands).
-    const west = await page.evaluate(() => window.cairnDemo!.clientPoint(-10, 0).x);
-    const east = await page.evaluate(() => window.cairnDemo!.clientPoint(10, 0).x);
-    expect(east - west, 'the 20 m plan across the element').toBeGreaterThanOrEqual(plan!.width - 2);
+    // The ±10 m × ±7 m plan fits inside the element and fills its width or its height (the view box
+    // follows the element's shape: no letterboxing that would shrink the floor).
+    const nw = await page.evaluate(() => window.cairnDemo!.clientPoint(-10, -7));
+    const se = await page.evaluate(() => window.cairnDemo!.clientPoint(10, 7));
+    const inner = { x: plan!.x + 1, y: plan!.y + 1, width: plan!.width - 2, height: plan!.height - 2 }; // 1 px border
+    expect(nw.x, 'plan west edge').toBeGreaterThanOrEqual(inner.x - SUBPIXEL);
+    expect(nw.y, 'plan north edge').toBeGreaterThanOrEqual(inner.y - SUBPIXEL);
+    expect(se.x, 'plan east edge').toBeLessThanOrEqual(inner.x + inner.width + SUBPIXEL);
+    expect(se.y, 'plan south edge').toBeLessThanOrEqual(inner.y + inner.height + SUBPIXEL);
+    const fill = Math.max((se.x - nw.x) / inner.width, (se.y - nw.y) / inner.height);
+    expect(fill, 'the plan fills the element along one axis').toBeGreaterThan(0.999);
 
     // Create on the plan the way this device does it (tap or click); the anchor shows in the list.
     const ids: string[] = [];
@@ -110,10 +123,12 @@ for (const size of SIZES) {
     else await page.mouse.click(centre.x + offset, centre.y);
     await expect(page.getByTestId('panel')).toHaveAttribute('data-anchor-id', ids[1]!);
     expect(await d.ids()).toHaveLength(ids.length);
+    if (!size.touch) await page.mouse.move(1, 1); // off the plan: no hover marks in the screenshot
     await page.screenshot({ path: artifactPath(`demo-size-${size.name}`) });
 
     // The status, the switch, the panel and the list are all inside the viewport's width.
-    for (const id of ['status', 'online-switch-label', 'panel', 'panel-label', 'panel-delete', 'anchor-list']) await reachable(page, id);
+    for (const id of ['panel', 'anchor-list']) await reachable(page, id, true);
+    for (const id of ['status', 'online-switch-label', 'panel-label', 'panel-delete']) await reachable(page, id);
     if (size.touch) {
       for (const id of ['online-switch-label', 'panel-delete', 'panel-set-ttl']) {
         const box = await reachable(page, id);
