@@ -114,7 +114,9 @@ for (const size of SIZES) {
       await expect(page.locator(`[data-testid=anchor-list] li[data-anchor-id="${id}"]`)).toBeVisible();
     }
     // An anchor's glyph on the plan is a finger-sized target: pressing it selects it, it does not create.
-    const glyph = await page.locator(`[data-testid=plan] [data-anchor-id="${ids[1]}"] .hit`).boundingBox();
+    const hit = page.locator(`[data-testid=plan] [data-anchor-id="${ids[1]}"] .hit`);
+    await expect(hit).toHaveCount(1);
+    const glyph = await hit.boundingBox();
     expect(glyph).not.toBeNull();
     if (size.touch) expect(Math.min(glyph!.width, glyph!.height), 'anchor hit target').toBeGreaterThanOrEqual(MIN_TOUCH_PX);
     const centre = { x: glyph!.x + glyph!.width / 2, y: glyph!.y + glyph!.height / 2 };
