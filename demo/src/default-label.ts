@@ -26,7 +26,8 @@ export function deviceTag(replicaId: string): string {
 export function defaultLabel(replicaId: string | null, anchors: readonly SpaceAnchor[]): string | null {
   if (!replicaId) return null;
   const tag = deviceTag(replicaId);
-  const mine = new RegExp(`^Pin (\\d+)·${tag}$`);
+  // At most four digits: a peer's label "Pin 99999999999999999999·<my tag>" must not make ours unreadable.
+  const mine = new RegExp(`^Pin (\\d{1,4})·${tag}$`);
   let last = 0;
   for (const a of anchors) {
     const m = typeof a.props['label'] === 'string' ? mine.exec(a.props['label']) : null;

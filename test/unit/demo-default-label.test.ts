@@ -37,6 +37,8 @@ describe('default labels', () => {
     expect(defaultLabel(me, [])).toBe(`Pin 1·${tag}`);
     const shown = labelled(`Pin 1·${tag}`, `Pin 3·${tag}`, `Pin 9·${other}`, 'Door', undefined, 42, `Pin 12 ${tag}`);
     expect(defaultLabel(me, shown)).toBe(`Pin 4·${tag}`);
+    // A peer's absurd number is not ours to continue: the label stays short.
+    expect(defaultLabel(me, labelled(`Pin 2·${tag}`, `Pin 99999999999999999999·${tag}`))).toBe(`Pin 3·${tag}`);
     // Deleting the highest frees its number; no anchor shown holds it, so there is no clash.
     expect(defaultLabel(me, shown.slice(0, 1))).toBe(`Pin 2·${tag}`);
   });
