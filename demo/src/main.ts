@@ -6,6 +6,7 @@ import { createCairnClient } from '@cairn/client';
 import { mountAnchorList } from './anchor-list.js';
 import { mountAnchorPanel } from './anchor-panel.js';
 import { mountArButton } from './ar/ar-button.js';
+import { deviceTag } from './default-label.js';
 import { anotherDeviceUrl, readPageParams } from './page-params.js';
 import { clientPoint } from './plan-frame.js';
 import { mountPlanView } from './plan-view.js';
@@ -37,10 +38,11 @@ const region = await space.subscribeRegion({ lat: params.origin.lat, lon: params
 if (space.origin.lat !== params.origin.lat || space.origin.lon !== params.origin.lon) {
   await region.move({ lat: space.origin.lat, lon: space.origin.lon, radiusM: REGION_RADIUS_M });
 }
+if (client.clientId) document.querySelector<HTMLElement>('[data-testid=device-name]')!.title = `this device names its pins Pin <n>·${deviceTag(client.clientId)}`;
 const selection = createSelection();
 const svg = document.querySelector<SVGSVGElement>('[data-testid=plan]')!;
 const views = [
-  mountPlanView(svg, document.querySelector<HTMLElement>('[data-testid=nearest]')!, space.anchors, selection),
+  mountPlanView(svg, document.querySelector<HTMLElement>('[data-testid=nearest]')!, space.anchors, selection, () => client.clientId),
   mountAnchorPanel(document.querySelector<HTMLElement>('[data-testid=panel]')!, space.anchors, selection),
   mountAnchorList(document.querySelector<HTMLUListElement>('[data-testid=anchor-list]')!, document.querySelector<HTMLElement>('[data-testid=anchor-count]')!, space.anchors, selection),
 ];

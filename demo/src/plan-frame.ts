@@ -4,6 +4,8 @@
  * plan is drawn in meters and never converts pixels itself.
  */
 export const PLAN = { minX: -10, maxX: 10, minZ: -7, maxZ: 7 } as const;
+/** How far the grid is drawn (meters): the demo's region (25 m) is all the floor a device syncs. */
+const GRID_REACH_M = 25;
 /** Positions are snapped to a centimeter so a person reads and types round numbers. */
 const SNAP_PER_M = 100;
 
@@ -27,8 +29,10 @@ export function setupPlan(svg: SVGSVGElement): { anchors: SVGGElement; overlay: 
   svg.setAttribute('viewBox', `${PLAN.minX} ${PLAN.minZ} ${w} ${h}`);
   svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
   const grid = svgEl('g', { class: 'grid' });
-  for (let x = PLAN.minX; x <= PLAN.maxX; x++) grid.append(svgEl('line', { x1: x, y1: PLAN.minZ, x2: x, y2: PLAN.maxZ, class: x % 5 === 0 ? 'major' : '' }));
-  for (let z = PLAN.minZ; z <= PLAN.maxZ; z++) grid.append(svgEl('line', { x1: PLAN.minX, y1: z, x2: PLAN.maxX, y2: z, class: z % 5 === 0 ? 'major' : '' }));
+  // The grid reaches past the plan: plan-fit.ts widens the view box to the element's shape.
+  const g = GRID_REACH_M;
+  for (let x = -g; x <= g; x++) grid.append(svgEl('line', { x1: x, y1: -g, x2: x, y2: g, class: x % 5 === 0 ? 'major' : '' }));
+  for (let z = -g; z <= g; z++) grid.append(svgEl('line', { x1: -g, y1: z, x2: g, y2: z, class: z % 5 === 0 ? 'major' : '' }));
   const origin = svgEl('g', { class: 'origin' });
   origin.append(svgEl('line', { x1: 0, y1: 0, x2: 1, y2: 0 }), svgEl('line', { x1: 0, y1: 0, x2: 0, y2: -1 }));
   const north = svgEl('text', { x: 0.08, y: -1.05 });

@@ -10,23 +10,25 @@ import type { Anchors, SpaceAnchor } from '@cairn/client';
 import { identityQuat } from '@cairn/shared';
 import { anchorLabel, formatMeters } from './anchor-look.js';
 import { createGlyphs } from './anchor-glyphs.js';
+import { defaultLabel } from './default-label.js';
 import { withFloorPosition } from './heading.js';
+import { fitPlan } from './plan-fit.js';
 import { floorPoint, setupPlan, snap, svgEl } from './plan-frame.js';
 import type { Selection } from './selection.js';
 import { reportError } from './toast.js';
 
-/** A press that moves less than this (meters) is a click, not a drag. */
-const CLICK_SLOP_M = 0.08;
+/** A press that moves less than this (screen pixels) is a click, not a drag; a fingertip wobbles more. */
+const CLICK_SLOP_PX = { mouse: 4, touch: 10 } as const;
 
 type Press =
-  | { kind: 'floor'; x: number; z: number }
-  | { kind: 'anchor'; id: string; x: number; z: number; dx: number; dz: number; moved: boolean };
+  | { kind: 'floor'; x: number; z: number; slopM: number }
+  | { kind: 'anchor'; id: string; x: number; z: number; dx: number; dz: number; moved: boolean; slopM: number };
 
 export interface PlanView {
   refresh(): void;
 }
 
-export function mountPlanView(svg: SVGSVGElement, nearestOut: HTMLElement, anchors: Anchors, selection: Selection): PlanView {
+export function mountPlanView(svg: SVGSVGElement, nearestOut: HTMLElement, anchors: Anchors, selection: Selection, replicaId: () => string | null): PlanView {
   const layers = setupPlan(svg);
   const glyphs = createGlyphs(layers.anchors);
   const link = svgEl('line', { class: 'nearest-link' });
@@ -56,19 +58,27 @@ export function mountPlanView(svg: SVGSVGElement, nearestOut: HTMLElement, ancho
   };
 
   const create = (x: number, z: number): void => {
-    const label = `Pin ${anchors.all().length + 1}`;
-    anchors.create({ pose: { p: [snap(x), 0, snap(z)], q: identityQuat() }, props: { label } }).then(
+    // Without a replica id yet, no label: the page names the anchor from its id (anchor-look.ts).
+    const label = defaultLabel(replicaId(), anchors.all());
+    anchors.create({ pose: { p: [snap(x), 0, snap(z)], q: identityQuat() }, props: label ? { label } : {} }).then(
       (a) => selection.set(a.id),
       reportError('could not create the anchor'),
     );
   };
+
+  const fit = fitPlan(svg, (pxPerM) => {
+    // The origin's labels grow with the glyphs (styles.css reads --grow).
+    svg.style.setProperty('--grow', String(glyphs.setScale(pxPerM)));
+    refresh();
+  });
 
   svg.addEventListener('pointerdown', (e) => {
     if (e.button !== 0) return;
     const at = floorPoint(svg, e);
     const id = glyphs.idAt(e.target);
     const a = id ? anchors.get(id) : undefined;
-    press = a ? { kind: 'anchor', id: a.id, x: at.x, z: at.z, dx: a.pose.p[0] - at.x, dz: a.pose.p[2] - at.z, moved: false } : { kind: 'floor', x: at.x, z: at.z };
+    const slopM = (e.pointerType === 'touch' ? CLICK_SLOP_PX.touch : CLICK_SLOP_PX.mouse) / fit.pxPerM();
+    press = a ? { kind: 'anchor', id: a.id, x: at.x, z: at.z, dx: a.pose.p[0] - at.x, dz: a.pose.p[2] - at.z, moved: false, slopM } : { kind: 'floor', x: at.x, z: at.z, slopM };
     svg.setPointerCapture(e.pointerId);
     e.preventDefault();
   });
@@ -77,7 +87,7 @@ export function mountPlanView(svg: SVGSVGElement, nearestOut: HTMLElement, ancho
     const at = floorPoint(svg, e);
     pointer = at;
     if (press?.kind === 'anchor') {
-      if (!press.moved && Math.hypot(at.x - press.x, at.z - press.z) < CLICK_SLOP_M) return;
+      if (!press.moved && Math.hypot(at.x - press.x, at.z - press.z) < press.slopM) return;
       press.moved = true;
       glyphs.place(press.id, snap(at.x + press.dx), snap(at.z + press.dz));
       return;
@@ -91,7 +101,7 @@ export function mountPlanView(svg: SVGSVGElement, nearestOut: HTMLElement, ancho
     if (!p) return;
     const at = floorPoint(svg, e);
     if (p.kind === 'floor') {
-      if (Math.hypot(at.x - p.x, at.z - p.z) < CLICK_SLOP_M) create(at.x, at.z);
+      if (Math.hypot(at.x - p.x, at.z - p.z) < p.slopM) create(at.x, at.z);
       else selection.set(null);
       return;
     }
