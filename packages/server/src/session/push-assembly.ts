@@ -21,9 +21,11 @@
  * far past the stated total (test/unit/push-assembly-memory.test.ts).
  *
  * Across sockets, a node-wide budget (maxAssemblyBytesPerNode) bounds what all assemblies may hold
- * together: each reserves its stated total at the first part and gives it back when it completes, is
- * refused, or its socket closes. Past the budget a new assembly is refused with OVERLOADED, which is
- * retryable: the session drains and the client sends the push again after it reconnects.
+ * together: each reserves what its buffer grows to as parts arrive (never more than its total) and gives it
+ * back when it completes, is refused, or its socket closes. Past the budget the assembly is refused with
+ * OVERLOADED, which is retryable: the session drains and the client sends the push again after it
+ * reconnects. Reserving the stated total at the first part let a few sockets that sent one small part each
+ * hold the whole budget, and refuse every honest fragmented push on the node for as long as they stayed.
  */
 import type { ErrorCode, PushPartFrame } from '@cairn/shared';
 
@@ -93,7 +95,7 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
   let dropping: { doc: string; seq: number } | null = null;
 
   function drop(): void {
-    if (current) o.budget.release(current.total);
+    if (current) o.budget.release(current.buffer.byteLength);
     current = null;
   }
 
@@ -111,7 +113,6 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
     }
     const refusal = o.refusal(f.doc);
     if (refusal) return refuse(refusal, f.doc, f.seq, `no write access to ${f.doc}`);
-    if (!o.budget.reserve(f.total)) return refuse('OVERLOADED', f.doc, f.seq, 'the node holds too many pushes in fragments');
     current = { doc: f.doc, seq: f.seq, total: f.total, received: 0, buffer: new Uint8Array(0) };
     return append(current, f);
   }
@@ -121,7 +122,9 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
     const end = a.received + f.bytes.byteLength;
     if (end > a.buffer.byteLength) {
       // Doubling keeps the copies linear in the total; the buffer never exceeds what the budget reserved.
-      const grown = new Uint8Array(Math.min(a.total, Math.max(end, 2 * a.buffer.byteLength)));
+      const size = Math.min(a.total, Math.max(end, 2 * a.buffer.byteLength));
+      if (!o.budget.reserve(size - a.buffer.byteLength)) return refuse('OVERLOADED', a.doc, a.seq, 'the node holds too many pushes in fragments');
+      const grown = new Uint8Array(size);
       grown.set(a.buffer.subarray(0, a.received));
       a.buffer = grown;
     }
