@@ -23,12 +23,27 @@ export interface CommitPath {
   write(req: WriteRequest): Promise<CommitOutcome>;
 }
 
-export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanout: Fanout; metrics: Metrics; readModel?: Pick<ReadModelUpdater, 'committed'> }): CommitPath {
+/** Update bytes that may wait for their rooms to load, as the group commit's own bound. */
+const DEFAULT_MAX_WAITING_BYTES = 64 * 1024 * 1024;
+
+export function createCommitPath(deps: {
+  group: GroupCommit; rooms: Rooms; fanout: Fanout; metrics: Metrics; readModel?: Pick<ReadModelUpdater, 'committed'>;
+  /** Update bytes of writes waiting for their rooms to load past which one more is refused with OVERLOADED. */
+  maxWaitingBytes?: number;
+}): CommitPath {
   const { group, rooms, fanout, metrics, readModel } = deps;
+  const maxWaitingBytes = deps.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES;
   /** Per doc, the last write started on this node; a write that waits goes after it (see run). */
   const tails = new Map<string, Promise<unknown>>();
+  /**
+   * Bytes of writes waiting for their doc's room to load. The group bounds what waits for a commit, but
+   * concurrent pushes to one doc share one load (the node's load line counts it once): a socket pushing
+   * 1 MiB updates to a doc whose load was slow piled them up here without limit. (A write that waits for
+   * the writes before it is not counted: a pipelined honest client's burst chains that way.)
+   */
+  let waitingBytes = 0;
 
-  async function run(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
+  async function run(req: WriteRequest, before: Promise<unknown> | undefined, loaded: () => void): Promise<CommitOutcome> {
     // Checked against the doc it will be applied to (C4). A push to a doc this node does not hold (a
     // socket that pushes without subscribing) loads the room first: checked on its own, an update can pass
     // and still break the doc later. The room stays warm in the LRU after the write.
@@ -41,13 +56,13 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
       }
     }
     try {
-      return await checkAndCommit(req, before);
+      return await checkAndCommit(req, before, loaded);
     } finally {
       if (held) rooms.release(held);
     }
   }
 
-  async function checkAndCommit(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
+  async function checkAndCommit(req: WriteRequest, before: Promise<unknown> | undefined, loaded: () => void): Promise<CommitOutcome> {
     let room = rooms.peek(req.tenant, req.doc);
     // A room still loading (or rebuilding) holds part of its doc and of its Yjs client owners.
     if (room) {
@@ -57,6 +72,7 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
         throw isCairnError(err) ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
       }
     }
+    loaded();
     room = rooms.peek(req.tenant, req.doc);
     /** Each Yjs client the update has structs of → the end clock of its structs (validateUpdate fills it). */
     let writes = new Map<number, number>();
@@ -109,8 +125,18 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
 
   return {
     write(req) {
+      // Load shedding, as in the group commit: refused as retryable, the client resends after its backoff.
+      const bytes = req.update.byteLength;
+      if (waitingBytes + bytes > maxWaitingBytes) return Promise.reject(new CairnError('OVERLOADED', 'too many pushes wait for their docs to load'));
+      waitingBytes += bytes;
+      let waiting = true;
+      const loaded = (): void => {
+        if (waiting) waitingBytes -= bytes;
+        waiting = false;
+      };
       const key = `${req.tenant}\u0000${req.doc}`;
-      const done = run(req, tails.get(key));
+      const done = run(req, tails.get(key), loaded);
+      void done.then(loaded, loaded);
       const tail = done.then(() => undefined, () => undefined);
       tails.set(key, tail);
       void tail.then(() => {
