@@ -2,7 +2,7 @@
  * C5/S7: a principal that may write nowhere binds no clientId. A binding only keeps another principal's
  * pushes from pre-claiming seqs, and a reader's pushes are refused anyway; claimed at every hello, the
  * bindings were a row per fresh id in cairn_client_owners that a read-only token could add forever by
- * reconnecting (a writer's rows cost no more than its pushes, which are stored too).
+ * reconnecting. (A writer still can: a cap per subject is not built.)
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, type Principal } from '@cairn/server';
