@@ -7,6 +7,7 @@ import type { CommitOutcome, CommitRequest } from '../store/store.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { Rooms } from '../room/rooms.js';
 import type { Room, RoomSubscriber } from '../room/room.js';
+import type { LoadSlots } from '../room/load-slots.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { GroupCommit } from './group-commit.js';
 import type { ReadModelUpdater } from '../readmodel/updater.js';
@@ -16,6 +17,8 @@ import { validateUpdate } from './validate-update.js';
 export interface WriteRequest extends CommitRequest {
   /** The subscriber that sent it, so the room does not echo the update back to it. */
   source: RoomSubscriber | null;
+  /** The sending socket's own load budget: a room this write loads takes one of its slots, as a sub's load does (S7). */
+  loads?: LoadSlots;
 }
 
 export interface CommitPath {
@@ -50,7 +53,7 @@ export function createCommitPath(deps: {
     let held: Room | null = null;
     if (!rooms.peek(req.tenant, req.doc)) {
       try {
-        held = await rooms.acquire(req.tenant, req.doc);
+        held = await rooms.acquire(req.tenant, req.doc, req.loads ? { owner: req.loads } : {});
       } catch (err) {
         throw isCairnError(err) ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
       }
@@ -102,7 +105,7 @@ export function createCommitPath(deps: {
   }
 
   async function commit(req: WriteRequest, stored: (committed: boolean) => void): Promise<CommitOutcome> {
-    const { source: _source, ...request } = req;
+    const { source: _source, loads: _loads, ...request } = req;
     const outcome = await group.submit(request);
     if (outcome.kind === 'committed') {
       stored(true);

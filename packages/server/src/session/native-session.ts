@@ -291,7 +291,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (!canWrite(p, space)) return reject(canRead(p, space) ? 'READ_ONLY' : 'FORBIDDEN', { seq, doc });
     const settle = acks.track(seq);
     const source = docs.get(doc)?.sub ?? null;
-    ctx.commit.write({ tenant: p.tenant, doc, clientId, seq, actor: p.subject, update, source }).then(
+    ctx.commit.write({ tenant: p.tenant, doc, clientId, seq, actor: p.subject, update, source, loads }).then(
       () => settle('committed'),
       (err: unknown) => {
         if (state === 'closed') return;
