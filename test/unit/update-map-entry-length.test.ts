@@ -35,6 +35,35 @@ const ROWS = [
   '0202050088ee0509037d027d007d03a7ee050805017001ee050a86050104626f6c64047472756500',
 ].map((h) => new Uint8Array(Buffer.from(h, 'hex')));
 
+/**
+ * Seed 14, case 23,844: the same kind of entry (row 9, split by its own last item) was stored, and the doc
+ * went on until an honest edit (row 21) replaced the map holding it; that honest edit threw and was
+ * quarantined.
+ */
+const LATER = [
+  '0101c505002801016d026b35017d900500',
+  '0101c5050104010174017100',
+  '0101c5050208010161017d0100',
+  '0001c505010201',
+  '0101760048c50502027d2f77017600',
+  '0101760244c50501017100',
+  '010276032701016d026e31012800760301700175037d017d037d0500',
+  '0103c5050386c5050104626f6c64047472756584c50503016186c5050404626f6c64046e756c6c00',
+  '01030200887604037d087d047d01e4c50505c50504017883020002000000',
+  '000176010001',
+  '020104000a03020400000308000204027d007d0300',
+  '0101c50506c87601c50502027d2677017600',
+  '0207c505002801016d026b35017d9005040101740171010101610186c5050104626f6c64047472756584c50503016186c5050404626f6c64046e756c6cc87601c50502027d2677017605760041c5050201c87600c505020177017644c5050101712701016d026e31012800760301700175037d017d037d0502c50501020176010001',
+  '0001c5050201010303',
+  '0001760048c50502027d2f77017600',
+  '0103c5050886c5050504626f6c64047472756584c50508016186c5050904626f6c64046e756c6c00',
+  '0000',
+  '0101c5050a08010161017d0100',
+  '0000',
+  '010182ee03002801016d022b32017d0800',
+  '0102c5050ba77603012800c5050b01700175037d007d007d030176010302',
+].map((h) => new Uint8Array(Buffer.from(h, 'hex')));
+
 function refusal(update: Uint8Array, doc: Y.Doc): string | null {
   try {
     validateUpdate(update, doc);
@@ -55,6 +84,21 @@ describe('map entries of more than one item', () => {
     expect(refusal(bad, doc)).toBe('INVALID_UPDATE');
     // What it did when stored: the room's apply throws.
     expect(() => Y.applyUpdate(doc, bad)).toThrow('Unexpected case');
+  });
+
+  it('C4: such an entry is refused, and with it the honest edit it would break later stays whole', () => {
+    const broken = new Y.Doc();
+    for (const row of LATER.slice(0, 8)) Y.applyUpdate(broken, row);
+    expect(refusal(LATER[8]!, broken)).toBe('INVALID_UPDATE');
+    // Stored anyway (as before), the honest edit of row 21 throws in the room's apply.
+    for (const row of LATER.slice(8, 20)) Y.applyUpdate(broken, row);
+    expect(() => Y.applyUpdate(broken, LATER[20]!)).toThrow('Unexpected case');
+    // Refused (and what builds on it refused in turn), the doc takes the honest edit.
+    const whole = new Y.Doc();
+    for (const row of LATER.slice(0, 20)) if (refusal(row, whole) === null) Y.applyUpdate(whole, row);
+    expect(refusal(LATER[20]!, whole)).toBeNull();
+    Y.applyUpdate(whole, LATER[20]!);
+    expect(whole.getMap('m').get('n1')).toBeInstanceOf(Y.Map);
   });
 
   it('C4: honest map updates still pass, including replaced values a doc without gc merges into one deleted item', () => {
