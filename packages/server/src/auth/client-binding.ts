@@ -5,7 +5,7 @@
  * (tenant + token subject) in the Store, durably and for every node; a hello from anyone else is refused.
  *
  * In dev mode every socket is the one `anonymous` principal, so binding cannot tell users apart there: it
- * only keeps the `/y` ids out of reach.
+ * only keeps the `/y` ids out of reach. A read-only principal binds nothing (see claim).
  *
  * A binding never changes once made, so confirmed answers (either way) are cached in a bounded LRU: a
  * reconnect costs no query. Two nodes cache the same answer because the Store gives them the same owner.
@@ -44,6 +44,9 @@ export function createClientBinding(opts: { store: Pick<Store, 'claimClient'>; m
   return {
     async claim(principal, clientId) {
       if (clientId.startsWith(SERVER_CLIENT_ID_PREFIX)) return false;
+      // A principal that may write nowhere has every push refused, so its id needs no protection; binding
+      // it anyway let a read-only token add a row per reconnect with a fresh id, without end.
+      if (!Object.values(principal.spaces).includes('rw')) return true;
       const key = JSON.stringify([principal.tenant, clientId]);
       const owner = owners.get(key) ?? (await opts.store.claimClient(principal.tenant, clientId, principal.subject));
       remember(key, owner);

@@ -7,6 +7,7 @@ import type { CommitOutcome, CommitRequest } from '../store/store.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { Rooms } from '../room/rooms.js';
 import type { Room, RoomSubscriber } from '../room/room.js';
+import type { LoadSlots } from '../room/load-slots.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { GroupCommit } from './group-commit.js';
 import type { ReadModelUpdater } from '../readmodel/updater.js';
@@ -16,6 +17,8 @@ import { validateUpdate } from './validate-update.js';
 export interface WriteRequest extends CommitRequest {
   /** The subscriber that sent it, so the room does not echo the update back to it. */
   source: RoomSubscriber | null;
+  /** The sending socket's own load budget: a room this write loads takes one of its slots, as a sub's load does (S7). */
+  loads?: LoadSlots;
 }
 
 export interface CommitPath {
@@ -23,31 +26,46 @@ export interface CommitPath {
   write(req: WriteRequest): Promise<CommitOutcome>;
 }
 
-export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanout: Fanout; metrics: Metrics; readModel?: Pick<ReadModelUpdater, 'committed'> }): CommitPath {
+/** Update bytes that may wait for their rooms to load, as the group commit's own bound. */
+const DEFAULT_MAX_WAITING_BYTES = 64 * 1024 * 1024;
+
+export function createCommitPath(deps: {
+  group: GroupCommit; rooms: Rooms; fanout: Fanout; metrics: Metrics; readModel?: Pick<ReadModelUpdater, 'committed'>;
+  /** Update bytes of writes waiting for their rooms to load past which one more is refused with OVERLOADED. */
+  maxWaitingBytes?: number;
+}): CommitPath {
   const { group, rooms, fanout, metrics, readModel } = deps;
+  const maxWaitingBytes = deps.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES;
   /** Per doc, the last write started on this node; a write that waits goes after it (see run). */
   const tails = new Map<string, Promise<unknown>>();
+  /**
+   * Bytes of writes waiting for their doc's room to load. The group bounds what waits for a commit, but
+   * concurrent pushes to one doc share one load (the node's load line counts it once): a socket pushing
+   * 1 MiB updates to a doc whose load was slow piled them up here without limit. (A write that waits for
+   * the writes before it is not counted: a pipelined honest client's burst chains that way.)
+   */
+  let waitingBytes = 0;
 
-  async function run(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
+  async function run(req: WriteRequest, before: Promise<unknown> | undefined, loaded: () => void): Promise<CommitOutcome> {
     // Checked against the doc it will be applied to (C4). A push to a doc this node does not hold (a
     // socket that pushes without subscribing) loads the room first: checked on its own, an update can pass
     // and still break the doc later. The room stays warm in the LRU after the write.
     let held: Room | null = null;
     if (!rooms.peek(req.tenant, req.doc)) {
       try {
-        held = await rooms.acquire(req.tenant, req.doc);
+        held = await rooms.acquire(req.tenant, req.doc, req.loads ? { owner: req.loads } : {});
       } catch (err) {
         throw isCairnError(err) ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
       }
     }
     try {
-      return await checkAndCommit(req, before);
+      return await checkAndCommit(req, before, loaded);
     } finally {
       if (held) rooms.release(held);
     }
   }
 
-  async function checkAndCommit(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
+  async function checkAndCommit(req: WriteRequest, before: Promise<unknown> | undefined, loaded: () => void): Promise<CommitOutcome> {
     let room = rooms.peek(req.tenant, req.doc);
     // A room still loading (or rebuilding) holds part of its doc and of its Yjs client owners.
     if (room) {
@@ -57,6 +75,7 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
         throw isCairnError(err) ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
       }
     }
+    loaded();
     room = rooms.peek(req.tenant, req.doc);
     /** Each Yjs client the update has structs of → the end clock of its structs (validateUpdate fills it). */
     let writes = new Map<number, number>();
@@ -86,7 +105,7 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
   }
 
   async function commit(req: WriteRequest, stored: (committed: boolean) => void): Promise<CommitOutcome> {
-    const { source: _source, ...request } = req;
+    const { source: _source, loads: _loads, ...request } = req;
     const outcome = await group.submit(request);
     if (outcome.kind === 'committed') {
       stored(true);
@@ -109,8 +128,18 @@ export function createCommitPath(deps: { group: GroupCommit; rooms: Rooms; fanou
 
   return {
     write(req) {
+      // Load shedding, as in the group commit: refused as retryable, the client resends after its backoff.
+      const bytes = req.update.byteLength;
+      if (waitingBytes + bytes > maxWaitingBytes) return Promise.reject(new CairnError('OVERLOADED', 'too many pushes wait for their docs to load'));
+      waitingBytes += bytes;
+      let waiting = true;
+      const loaded = (): void => {
+        if (waiting) waitingBytes -= bytes;
+        waiting = false;
+      };
       const key = `${req.tenant}\u0000${req.doc}`;
-      const done = run(req, tails.get(key));
+      const done = run(req, tails.get(key), loaded);
+      void done.then(loaded, loaded);
       const tail = done.then(() => undefined, () => undefined);
       tails.set(key, tail);
       void tail.then(() => {

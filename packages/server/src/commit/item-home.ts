@@ -8,7 +8,7 @@
  * refuses those, using this resolver.
  *
  * A home is a string key: `r<name>` for a root type, `i<client>:<clock>` for the type an item holds, plus
- * the map key. References resolve in the room's doc first, then in the update itself (following the
+ * the map key as JSON (`null` in a list, so a key cannot pass for a list: isMapHome). References resolve in the room's doc first, then in the update itself (following the
  * update's own items' neighbours, with a bounded depth); a reference found in neither is `unknown` (the
  * item will wait for it).
  */
@@ -27,6 +27,13 @@ export interface HomeResolver {
   ofItem(item: Y.Item): Home;
   /** The update's struct holding `id`, if any. */
   inUpdate(id: Y.ID): Y.Item | Y.GC | Y.Skip | undefined;
+}
+
+const sub = (parentSub: string | null): string => JSON.stringify(parentSub);
+
+/** True for a home in a map (under a key), where Yjs only ever writes items of length 1. */
+export function isMapHome(home: Home): boolean {
+  return home !== 'unknown' && home !== 'collected' && !home.endsWith('|null');
 }
 
 function typeKey(doc: Y.Doc, type: unknown): Home {
@@ -65,7 +72,7 @@ export function createHomeResolver(doc: Y.Doc, structs: readonly Struct[]): Home
   function of(id: Y.ID, depth: number): Home {
     if (id.clock < Y.getState(doc.store, id.client)) {
       const found = Y.getItem(doc.store, id) as Y.Item | Y.GC;
-      return found instanceof Y.Item ? (found.parent === null ? 'collected' : `${typeKey(doc, found.parent)}|${found.parentSub ?? ''}`) : 'collected';
+      return found instanceof Y.Item ? (found.parent === null ? 'collected' : `${typeKey(doc, found.parent)}|${sub(found.parentSub)}`) : 'collected';
     }
     const s = inUpdate(id);
     if (s instanceof Y.Item) return ofItem(s, depth + 1);
@@ -80,11 +87,11 @@ export function createHomeResolver(doc: Y.Doc, structs: readonly Struct[]): Home
     let home: Home;
     const neighbour = item.origin ?? item.rightOrigin;
     if (neighbour) home = of(neighbour, depth);
-    else if (typeof item.parent === 'string') home = `r${item.parent}|${item.parentSub ?? ''}`;
+    else if (typeof item.parent === 'string') home = `r${item.parent}|${sub(item.parentSub)}`;
     else if (item.parent instanceof Y.ID) {
       const p = item.parent;
       const inDoc = p.clock < Y.getState(doc.store, p.client) ? (Y.getItem(doc.store, p) as Y.Item | Y.GC) : inUpdate(p);
-      home = inDoc === undefined ? 'unknown' : inDoc instanceof Y.Item ? `i${p.client}:${p.clock}|${item.parentSub ?? ''}` : 'collected';
+      home = inDoc === undefined ? 'unknown' : inDoc instanceof Y.Item ? `i${p.client}:${p.clock}|${sub(item.parentSub)}` : 'collected';
     } else home = 'collected';
     memo.set(item, home);
     return home;

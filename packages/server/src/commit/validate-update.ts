@@ -16,7 +16,8 @@
  * - against the doc (checkLists, item-home.ts): a parent id names a type the doc or the update holds (or a
  *   type deleted since); origin and right origin lie in one list; an item that overlaps its client's state
  *   continues an item of the same list and integrates at once; no update ends inside an item that waits;
- *   and the integration walks Yjs will make fit a budget proportional to the update's size (work-budget.ts).
+ *   and the integration walks Yjs will make fit a budget proportional to the update's size (work-budget.ts);
+ *   a live map entry has length 1 (checkMapEntry).
  *
  * The result says whether the update `applies` or `waits` (for clocks the doc does not hold). Honest
  * updates wait only for writes still committing or versions this node has not received yet, so the commit
@@ -29,7 +30,7 @@
 import * as Y from 'yjs';
 import { CairnError } from '@cairn/shared';
 import { createWorkBudget, type WorkBudget } from './work-budget.js';
-import { createHomeResolver, type HomeResolver } from './item-home.js';
+import { createHomeResolver, isMapHome, type HomeResolver } from './item-home.js';
 
 /** Yjs client ids are uint32. */
 export const MAX_CLIENT = 2 ** 32 - 1;
@@ -83,7 +84,10 @@ export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null, writes?: 
   let atZero = false;
   for (const s of structs) {
     checkStruct(s, doc ?? null, budget);
-    if (doc && homes && waits && s instanceof Y.Item) checkLists(doc, homes, waits, s);
+    if (doc && homes && waits && s instanceof Y.Item) {
+      checkLists(doc, homes, waits, s);
+      checkMapEntry(homes, ds, s);
+    }
     if (s.id.clock === 0) atZero = true;
     if (writes && !(s instanceof Y.Skip)) writes.set(s.id.client, Math.max(writes.get(s.id.client) ?? 0, s.id.clock + s.length));
   }
@@ -150,6 +154,20 @@ function checkLists(doc: Y.Doc, homes: HomeResolver, waits: ReadonlyMap<number, 
   if ((waits.get(s.id.client) ?? Infinity) <= s.id.clock) refuse('overlaps its client\'s state and waits');
   const home = homes.ofItem(s);
   if (home !== 'collected' && home !== homes.of(left.id)) refuse('continues an item of another list');
+}
+
+/**
+ * A live entry of a map (an item under a key) is one item of length 1: Yjs writes no other. A longer one
+ * can be split by a later reference into its middle (an origin, a deletion), and the piece left of the
+ * split stays in the key's chain of replaced values without being deleted; collecting the map (its parent
+ * deleted) walks that chain and throws ("Unexpected case" in Item.gc), in the transaction of whichever
+ * update deletes it. Deleted entries may be longer (Yjs merges consecutive replaced values of one client).
+ */
+function checkMapEntry(homes: HomeResolver, ds: DeleteSet, s: Y.Item): void {
+  if (s.length === 1 || s.content instanceof Y.ContentDeleted) return;
+  if (!isMapHome(homes.ofItem(s))) return;
+  const deleted = ds.clients.get(s.id.client)?.some(({ clock, len }) => clock <= s.id.clock && s.id.clock + s.length <= clock + len);
+  if (!deleted) refuse('a map entry of more than one item');
 }
 
 /**

@@ -92,6 +92,8 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   let expiry: TokenExpiry | null = null;
   const presenceBucket = createTokenBucket(limits.maxPresencePerSecond);
   const pacer = createSyncPacer({ buffered: () => socket.bufferedAmount(), lowWater: Math.min(1024 * 1024, limits.maxBufferedBytes / 4) });
+  /** State vector bytes of the sub answers waiting in the pacer. */
+  let queuedSyncBytes = 0;
   const assembly = createPushAssembly({
     maxUpdateBytes: limits.maxUpdateBytes,
     budget: nodeAssemblyBudget(ctx, limits.maxAssemblyBytesPerNode),
@@ -238,14 +240,21 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     const room = held.room;
     if (!room) return; // a second sub while the first is loading: the first one answers
     const h = held;
+    // A waiting answer holds its state vector. Copied, so it holds only its own bytes (a view would keep the
+    // frame and the socket read it came in), and bounded like the outbound buffer: a reader that does not
+    // read could otherwise resend subs, 200 a second with up to maxPayload each, and nothing ever closed it.
+    const sv = stateVector.slice();
+    queuedSyncBytes += sv.byteLength;
+    if (queuedSyncBytes > limits.maxBufferedBytes) return fail('SLOW_CONSUMER');
     // The answer waits for room in the outbound buffer (sync-pacer.ts); the subscription starts with it.
     pacer.answer(() => {
+      queuedSyncBytes -= sv.byteLength;
       if (state !== 'open' || docs.get(doc) !== h || h.room !== room) return; // unsubscribed or closed meanwhile
       // Subscribe and compute the answer in the same tick: no committed update can fall between the two.
       if (!room.subscribers.has(h.sub)) room.subscribe(h.sub);
       let answer: { version: number; update: Uint8Array };
       try {
-        answer = room.syncFor(stateVector);
+        answer = room.syncFor(sv);
       } catch {
         // A state vector that does not decode is this frame's problem: refused with its doc, the socket goes on.
         if (!existing) {
@@ -282,7 +291,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (!canWrite(p, space)) return reject(canRead(p, space) ? 'READ_ONLY' : 'FORBIDDEN', { seq, doc });
     const settle = acks.track(seq);
     const source = docs.get(doc)?.sub ?? null;
-    ctx.commit.write({ tenant: p.tenant, doc, clientId, seq, actor: p.subject, update, source }).then(
+    ctx.commit.write({ tenant: p.tenant, doc, clientId, seq, actor: p.subject, update, source, loads }).then(
       () => settle('committed'),
       (err: unknown) => {
         if (state === 'closed') return;

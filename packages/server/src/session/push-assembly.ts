@@ -15,10 +15,17 @@
  * After a refusal the rest of that push's parts (the client sent them all at once) are dropped quietly:
  * one reject per push, which the client turns into one dead letter (O7).
  *
+ * Each part is copied into one buffer that grows (doubling, up to the total) as bytes arrive. A part's
+ * bytes are a view into the frame, and ws hands a small frame over as a view into the whole socket read
+ * that carried it: kept as views, 1-byte parts pinned up to 64 KiB each (plus a view object per byte),
+ * far past the stated total (test/unit/push-assembly-memory.test.ts).
+ *
  * Across sockets, a node-wide budget (maxAssemblyBytesPerNode) bounds what all assemblies may hold
- * together: each reserves its stated total at the first part and gives it back when it completes, is
- * refused, or its socket closes. Past the budget a new assembly is refused with OVERLOADED, which is
- * retryable: the session drains and the client sends the push again after it reconnects.
+ * together: each reserves what its buffer grows to as parts arrive (never more than its total) and gives it
+ * back when it completes, is refused, or its socket closes. Past the budget the assembly is refused with
+ * OVERLOADED, which is retryable: the session drains and the client sends the push again after it
+ * reconnects. Reserving the stated total at the first part let a few sockets that sent one small part each
+ * hold the whole budget, and refuse every honest fragmented push on the node for as long as they stayed.
  */
 import type { ErrorCode, PushPartFrame } from '@cairn/shared';
 
@@ -78,7 +85,8 @@ interface Assembling {
   seq: number;
   total: number;
   received: number;
-  chunks: Uint8Array[];
+  /** The bytes received so far, at [0, received); its length grows toward total. */
+  buffer: Uint8Array;
 }
 
 export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
@@ -87,7 +95,7 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
   let dropping: { doc: string; seq: number } | null = null;
 
   function drop(): void {
-    if (current) o.budget.release(current.total);
+    if (current) o.budget.release(current.buffer.byteLength);
     current = null;
   }
 
@@ -105,17 +113,26 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
     }
     const refusal = o.refusal(f.doc);
     if (refusal) return refuse(refusal, f.doc, f.seq, `no write access to ${f.doc}`);
-    if (!o.budget.reserve(f.total)) return refuse('OVERLOADED', f.doc, f.seq, 'the node holds too many pushes in fragments');
-    current = { doc: f.doc, seq: f.seq, total: f.total, received: 0, chunks: [] };
+    current = { doc: f.doc, seq: f.seq, total: f.total, received: 0, buffer: new Uint8Array(0) };
     return append(current, f);
   }
 
   function append(a: Assembling, f: PushPartFrame): WholePush | null {
-    a.chunks.push(f.bytes);
-    a.received += f.bytes.byteLength;
+    // decodeFrame guarantees offset + bytes ≤ total, and the offset was checked against received.
+    const end = a.received + f.bytes.byteLength;
+    if (end > a.buffer.byteLength) {
+      // Doubling keeps the copies linear in the total; the buffer never exceeds what the budget reserved.
+      const size = Math.min(a.total, Math.max(end, 2 * a.buffer.byteLength));
+      if (!o.budget.reserve(size - a.buffer.byteLength)) return refuse('OVERLOADED', a.doc, a.seq, 'the node holds too many pushes in fragments');
+      const grown = new Uint8Array(size);
+      grown.set(a.buffer.subarray(0, a.received));
+      a.buffer = grown;
+    }
+    a.buffer.set(f.bytes, a.received);
+    a.received = end;
     if (a.received < a.total) return null;
     drop();
-    return { doc: a.doc, seq: a.seq, update: concat(a.chunks, a.total) };
+    return { doc: a.doc, seq: a.seq, update: a.buffer };
   }
 
   return {
@@ -141,15 +158,4 @@ export function createPushAssembly(o: PushAssemblyOptions): PushAssembly {
     },
     close: drop,
   };
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
