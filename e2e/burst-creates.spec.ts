@@ -8,6 +8,8 @@
 import { expect, test } from '@playwright/test';
 import { cellOf, createGeoFrame, type Vec3 } from '@cairn/shared';
 import { openDevice, serverUrl, uniqueName, type DemoDevice } from './support/demo-device.js';
+import { isolatedEnv, startServer, type ServerProcess } from '../test/support/server-process.js';
+import { devModeEnv } from './support/dev-mode.js';
 
 const ORIGIN = { lat: 48.8566, lon: 2.3522, alt: 35 };
 
@@ -57,10 +59,10 @@ async function createBurst(d: DemoDevice, space: string, n: number, l: Layout, c
   );
 }
 
-async function restCount(space: string, cells: readonly string[]): Promise<number> {
+async function restCount(base: string, space: string, cells: readonly string[]): Promise<number> {
   let total = 0;
   for (const cell of cells) {
-    const res = await fetch(`${serverUrl()}/v1/spaces/${space}/anchors?cell=${cell}&limit=10000`);
+    const res = await fetch(`${base}/v1/spaces/${space}/anchors?cell=${cell}&limit=10000`);
     expect(res.status).toBe(200);
     const n = ((await res.json()) as { anchors: unknown[] }).anchors.length;
     expect(n).toBeLessThan(10_000); // the route's limit: a full page would cut the count off
@@ -69,7 +71,7 @@ async function restCount(space: string, cells: readonly string[]): Promise<numbe
   return total;
 }
 
-async function burst(d: DemoDevice, space: string, n: number, l: Layout, offline: boolean): Promise<void> {
+async function burst(d: DemoDevice, base: string, space: string, n: number, l: Layout, offline: boolean): Promise<void> {
   const rejected: string[] = [];
   d.page.on('console', (m) => {
     if (m.text().includes('refused')) rejected.push(m.text());
@@ -87,15 +89,31 @@ async function burst(d: DemoDevice, space: string, n: number, l: Layout, offline
   expect(await d.page.evaluate(async () => (await window.cairnDemo!.client.deadLetters.list()).length)).toBe(0);
   expect(await d.page.evaluate(() => window.cairnDemo!.client.status)).toMatchObject({ state: 'synced', pending: 0, undeliverable: 0 });
   // The read model follows commits asynchronously.
-  await expect.poll(() => restCount(space, cells), { timeout: 60_000, intervals: [1000] }).toBe(n);
+  await expect.poll(() => restCount(base, space, cells), { timeout: 60_000, intervals: [1000] }).toBe(n);
   expect(rejected).toEqual([]);
+}
+
+/**
+ * The 100,000-anchor bursts run on a server process of their own: the two of them hold ~2 GB of rooms, and
+ * the server every other spec shares should not carry that (nor go down with it).
+ */
+async function withOwnServer(name: string, fn: (base: string) => Promise<void>): Promise<void> {
+  const iso = isolatedEnv(name);
+  let server: ServerProcess | null = null;
+  try {
+    server = await startServer(devModeEnv(iso.env));
+    await fn(server.url);
+  } finally {
+    await server?.kill('SIGKILL');
+    await iso.drop();
+  }
 }
 
 test('A3: 3,000 anchor creates in a row online in Chromium all reach the server', async ({ browser }) => {
   test.setTimeout(120_000);
   const space = uniqueName('burst-online');
   const d = await openDevice(browser, { baseUrl: serverUrl(), db: 'burst-online', space: uniqueName('page') });
-  await burst(d, space, 3000, ONE_CELL, false);
+  await burst(d, serverUrl(), space, 3000, ONE_CELL, false);
   await d.close();
 });
 
@@ -103,22 +121,24 @@ test('A3: 5,000 anchor creates offline in Chromium all reach the server once bac
   test.setTimeout(120_000);
   const space = uniqueName('burst-offline');
   const d = await openDevice(browser, { baseUrl: serverUrl(), db: 'burst-offline', space: uniqueName('page') });
-  await burst(d, space, 5000, ONE_CELL, true);
+  await burst(d, serverUrl(), space, 5000, ONE_CELL, true);
   await d.close();
 });
 
 test('A3: 100,000 anchor creates offline in Chromium all reach the server once back online', async ({ browser }) => {
   test.setTimeout(180_000);
-  const space = uniqueName('burst-100k-offline');
-  const d = await openDevice(browser, { baseUrl: serverUrl(), db: 'burst-100k-offline', space: uniqueName('page') });
-  await burst(d, space, 100_000, MANY_CELLS, true);
-  await d.close();
+  await withOwnServer('e2e_burst_100k_off', async (base) => {
+    const d = await openDevice(browser, { baseUrl: base, db: 'burst-100k-offline', space: uniqueName('page') });
+    await burst(d, base, uniqueName('burst-100k-offline'), 100_000, MANY_CELLS, true);
+    await d.close();
+  });
 });
 
 test('A3: 100,000 anchor creates online in Chromium all reach the server', async ({ browser }) => {
   test.setTimeout(180_000);
-  const space = uniqueName('burst-100k-online');
-  const d = await openDevice(browser, { baseUrl: serverUrl(), db: 'burst-100k-online', space: uniqueName('page') });
-  await burst(d, space, 100_000, MANY_CELLS, false);
-  await d.close();
+  await withOwnServer('e2e_burst_100k_on', async (base) => {
+    const d = await openDevice(browser, { baseUrl: base, db: 'burst-100k-online', space: uniqueName('page') });
+    await burst(d, base, uniqueName('burst-100k-online'), 100_000, MANY_CELLS, false);
+    await d.close();
+  });
 });

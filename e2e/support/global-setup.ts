@@ -15,7 +15,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throw err;
   });
   process.env.CAIRN_E2E_URL = server.url;
+  let stopping = false;
+  // Every spec after a crash would fail with ERR_CONNECTION_REFUSED: say why the shared server died.
+  void server.exited.then(({ code, signal }) => {
+    if (!stopping) console.error(`the shared e2e server exited (code ${code}, signal ${signal}); its last output:\n${server.output().slice(-6000)}`);
+  });
   return async () => {
+    stopping = true;
     await server.kill('SIGTERM');
     await iso.drop();
   };

@@ -47,6 +47,10 @@ if (config.allowedHosts === null && config.authSecret) log.warn('CAIRN_ALLOWED_H
 log.info({ store: store.kind, bus: bus.kind, nodeId: server.node.nodeId }, 'cairn starting');
 await server.listen({ port: config.port, host: config.host });
 
+// S6: a promise that rejects with nobody listening is a bug, and is logged as one; it must not take the
+// node, and every socket on it, down with it (Node's default for an unhandled rejection is to exit).
+process.on('unhandledRejection', (err: unknown) => log.error({ err }, 'unhandled rejection (a bug); the node goes on'));
+
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
