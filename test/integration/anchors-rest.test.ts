@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import pg from 'pg';
 import {
   PROTOCOL_VERSION, cellOf, createGeoFrame, distanceM, newAnchorId, type ClientSocket, type GeoPoint, type Vec3,
 } from '@cairn/shared';
 import { createPgStore, issueToken, type AnchorRecord, type Store } from '@cairn/server';
 import { connectRaw, type RawClient } from '../support/raw-client.js';
 import { isolatedEnv, PG_URL, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
+import { readModelCaughtUp } from '../support/readmodel-caught-up.js';
 import { anchorReplica, expectedView, type AnchorReplica, type DocUpdate } from '../support/readmodel-writer.js';
 
 const iso = isolatedEnv('it_anchors_rest');
@@ -38,26 +38,6 @@ async function push(updates: readonly DocUpdate[]): Promise<void> {
   }
 }
 
-/** The read model follows commits asynchronously: wait until every cell and meta doc reflects its head. */
-async function readModelCaughtUp(): Promise<void> {
-  const db = new pg.Client({ connectionString: PG_URL });
-  await db.connect();
-  try {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const { rows } = await db.query(
-        `SELECT d.doc FROM "${iso.schema}".cairn_docs d
-           LEFT JOIN "${iso.schema}".cairn_readmodel_progress p ON p.tenant = d.tenant AND p.doc = d.doc
-          WHERE (d.doc LIKE '%/cell/%' OR d.doc LIKE '%/meta') AND d.head_version > coalesce(p.applied_version, 0)`,
-      );
-      if (rows.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`read model still behind on ${rows.map((r: { doc: string }) => r.doc).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  } finally {
-    await db.end();
-  }
-}
 
 /** An anchor placed in the cell its position falls in, as the client partitions them. */
 function placed(origin: GeoPoint, p: Vec3): string {
@@ -126,7 +106,7 @@ beforeAll(async () => {
     .forEach((u, i) => other.send({ type: 'push', doc: u.doc, seq: i + 1, update: u.update }));
   await other.next('ack', (a) => a.seq === 2);
   other.close();
-  await readModelCaughtUp();
+  await readModelCaughtUp(iso.schema);
 }, 90_000);
 
 afterAll(async () => {

@@ -4,36 +4,14 @@
  * the same bytes again after every reconnect). A reader that does not read is still closed.
  */
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, type Frame } from '@cairn/shared';
+import { PROTOCOL_VERSION, closeCodeFor, encodeFrame } from '@cairn/shared';
 import { createMemoryBus, createMemoryStore, createSyncNode } from '@cairn/server';
 import { testVerify } from '../support/memory-node.js';
+import { fakeSessionSocket } from '../support/fake-session-socket.js';
 import { mapUpdate } from '../support/yjs-updates.js';
 import { until } from '../support/until.js';
 
 const DOCS = Array.from({ length: 40 }, (_, i) => `a/big-${i}`);
-
-/** A socket whose peer reads `bytesPerTick` every 2 ms, as a real network drains a send buffer. */
-function drainingSocket(bytesPerTick: number) {
-  const sent: Frame[] = [];
-  const state = { buffered: 0, closed: null as null | { code: number; reason: string }, peak: 0 };
-  const timer = setInterval(() => (state.buffered = Math.max(0, state.buffered - bytesPerTick)), 2);
-  return {
-    state,
-    sent,
-    stop: () => clearInterval(timer),
-    socket: {
-      send: (d: Uint8Array) => {
-        sent.push(decodeFrame(d));
-        state.buffered += d.byteLength;
-        state.peak = Math.max(state.peak, state.buffered);
-      },
-      close: (code: number, reason: string) => {
-        state.closed = { code, reason };
-      },
-      bufferedAmount: () => state.buffered,
-    },
-  };
-}
 
 async function bigDocs() {
   const store = createMemoryStore();
@@ -45,7 +23,7 @@ async function bigDocs() {
 describe('joining many big docs at once', () => {
   it('S3: 40 docs of 0.5 MB each are all answered to a reader that reads, and the socket stays open', async () => {
     const node = await bigDocs();
-    const peer = drainingSocket(256 * 1024);
+    const peer = fakeSessionSocket(256 * 1024);
     const h = node.acceptNative(peer.socket);
     h.receive(encodeFrame({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'joiner-00001', token: 'reader' }));
     await until(() => peer.sent.some((f) => f.type === 'welcome'), 'welcome');
@@ -61,7 +39,7 @@ describe('joining many big docs at once', () => {
 
   it('S3: a joiner that never reads gets a few syncs, not 20 MB, and is closed only once live updates pile up', async () => {
     const node = await bigDocs();
-    const peer = drainingSocket(0);
+    const peer = fakeSessionSocket(0);
     const h = node.acceptNative(peer.socket);
     h.receive(encodeFrame({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'joiner-00002', token: 'reader' }));
     await until(() => peer.sent.some((f) => f.type === 'welcome'), 'welcome');
@@ -73,7 +51,7 @@ describe('joining many big docs at once', () => {
     expect(peer.sent.filter((f) => f.type === 'sync').length).toBeLessThanOrEqual(3);
     expect(peer.state.buffered).toBeLessThan(2 * 1024 * 1024);
     // Live updates to the subscribed doc pile up past the limit: now it is a slow consumer.
-    const w = drainingSocket(Number.MAX_SAFE_INTEGER);
+    const w = fakeSessionSocket(Number.MAX_SAFE_INTEGER);
     const wh = node.acceptNative(w.socket);
     wh.receive(encodeFrame({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'writer-00001', token: 'writer' }));
     for (let seq = 1; seq <= 40 && !peer.state.closed; seq++) {

@@ -2,38 +2,20 @@
  * S3: a socket that does not read is closed (SLOW_CONSUMER), not buffered forever.
  */
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, type Frame } from '@cairn/shared';
+import { PROTOCOL_VERSION, closeCodeFor, encodeFrame } from '@cairn/shared';
 import { createMemoryBus, createMemoryStore, createSyncNode } from '@cairn/server';
 import { testVerify } from '../support/memory-node.js';
+import { fakeSessionSocket } from '../support/fake-session-socket.js';
 import { mapUpdate } from '../support/yjs-updates.js';
-
-function fakeSocket() {
-  const sent: Frame[] = [];
-  const state = { buffered: 0, closed: null as null | { code: number; reason: string } };
-  return {
-    state,
-    sent,
-    socket: {
-      send: (d: Uint8Array) => {
-        sent.push(decodeFrame(d));
-        state.buffered += d.byteLength;
-      },
-      close: (code: number, reason: string) => {
-        state.closed = { code, reason };
-      },
-      bufferedAmount: () => state.buffered,
-    },
-  };
-}
 
 describe('slow readers', () => {
   it('S3: a subscriber whose outbound buffer passes maxBufferedBytes is closed with SLOW_CONSUMER', async () => {
     const node = createSyncNode({ store: createMemoryStore(), bus: createMemoryBus(), verify: testVerify, limits: { maxBufferedBytes: 4096 } });
-    const slow = fakeSocket();
+    const slow = fakeSessionSocket();
     const slowHandle = node.acceptNative(slow.socket);
     slowHandle.receive(encodeFrame({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'slow-reader-1', token: 'writer' }));
     slowHandle.receive(encodeFrame({ type: 'sub', doc: 'a/doc', stateVector: new Uint8Array() }));
-    const fast = fakeSocket();
+    const fast = fakeSessionSocket();
     const fastHandle = node.acceptNative(fast.socket);
     fastHandle.receive(encodeFrame({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'fast-writer-1', token: 'writer' }));
     await new Promise((r) => setTimeout(r, 10));

@@ -6,40 +6,21 @@
  * doc the slow-consumer check never ran. Memory grew with everything the socket sent.
  */
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, type Frame } from '@cairn/shared';
+import { PROTOCOL_VERSION, closeCodeFor, encodeFrame } from '@cairn/shared';
 import { createMemoryBus, createMemoryStore, createSyncNode } from '@cairn/server';
 import { testVerify } from '../support/memory-node.js';
+import { fakeSessionSocket } from '../support/fake-session-socket.js';
 import { mapUpdate } from '../support/yjs-updates.js';
 import { until } from '../support/until.js';
 
 const KIB = 1024;
-
-/** A peer that never reads: everything sent stays in the socket's send buffer. */
-function stalledPeer() {
-  const sent: Frame[] = [];
-  const state = { buffered: 0, closed: null as null | { code: number; reason: string } };
-  return {
-    state,
-    sent,
-    socket: {
-      send: (d: Uint8Array) => {
-        sent.push(decodeFrame(d));
-        state.buffered += d.byteLength;
-      },
-      close: (code: number, reason: string) => {
-        state.closed = { code, reason };
-      },
-      bufferedAmount: () => state.buffered,
-    },
-  };
-}
 
 describe('sync answers waiting for a reader', () => {
   it('S3: a reader that does not read and resends subs with big state vectors is closed as a SLOW_CONSUMER once they hold more than maxBufferedBytes', async () => {
     const store = createMemoryStore();
     await store.commitBatch([{ tenant: 't1', doc: 'a/big', clientId: 'seed-000001', seq: 1, actor: 'writer', update: mapUpdate('blob', 'x'.repeat(1536 * KIB)) }]);
     const node = createSyncNode({ store, bus: createMemoryBus(), verify: testVerify, limits: { maxBufferedBytes: 4 * 1024 * KIB } });
-    const peer = stalledPeer();
+    const peer = fakeSessionSocket();
     const h = node.acceptNative(peer.socket);
     h.receive(encodeFrame({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'reader-00001', token: 'reader' }));
     await until(() => peer.sent.some((f) => f.type === 'welcome'), 'welcome');
@@ -56,7 +37,7 @@ describe('sync answers waiting for a reader', () => {
     const store = createMemoryStore();
     await store.commitBatch([{ tenant: 't1', doc: 'a/big', clientId: 'seed-000001', seq: 1, actor: 'writer', update: mapUpdate('blob', 'x'.repeat(1536 * KIB)) }]);
     const node = createSyncNode({ store, bus: createMemoryBus(), verify: testVerify, limits: { maxBufferedBytes: 4 * 1024 * KIB } });
-    const peer = stalledPeer();
+    const peer = fakeSessionSocket();
     const drain = setInterval(() => (peer.state.buffered = Math.max(0, peer.state.buffered - 512 * KIB)), 2);
     const h = node.acceptNative(peer.socket);
     h.receive(encodeFrame({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'reader-00002', token: 'reader' }));
