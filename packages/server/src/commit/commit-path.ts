@@ -26,6 +26,11 @@ export interface CommitPath {
   write(req: WriteRequest): Promise<CommitOutcome>;
 }
 
+/** A room that failed to load (or rebuild): its coded error, or STORE_UNAVAILABLE (retryable) with the cause. */
+function loadError(err: unknown): CairnError {
+  return isCairnError(err) ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
+}
+
 /** Update bytes that may wait for their rooms to load, as the group commit's own bound. */
 const DEFAULT_MAX_WAITING_BYTES = 64 * 1024 * 1024;
 
@@ -55,7 +60,7 @@ export function createCommitPath(deps: {
       try {
         held = await rooms.acquire(req.tenant, req.doc, req.loads ? { owner: req.loads } : {});
       } catch (err) {
-        throw isCairnError(err) ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
+        throw loadError(err);
       }
     }
     try {
@@ -72,7 +77,7 @@ export function createCommitPath(deps: {
       try {
         await room.ready;
       } catch (err) {
-        throw isCairnError(err) ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
+        throw loadError(err);
       }
     }
     loaded();
