@@ -217,6 +217,10 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
   }
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Until ws takes the socket, nothing else listens for its errors: a client that resets the connection
+    // while a refusal is written (a page retrying a refused Origin every few ms) would make it emit 'error'
+    // with no listener, which ends the process (S6). Such a socket is simply gone.
+    socket.on('error', () => socket.destroy());
     upgrade(req, socket, head).catch((err: unknown) => {
       refusals.limited('error', 'upgrade', { err }, 'upgrade failed');
       refuse(socket, err instanceof CairnError ? err.code : 'INTERNAL');
