@@ -44,7 +44,10 @@ describe(`alignment re-estimation (SEED=${SEED})`, () => {
     est.observe('b', cs[1]!);
     // A bad first sighting of c (30 cm off), then a good one: nothing of the bad one remains.
     const off = { ...cs[2]!, observed: { ...cs[2]!.observed, p: [cs[2]!.observed.p[0] + 0.3, cs[2]!.observed.p[1], cs[2]!.observed.p[2]] as [number, number, number] } };
-    expect(est.observe('c', off).residual.rmsM).toBeGreaterThan(0.05);
+    // The fit spreads the 30 cm over the three anchors: how much shows as residual depends on the scene's
+    // geometry (down to 1.9 cm over seeds 1-3000; 5 cm failed on a CI seed). Noise-free, anything above 1 cm
+    // is the bad sighting; the good one must bring it to ~0.
+    expect(est.observe('c', off).residual.rmsM).toBeGreaterThan(0.01);
     const fit = est.observe('c', cs[2]!);
     expect(est.observations.map((o) => o.anchorId)).toEqual(['a', 'b', 'c']);
     expect(fit.anchors).toBe(3);
