@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import { WebsocketProvider } from 'y-websocket';
-import { FrameType, PROTOCOL_VERSION, closeCodeFor, encodeFrame, type ClientSocket, type ErrorCode, type Frame } from '@cairn/shared';
+import { DEFAULT_LIMITS, FrameType, PROTOCOL_VERSION, closeCodeFor, encodeFrame, encodePresenceRecord, type ClientSocket, type ErrorCode, type Frame } from '@cairn/shared';
 import { createPgStore, issueToken, type Store } from '@cairn/server';
 import { connectRaw, type RawClient } from '../support/raw-client.js';
 import { prng, type Prng } from '../support/prng.js';
@@ -102,7 +102,7 @@ function presencePayload(rng: Prng): Uint8Array {
 }
 
 /** Every frame type; the ones a client sends weigh more, since a server-only type closes the socket. */
-const CLIENT_TYPES = ['sub', 'unsub', 'push', 'push-part', 'presence', 'ping', 'pong'] as const;
+const CLIENT_TYPES = ['sub', 'unsub', 'push', 'push-part', 'presence', 'pose', 'ping', 'pong'] as const;
 const TYPES = [...(Object.keys(FrameType) as Array<keyof typeof FrameType>), ...CLIENT_TYPES, ...CLIENT_TYPES, ...CLIENT_TYPES];
 const CODES: ErrorCode[] = ['MALFORMED_FRAME', 'INTERNAL', 'READ_ONLY', 'INVALID_PRESENCE'];
 
@@ -123,7 +123,7 @@ function nativeFrame(rng: Prng, role: Role, home: string): Frame {
   const type = rng.pick(TYPES);
   switch (type) {
     case 'hello': return { type, protocolVersion: PROTOCOL_VERSION, clientId: `fz-client-${rng.int(20)}`, token: role.token };
-    case 'welcome': return { type, protocolVersion: PROTOCOL_VERSION, nodeId: 'evil', heartbeatMs: n(), maxPayload: n(), maxUpdateBytes: n(), maxPushesPerSecond: n() };
+    case 'welcome': return { type, protocolVersion: PROTOCOL_VERSION, nodeId: 'evil', heartbeatMs: n(), maxPayload: n(), maxUpdateBytes: n(), maxPushesPerSecond: n(), maxPosesPerSecond: n(), presenceTimeoutMs: n() };
     case 'sub': return { type, doc: doc(rng, role, home), stateVector: rng.chance(0.5) ? new Uint8Array() : rng.chance(0.5) ? Y.encodeStateVectorFromUpdate(yUpdate(rng)) : bytes(rng, 20) };
     case 'unsub': return { type, doc: doc(rng, role, home) };
     case 'push': return { type, doc: doc(rng, role, home), seq: n(), update: anyUpdate(rng) };
@@ -140,9 +140,19 @@ function nativeFrame(rng: Prng, role: Role, home: string): Frame {
     case 'sync': return { type, doc: doc(rng, role, home), version: n(), writable: rng.chance(0.5), update: anyUpdate(rng) };
     case 'update': return { type, doc: doc(rng, role, home), version: n(), update: anyUpdate(rng) };
     case 'presence': return { type, doc: doc(rng, role, home), payload: presencePayload(rng) };
+    case 'pose': return { type, doc: doc(rng, role, home), record: poseRecord(rng) };
+    case 'peer-pose': return { type, doc: doc(rng, role, home), peer: `fz-client-${rng.int(20)}`, user: 'evil', record: poseRecord(rng) };
     case 'ping': return { type, id: n() };
     case 'pong': return { type, id: n() };
   }
+}
+
+/** A presence record (P4): mostly valid, with state or a leave now and then; the mutations break the rest. */
+function poseRecord(rng: Prng): Uint8Array {
+  if (rng.chance(0.1)) return bytes(rng, rng.int(64));
+  const pose = () => ({ p: [rng.int(2000) - 1000, rng.int(5), rng.int(2000) - 1000] as [number, number, number], q: [0, 0, 0, 1] as [number, number, number, number] });
+  if (rng.chance(0.1)) return encodePresenceRecord({ seq: rng.int(1000), leave: true }, DEFAULT_LIMITS);
+  return encodePresenceRecord({ seq: rng.int(1000), head: pose(), ...(rng.chance(0.3) ? { right: pose() } : {}), ...(rng.chance(0.2) ? { state: { n: rng.int(10) } } : {}) }, DEFAULT_LIMITS);
 }
 
 /** A varUint of 5 to 10 bytes, mostly far past any real length. */

@@ -69,7 +69,7 @@ const smallUpdate = new Uint8Array([0x01, 0x01, 0x01, 0x00, 0x28, 0x01, 0x01, 0x
 /** One frame of every type, small enough to mutate thousands of times. */
 const samples: Frame[] = [
   { type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: CLIENT_ID, token: 'eyJhbGciOiJIUzI1NiJ9.e30.sig' },
-  { type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'node-1', heartbeatMs: 10_000, maxPayload: MIB, maxUpdateBytes: 32 * MIB, maxPushesPerSecond: 2000 },
+  { type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'node-1', heartbeatMs: 10_000, maxPayload: MIB, maxUpdateBytes: 32 * MIB, maxPushesPerSecond: 2000, maxPosesPerSecond: 2000, presenceTimeoutMs: 2000 },
   { type: 'sub', doc: DOC, stateVector: new Uint8Array([1, 1, 1]) },
   { type: 'unsub', doc: DOC },
   { type: 'push', doc: DOC, seq: 300, update: smallUpdate },
@@ -78,6 +78,8 @@ const samples: Frame[] = [
   { type: 'reject', code: 'HELLO_REQUIRED', seq: null, doc: null, message: '' },
   { type: 'sync', doc: DOC, version: 7, writable: true, update: smallUpdate },
   { type: 'update', doc: DOC, version: 8, update: smallUpdate },
+  { type: 'pose', doc: DOC, record: new Uint8Array([1, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0]) },
+  { type: 'peer-pose', doc: DOC, peer: CLIENT_ID, user: 'ada@example.com', record: new Uint8Array([32, 0]) },
   { type: 'presence', doc: DOC, payload: new Uint8Array([1, 1, 1, 2, 0x7b, 0x7d]) },
   { type: 'ping', id: 1 },
   { type: 'pong', id: 1 },
@@ -106,7 +108,7 @@ describe('frame codec: every frame round-trips', () => {
       roundTrip({ type: 'update', doc: DOC, version: n, update: smallUpdate });
       roundTrip({ type: 'ping', id: n });
       roundTrip({ type: 'pong', id: n });
-      roundTrip({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'n', heartbeatMs: n, maxPayload: n, maxUpdateBytes: n, maxPushesPerSecond: n });
+      roundTrip({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'n', heartbeatMs: n, maxPayload: n, maxUpdateBytes: n, maxPushesPerSecond: n, maxPosesPerSecond: n, presenceTimeoutMs: n });
     }
   });
 
@@ -142,7 +144,7 @@ describe('frame codec: every frame round-trips', () => {
   it('free strings (token, nodeId, message) round-trip any Unicode, doc ids refuse it', () => {
     const text = 'Zürich 📍 東京 — ünïcödé';
     roundTrip({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: CLIENT_ID, token: text });
-    roundTrip({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: text, heartbeatMs: 1, maxPayload: 1, maxUpdateBytes: 1, maxPushesPerSecond: 1 });
+    roundTrip({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: text, heartbeatMs: 1, maxPayload: 1, maxUpdateBytes: 1, maxPushesPerSecond: 1, maxPosesPerSecond: 1, presenceTimeoutMs: 1 });
     roundTrip({ type: 'reject', code: 'INTERNAL', seq: null, doc: null, message: text });
     // Doc ids are ASCII by design (ids.ts): a non-ASCII one is refused, never normalized.
     for (const doc of ['zürich/meta', 'lab/東京', 'lab/📍']) {
@@ -247,7 +249,7 @@ describe('frame codec: decoding refuses with a code', () => {
     const long = `lab/${'n'.repeat(MAX_STRING_BYTES)}`;
     expect(refusal(encodeFrame({ type: 'unsub', doc: long }))).toBe('MALFORMED_FRAME');
     expect(refusal(encodeFrame({ type: 'push', doc: long, seq: 1, update: smallUpdate }))).toBe('MALFORMED_FRAME');
-    expect(refusal(encodeFrame({ type: 'welcome', protocolVersion: 1, nodeId: 'n'.repeat(MAX_STRING_BYTES + 1), heartbeatMs: 1, maxPayload: 1, maxUpdateBytes: 0, maxPushesPerSecond: 0 }))).toBe('MALFORMED_FRAME');
+    expect(refusal(encodeFrame({ type: 'welcome', protocolVersion: 1, nodeId: 'n'.repeat(MAX_STRING_BYTES + 1), heartbeatMs: 1, maxPayload: 1, maxUpdateBytes: 0, maxPushesPerSecond: 0, maxPosesPerSecond: 0, presenceTimeoutMs: 0 }))).toBe('MALFORMED_FRAME');
     expect(refusal(encodeFrame({ type: 'reject', code: 'INTERNAL', seq: null, doc: null, message: 'm'.repeat(MAX_STRING_BYTES + 1) }))).toBe('MALFORMED_FRAME');
   });
 

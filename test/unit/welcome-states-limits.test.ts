@@ -1,6 +1,6 @@
 /**
- * A3: the server states its limits in the hello answer. A version 2 hello gets maxPayload, maxUpdateBytes
- * and the push rate; a version 1 hello (a client built before them) still gets the version 1 welcome it can
+ * A3: the server states its limits in the hello answer. A version 3 hello gets maxPayload, maxUpdateBytes,
+ * the push rate and the presence limits (P4); a version 2 hello the same without the presence limits; a version 1 hello (a client built before them) still gets the version 1 welcome it can
  * decode, and its pushes work as before.
  */
 import { describe, expect, it } from 'vitest';
@@ -11,11 +11,20 @@ import { memoryNode } from '../support/memory-node.js';
 import { mapUpdate } from '../support/yjs-updates.js';
 
 describe('welcome states the limits', () => {
-  it('A3: a version 2 welcome carries maxPayload, maxUpdateBytes and maxPushesPerSecond as configured', async () => {
-    const { net } = memoryNode({ store: createMemoryStore(), limits: { maxPayload: 65_536, maxUpdateBytes: 1_000_000, maxPushesPerSecond: 50 } });
+  it('A3, P4: a version 3 welcome carries maxPayload, maxUpdateBytes, the push and pose rates and the presence timeout as configured', async () => {
+    const limits = { maxPayload: 65_536, maxUpdateBytes: 1_000_000, maxPushesPerSecond: 50, maxPosesPerSecond: 60, presenceTimeoutMs: 3000 };
+    const { net } = memoryNode({ store: createMemoryStore(), limits });
     const c = await connectRaw(net.connect);
     c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'client-0001', token: 'writer' });
-    expect(await c.next('welcome')).toMatchObject({ protocolVersion: 2, maxPayload: 65_536, maxUpdateBytes: 1_000_000, maxPushesPerSecond: 50 });
+    expect(PROTOCOL_VERSION).toBe(3);
+    expect(await c.next('welcome')).toMatchObject({ protocolVersion: 3, ...limits });
+  });
+
+  it('A3: a version 2 hello gets a version 2 welcome (no presence limits)', async () => {
+    const { net } = memoryNode({ store: createMemoryStore(), limits: { maxPushesPerSecond: 50 } });
+    const c = await connectRaw(net.connect);
+    c.send({ type: 'hello', protocolVersion: 2, clientId: 'client-0001', token: 'writer' });
+    expect(await c.next('welcome')).toMatchObject({ protocolVersion: 2, maxPushesPerSecond: 50, maxPosesPerSecond: 0, presenceTimeoutMs: 0 });
   });
 
   it('A3: the defaults are 1 MiB frames and 32 MiB updates', async () => {

@@ -9,8 +9,14 @@ export {
   PROTOCOL_VERSION, MIN_PROTOCOL_VERSION, FrameType, encodeFrame, decodeFrame, rejectFrame, MAX_TOKEN_BYTES,
   type Frame, type FrameTypeName, type HelloFrame, type WelcomeFrame, type SubFrame, type UnsubFrame,
   type PushFrame, type AckFrame, type RejectFrame, type SyncFrame, type UpdateFrame, type PresenceFrame,
-  type PingFrame, type PongFrame, type PushPartFrame,
+  type PingFrame, type PongFrame, type PushPartFrame, type PoseFrame, type PeerPoseFrame,
 } from './protocol/frames.js';
+export {
+  encodePresenceRecord, decodePresenceRecord, leaveRecordBytes,
+  type PresenceRecord, type PresenceRay, type PresenceRecordLimits,
+} from './presence/presence-record.js';
+export { POSITION_STEP_M, MAX_PRESENCE_COORD_M } from './presence/quantize.js';
+export { jsonDepth } from './presence/json-depth.js';
 export { ORIGIN, type Origin } from './origins.js';
 export {
   SocketState, toBytes,

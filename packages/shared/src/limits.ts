@@ -37,6 +37,15 @@ export const DEFAULT_LIMITS = {
   maxPresenceDepth: 16,
   /** Entries (Yjs clientIDs) in one awareness update a client sends. */
   maxPresenceEntries: 16,
+  /** Pose frames (P4) per second per socket (token bucket, burst = 2x): a 90 Hz display plus cell changes. More are dropped. */
+  maxPosesPerSecond: 120,
+  /** UTF-8 bytes of the app-defined JSON state in one presence record (P4); a larger one is INVALID_PRESENCE. */
+  maxPresenceAppStateBytes: 1024,
+  /** A peer with no presence record for this long is gone (P4); a device renews its record at least every
+   *  presenceKeepaliveMs, so only a lost device or node goes quiet this long. */
+  presenceTimeoutMs: 5000,
+  /** Longest a device leaves its presence unsent while it is present, and how often it resends its app state. */
+  presenceKeepaliveMs: 1000,
   /** Interval of the client's ping; the server closes a socket silent for 3x this. */
   heartbeatMs: 10_000,
 } as const;

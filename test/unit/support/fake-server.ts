@@ -151,7 +151,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
           const refused = options.hello(frame);
           if (refused) return fail(refused);
           session.clientId = frame.clientId;
-          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload, maxUpdateBytes: options.maxUpdateBytes, maxPushesPerSecond: 0 });
+          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload, maxUpdateBytes: options.maxUpdateBytes, maxPushesPerSecond: 0, maxPosesPerSecond: 0, presenceTimeoutMs: 0 });
           return;
         }
         switch (frame.type) {

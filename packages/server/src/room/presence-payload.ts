@@ -7,6 +7,7 @@
  * a client), small and shallow, and an update carries a bounded number of entries.
  */
 import * as decoding from 'lib0/decoding';
+import { jsonDepth } from '@cairn/shared';
 
 export interface PresenceLimits {
   maxPresenceStateBytes: number;
@@ -22,27 +23,6 @@ export interface PresenceEntry {
 }
 
 export type PresenceRead = { ok: true; entries: PresenceEntry[] } | { ok: false; problem: string };
-
-/** The deepest nesting of arrays and objects in a JSON text, counted outside string literals. */
-function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) max = depth;
-    } else if (c === 0x5d || c === 0x7d) {
-      depth--;
-    }
-  }
-  return max;
-}
 
 function stateProblem(state: string, limits: PresenceLimits): string | null {
   // Depth first: a cheap scan, so a deep text never reaches JSON.parse.

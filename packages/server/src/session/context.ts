@@ -25,6 +25,10 @@ export interface SessionLimits {
   maxPresenceStateBytes: number;
   maxPresenceDepth: number;
   maxPresenceEntries: number;
+  /** Presence records (P4): pose frames per second per socket, app-state bytes, when a silent peer is gone. */
+  maxPosesPerSecond: number;
+  maxPresenceAppStateBytes: number;
+  presenceTimeoutMs: number;
   heartbeatMs: number;
 }
 

@@ -200,6 +200,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     send({
       type: 'welcome', protocolVersion: helloVersion, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload,
       maxUpdateBytes: limits.maxUpdateBytes, maxPushesPerSecond: limits.maxPushesPerSecond,
+      maxPosesPerSecond: limits.maxPosesPerSecond, presenceTimeoutMs: limits.presenceTimeoutMs,
     });
     socket.authenticated?.();
     for (const bytes of early.splice(0)) receive(bytes);

@@ -16,10 +16,11 @@ import { CairnError, ErrorCodes, errorCodeFromNum, type ErrorCode } from '../err
 import { isValidClientId, parseDocId } from '../ids.js';
 
 /**
- * Version 2 added the limits of A3 to `welcome` and the `push-part` frame. A server also accepts a version 1
- * hello and answers it with a version 1 welcome (no limits beyond maxPayload), which such a client decodes.
+ * Version 2 added the limits of A3 to `welcome` and the `push-part` frame; version 3 the presence frames
+ * `pose` and `peer-pose` (P4) and their limits in `welcome`. A server also accepts an older hello and answers
+ * it with a welcome of that version, which such a client decodes, and sends it no frame it does not know.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const MIN_PROTOCOL_VERSION = 1;
 
 export const FrameType = {
@@ -36,6 +37,8 @@ export const FrameType = {
   ping: 10,
   pong: 11,
   'push-part': 12,
+  pose: 13,
+  'peer-pose': 14,
 } as const;
 export type FrameTypeName = keyof typeof FrameType;
 
@@ -47,6 +50,8 @@ export interface HelloFrame { type: 'hello'; protocolVersion: number; clientId: 
 export interface WelcomeFrame {
   type: 'welcome'; protocolVersion: number; nodeId: string; heartbeatMs: number; maxPayload: number;
   maxUpdateBytes: number; maxPushesPerSecond: number;
+  /** Version 3 on (0 before): the pose frames a socket may send per second, and when a silent peer is gone (P4). */
+  maxPosesPerSecond: number; presenceTimeoutMs: number;
 }
 export interface SubFrame { type: 'sub'; doc: string; stateVector: Uint8Array }
 export interface UnsubFrame { type: 'unsub'; doc: string }
@@ -63,12 +68,22 @@ export interface SyncFrame { type: 'sync'; doc: string; version: number; writabl
 export interface UpdateFrame { type: 'update'; doc: string; version: number; update: Uint8Array }
 /** An awareness update (y-protocols/awareness encoding) relayed to the doc's other subscribers. */
 export interface PresenceFrame { type: 'presence'; doc: string; payload: Uint8Array }
+/**
+ * A device's own presence record (shared/src/presence/presence-record.ts) for the cell doc it is in; the
+ * sender must be subscribed to the doc. Relayed to the doc's other subscribers, never stored (P4).
+ */
+export interface PoseFrame { type: 'pose'; doc: string; record: Uint8Array }
+/**
+ * A peer's presence record as the server relays it: `peer` is the sender's clientId and `user` its token's
+ * subject ('' when anonymous), both set by the server from the authenticated session, never by the sender.
+ */
+export interface PeerPoseFrame { type: 'peer-pose'; doc: string; peer: string; user: string; record: Uint8Array }
 export interface PingFrame { type: 'ping'; id: number }
 export interface PongFrame { type: 'pong'; id: number }
 
 export type Frame =
   | HelloFrame | WelcomeFrame | SubFrame | UnsubFrame | PushFrame | AckFrame | RejectFrame
-  | SyncFrame | UpdateFrame | PresenceFrame | PingFrame | PongFrame | PushPartFrame;
+  | SyncFrame | UpdateFrame | PresenceFrame | PingFrame | PongFrame | PushPartFrame | PoseFrame | PeerPoseFrame;
 
 export const MAX_TOKEN_BYTES = 8192;
 export const MAX_STRING_BYTES = 1024;
@@ -95,6 +110,10 @@ export function encodeFrame(frame: Frame): Uint8Array {
       if (frame.protocolVersion >= 2) {
         writeUint(enc, frame.maxUpdateBytes, 'maxUpdateBytes');
         writeUint(enc, frame.maxPushesPerSecond, 'maxPushesPerSecond');
+      }
+      if (frame.protocolVersion >= 3) {
+        writeUint(enc, frame.maxPosesPerSecond, 'maxPosesPerSecond');
+        writeUint(enc, frame.presenceTimeoutMs, 'presenceTimeoutMs');
       }
       break;
     case 'sub':
@@ -146,6 +165,16 @@ export function encodeFrame(frame: Frame): Uint8Array {
       writeUint(enc, frame.total, 'total');
       writeUint(enc, frame.offset, 'offset');
       encoding.writeVarUint8Array(enc, frame.bytes);
+      break;
+    case 'pose':
+      writeDoc(enc, frame.doc);
+      encoding.writeVarUint8Array(enc, frame.record);
+      break;
+    case 'peer-pose':
+      writeDoc(enc, frame.doc);
+      encoding.writeVarString(enc, frame.peer);
+      encoding.writeVarString(enc, frame.user);
+      encoding.writeVarUint8Array(enc, frame.record);
       break;
   }
   return encoding.toUint8Array(enc);
@@ -220,7 +249,13 @@ function readBody(dec: decoding.Decoder): Frame {
       const v2 = protocolVersion >= 2;
       const maxUpdateBytes = v2 ? readUint(dec) : 0;
       const maxPushesPerSecond = v2 ? readUint(dec) : 0;
-      return { type: 'welcome', protocolVersion, nodeId, heartbeatMs, maxPayload, maxUpdateBytes, maxPushesPerSecond };
+      const v3 = protocolVersion >= 3;
+      const maxPosesPerSecond = v3 ? readUint(dec) : 0;
+      const presenceTimeoutMs = v3 ? readUint(dec) : 0;
+      return {
+        type: 'welcome', protocolVersion, nodeId, heartbeatMs, maxPayload, maxUpdateBytes, maxPushesPerSecond,
+        maxPosesPerSecond, presenceTimeoutMs,
+      };
     }
     case FrameType.sub:
       return { type: 'sub', doc: readDoc(dec), stateVector: decoding.readVarUint8Array(dec) };
@@ -264,6 +299,14 @@ function readBody(dec: decoding.Decoder): Frame {
         throw new CairnError('MALFORMED_FRAME', 'push-part bytes must be non-empty and end within total');
       }
       return { type: 'push-part', doc, seq, total, offset, bytes };
+    }
+    case FrameType.pose:
+      return { type: 'pose', doc: readDoc(dec), record: decoding.readVarUint8Array(dec) };
+    case FrameType['peer-pose']: {
+      const doc = readDoc(dec);
+      const peer = readString(dec, 64, 'peer');
+      const user = readString(dec, MAX_STRING_BYTES, 'user');
+      return { type: 'peer-pose', doc, peer, user, record: decoding.readVarUint8Array(dec) };
     }
     default:
       throw new CairnError('MALFORMED_FRAME', `unknown frame type ${tag}`);
