@@ -10,16 +10,19 @@ import { deviceTag } from './default-label.js';
 import { anotherDeviceUrl, readPageParams } from './page-params.js';
 import { clientPoint } from './plan-frame.js';
 import { mountPlanView } from './plan-view.js';
+import { registerAppShell } from './register-app-shell.js';
 import { createSelection } from './selection.js';
 import { mountStatusBar } from './status-bar.js';
 import { exposeTestHook, type ArHook } from './test-hook.js';
 import { toast } from './toast.js';
+import { showUpdatePrompt } from './update-prompt.js';
 
 /** The plan spans ±10 m × ±7 m; the region covers it with room to spare (cells are ~100 m). */
 const REGION_RADIUS_M = 25;
 /** TTL countdowns and expiry (X4: the replica hides an expired anchor by its own clock). */
 const TICK_MS = 1000;
 
+registerAppShell(showUpdatePrompt);
 const params = readPageParams(window.location);
 const client = createCairnClient({ url: params.wsUrl, dbName: params.db, ...(params.token ? { token: params.token } : {}) });
 mountStatusBar(document.body, client, params.db);

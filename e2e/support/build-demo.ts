@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILT = join(ROOT, 'demo/dist/index.html');
-const INPUTS = ['demo/index.html', 'demo/vite.config.ts', 'demo/src', 'packages/client/dist', 'packages/shared/dist'];
+const INPUTS = ['demo/index.html', 'demo/vite.config.ts', 'demo/src', 'demo/app-shell', 'packages/client/dist', 'packages/shared/dist'];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

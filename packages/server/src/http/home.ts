@@ -6,6 +6,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
+/**
+ * Files a browser must revalidate on every load: the page (it names this build's hashed assets) and the
+ * demo's app-shell service worker, whose bytes are how a browser learns of a new build. `no-cache` stores
+ * but always asks; the worker script skips the HTTP cache for its update check anyway, this makes it so
+ * for every browser and proxy in between. The worker sits at the root of the folder it controls, so its
+ * default scope is the whole page and it needs no Service-Worker-Allowed header.
+ */
+const REVALIDATE = new Set(['index.html', 'sw.js']);
+
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
   '.png': 'image/png', '.json': 'application/json', '.map': 'application/json', '.wasm': 'application/wasm',
@@ -22,6 +31,7 @@ export async function registerHome(app: FastifyInstance, opts: { staticDir?: str
       if (!file.startsWith(dir)) return reply.code(404).send();
       const body = await readFile(file).catch(() => null);
       if (!body) return reply.callNotFound();
+      if (REVALIDATE.has(rel)) void reply.header('cache-control', 'no-cache');
       return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(body);
     });
     return;
