@@ -4,7 +4,9 @@
  */
 import { createCairnClient } from '@cairn/client';
 import { mountAnchorList } from './anchor-list.js';
+import { mountAlignmentStatus } from './alignment-status.js';
 import { mountAnchorPanel } from './anchor-panel.js';
+import { givenAlignment, sightedAlignment } from './ar/ar-alignment.js';
 import { mountArButton } from './ar/ar-button.js';
 import { deviceTag } from './default-label.js';
 import { anotherDeviceUrl, readPageParams } from './page-params.js';
@@ -52,6 +54,9 @@ const views = [
 setInterval(() => views.forEach((v) => v.refresh()), TICK_MS);
 
 const ar: ArHook = { active: false, reticle: null, seen: {}, tracked: [], placed: [], frames: 0 };
-mountArButton(document.querySelector<HTMLButtonElement>('[data-testid=enter-ar]')!, { anchors: space.anchors, align: params.align, deviceId: () => client.clientId, hook: ar });
+// WebXR frames keep +Y up, so the gravity-aligned model: one sighting (position and heading) aligns.
+const alignment = params.align ? givenAlignment(params.align) : sightedAlignment(client.alignment(params.space, { model: 'yaw' }));
+const arSupported = mountArButton(document.querySelector<HTMLButtonElement>('[data-testid=enter-ar]')!, { anchors: space.anchors, alignment, deviceId: () => client.clientId, hook: ar });
+mountAlignmentStatus(document.querySelector<HTMLElement>('[data-testid=alignment]')!, alignment, arSupported);
 exposeTestHook({ client, space, region, selection, clientPoint: (x, z) => clientPoint(svg, x, z), ar });
 document.body.dataset.ready = 'true';

@@ -6,18 +6,19 @@
  *   ?db=<name>        IndexedDB replica (and tab channel) name; tabs with the same db are one device
  *   ?space=<name>     the shared space to show
  *   ?origin=lat,lon,alt   the space's geodetic origin if the space has none yet
- *   ?align=px,py,pz,qx,qy,qz,qw   AR only: this device's reference space in the space frame
+ *   ?align=px,py,pz,qx,qy,qz,qw   AR only: this device's reference space in the space frame, known
+ *                     beforehand (without it, the device aligns itself from sightings of shared anchors)
  *   ?token=<jwt>      for a server with CAIRN_AUTH_SECRET set
  */
-import { identityPose, isPose, isValidSegment, type GeoPoint, type Pose } from '@cairn/shared';
+import { isPose, isValidSegment, type GeoPoint, type Pose } from '@cairn/shared';
 
 export interface PageParams {
   wsUrl: string;
   db: string;
   space: string;
   origin: GeoPoint;
-  /** Space-from-reference transform of this device's XR reference space. */
-  align: Pose;
+  /** Space-from-reference transform of this device's XR reference space, if given. */
+  align: Pose | null;
   token: string;
 }
 
@@ -44,7 +45,7 @@ export function readPageParams(location: Location): PageParams {
     db: segment(q.get('db'), 'cairn-demo'),
     space: segment(q.get('space'), 'demo'),
     origin: o ? { lat: o[0]!, lon: o[1]!, alt: o[2]! } : DEFAULT_ORIGIN,
-    align: isPose(align) ? align : identityPose(),
+    align: isPose(align) ? align : null,
     token: q.get('token') ?? '',
   };
 }

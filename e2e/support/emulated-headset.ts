@@ -78,16 +78,38 @@ export async function emulateHeadset(context: BrowserContext, headset: Pose): Pr
   await context.addInitScript(installHeadset, { p: [...headset.p], q: [...headset.q] });
 }
 
+/** Waits until the AR view has rendered `n` more frames. */
+export async function waitFrames(page: Page, n: number): Promise<void> {
+  const start = await page.evaluate(() => window.cairnDemo!.ar.frames);
+  await page.waitForFunction((s) => window.cairnDemo!.ar.frames >= s, start + n);
+}
+
+/**
+ * The person walks and turns: the headset now stands at `headset` (IWER's world frame). The session's
+ * `local` space stays where it was made; the hit test and the views follow from the next frame on.
+ */
+export async function moveHeadset(page: Page, headset: Pose): Promise<void> {
+  type Vec = { set(...c: number[]): unknown };
+  await page.evaluate(({ p, q }) => {
+    const device = (window as unknown as { __xrDevice: { position: Vec; quaternion: Vec } }).__xrDevice;
+    device.position.set(p[0]!, p[1]!, p[2]!);
+    device.quaternion.set(q[0]!, q[1]!, q[2]!, q[3]!);
+  }, { p: [...headset.p], q: [...headset.q] });
+  await waitFrames(page, 2);
+}
+
+/** Presses and releases a button of the right controller: the trigger is "select", the grip "squeeze". */
+export async function pressButton(page: Page, button: 'trigger' | 'squeeze'): Promise<void> {
+  type Buttons = { controllers: { right: { updateButtonValue(id: string, v: number): void } } };
+  const set = (value: number) =>
+    page.evaluate(([id, v]) => (window as unknown as { __xrDevice: Buttons }).__xrDevice.controllers.right.updateButtonValue(id as string, v as number), [button, value]);
+  await set(1);
+  await waitFrames(page, 3);
+  await set(0);
+  await waitFrames(page, 3);
+}
+
 /** Pulls and releases the right controller's trigger: the person's "select" in the AR view. */
-export async function pullTrigger(page: Page): Promise<void> {
-  type Trigger = { controllers: { right: { updateButtonValue(id: string, v: number): void } } };
-  const frames = () => page.evaluate(() => window.cairnDemo!.ar.frames);
-  const waitFrames = async (n: number) => {
-    const start = await frames();
-    await page.waitForFunction((s) => window.cairnDemo!.ar.frames >= s, start + n);
-  };
-  await page.evaluate(() => (window as unknown as { __xrDevice: Trigger }).__xrDevice.controllers.right.updateButtonValue('trigger', 1));
-  await waitFrames(3);
-  await page.evaluate(() => (window as unknown as { __xrDevice: Trigger }).__xrDevice.controllers.right.updateButtonValue('trigger', 0));
-  await waitFrames(3);
+export function pullTrigger(page: Page): Promise<void> {
+  return pressButton(page, 'trigger');
 }

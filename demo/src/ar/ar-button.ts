@@ -2,15 +2,17 @@
  * "Enter AR": shown only where the browser (or an emulator such as IWER) offers an immersive-ar session.
  * One session at a time; the button ends it, too.
  */
-import type { Anchors, SpaceFromReference } from '@cairn/client';
+import type { Anchors } from '@cairn/client';
 import type { ArHook } from '../test-hook.js';
 import { reportError } from '../toast.js';
+import type { ArAlignment } from './ar-alignment.js';
 import { startArSession } from './ar-session.js';
 import { webxr } from './xr-types.js';
 
-export function mountArButton(button: HTMLButtonElement, deps: { anchors: Anchors; align: SpaceFromReference; deviceId: () => string | null; hook: ArHook }): void {
+/** Resolves whether this browser offers immersive-ar (the button shows only then). */
+export function mountArButton(button: HTMLButtonElement, deps: { anchors: Anchors; alignment: ArAlignment; deviceId: () => string | null; hook: ArHook }): Promise<boolean> {
   const api = webxr();
-  if (!api) return;
+  if (!api) return Promise.resolve(false);
   let end: (() => Promise<void>) | null = null;
 
   const enter = async (): Promise<void> => {
@@ -18,7 +20,7 @@ export function mountArButton(button: HTMLButtonElement, deps: { anchors: Anchor
     try {
       const session = await startArSession(api, {
         anchors: deps.anchors,
-        align: deps.align,
+        alignment: deps.alignment,
         deviceId: deps.deviceId(),
         hook: deps.hook,
         onEnd: () => {
@@ -38,8 +40,14 @@ export function mountArButton(button: HTMLButtonElement, deps: { anchors: Anchor
     else enter().catch(reportError('could not start AR'));
   });
 
-  api.xr.isSessionSupported('immersive-ar').then(
-    (ok) => (button.hidden = !ok),
-    () => (button.hidden = true),
+  return api.xr.isSessionSupported('immersive-ar').then(
+    (ok) => {
+      button.hidden = !ok;
+      return ok;
+    },
+    () => {
+      button.hidden = true;
+      return false;
+    },
   );
 }

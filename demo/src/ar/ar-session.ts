@@ -1,26 +1,32 @@
 /**
  * One immersive-ar session:
  *
+ *   start         a new tracking frame: sightings from an earlier session are dropped (ar-alignment.ts)
  *   every frame   hit test from the viewer → reticle; each anchor of the space → its pose in this
  *                 device's reference space (through its XRAnchor where the runtime has them) → drawn
- *   select        (trigger, tap) → an anchor at the reticle, written in the SPACE frame
+ *   select        (trigger, tap) → an anchor at the reticle, written in the SPACE frame; or, when the
+ *                 overlay says "I am at <pin>" (ar-target.ts), a sighting of that anchor at the reticle
+ *   squeeze       (grip) → the next choice of what the trigger does
  *
- * `align` is the reference space's pose in the space frame (space-from-reference): where this device's
- * tracking origin sits in the shared space. Two devices whose tracking origins differ agree on every
- * anchor once each knows its own alignment.
+ * The alignment is the reference space's pose in the space frame (space-from-reference): where this
+ * device's tracking origin sits in the shared space. Two devices whose tracking origins differ agree on
+ * every anchor once each knows its own alignment.
  */
-import { poseFromXRPose, toReferencePose, toSpacePose, type Anchors, type SpaceFromReference } from '@cairn/client';
+import { poseFromXRPose, toReferencePose, toSpacePose, type Anchors, type SpaceAnchor } from '@cairn/client';
 import { transformPoint, type Pose } from '@cairn/shared';
-import { anchorColor } from '../anchor-look.js';
+import { alignmentText } from '../alignment-status.js';
+import { anchorColor, anchorLabel } from '../anchor-look.js';
 import type { ArHook } from '../test-hook.js';
 import { reportError } from '../toast.js';
+import type { ArAlignment } from './ar-alignment.js';
 import { createArRenderer, type Box } from './ar-renderer.js';
+import { mountArTarget } from './ar-target.js';
 import { createXrAnchors } from './xr-anchors.js';
 import type { ArFrame, ArSession, WebXR } from './xr-types.js';
 
 export interface ArDeps {
   anchors: Anchors;
-  align: SpaceFromReference;
+  alignment: ArAlignment;
   deviceId: string | null;
   hook: ArHook;
   onEnd(): void;
@@ -29,6 +35,8 @@ export interface ArDeps {
 const RETICLE: Box['size'] = [0.12, 0.004, 0.12];
 const ANCHOR: Box['size'] = [0.06, 0.06, 0.06];
 const NOSE: Box['size'] = [0.015, 0.015, 0.04];
+const RETICLE_NOSE: Box['size'] = [0.015, 0.004, 0.06];
+const WHITE: Box['color'] = [1, 1, 1, 0.9];
 
 function rgba(hex: string): Box['color'] {
   const n = parseInt(hex.slice(1), 16);
@@ -53,19 +61,39 @@ async function openSession(api: WebXR, overlay: HTMLElement) {
 }
 
 export async function startArSession(api: WebXR, deps: ArDeps): Promise<{ end(): Promise<void> }> {
+  const { hook, anchors, alignment } = deps;
+  await alignment.restart();
   const overlay = document.createElement('div');
   overlay.className = 'ar-overlay';
-  overlay.innerHTML = '<div class="ar-info">AR: aim at the floor, press the trigger (or tap) to place an anchor</div>';
+  overlay.innerHTML =
+    '<div class="ar-info"><p>AR: aim at the floor, press the trigger (or tap) to place an anchor. To align, stand at a shared anchor facing its nose, ' +
+    'choose it below, put the ring on it and press.</p><p data-testid="ar-alignment"></p></div>';
   document.body.append(overlay);
   const { session, gl, layer, ref, hitSource } = await openSession(api, overlay).catch((err: unknown) => {
     overlay.remove();
     throw err;
   });
-  const { hook, anchors, align } = deps;
+  const info = overlay.querySelector<HTMLElement>('.ar-info')!;
+  const target = alignment.given ? null : mountArTarget(info, anchors);
+  const alignmentLine = overlay.querySelector<HTMLElement>('[data-testid=ar-alignment]')!;
+  const showAlignment = (): void => {
+    alignmentLine.textContent = alignmentText(alignment);
+  };
+  const unwatchAlignment = alignment.onChange(showAlignment);
+  showAlignment();
   const renderer = createArRenderer(gl);
-  const xrAnchors = createXrAnchors({ ref, align, XRRigidTransform: api.XRRigidTransform, anchors, deviceId: deps.deviceId });
+  const xrAnchors = createXrAnchors({ ref, alignment, XRRigidTransform: api.XRRigidTransform, anchors, deviceId: deps.deviceId });
   const placedHere = new Set<string>();
   hook.active = true;
+
+  /** The reticle, with a nose along its heading, coloured like the anchor the next pull sights. */
+  const reticleBoxes = (at: Pose, sighting: SpaceAnchor | null): Box[] => {
+    const color = sighting ? rgba(anchorColor(sighting)) : WHITE;
+    return [
+      { pose: at, size: RETICLE, color },
+      { pose: { p: transformPoint(at, [0, 0, -0.15]), q: at.q }, size: RETICLE_NOSE, color },
+    ];
+  };
 
   const onFrame = (_t: number, frame: ArFrame): void => {
     session.requestAnimationFrame(onFrame);
@@ -79,13 +107,13 @@ export async function startArSession(api: WebXR, deps: ArDeps): Promise<{ end():
     for (const a of all) {
       const fromXr = xrAnchors.poseOf(a.id, frame);
       if (fromXr) tracked.push(a.id);
-      const pose = fromXr ?? toReferencePose(align, a.pose);
+      const pose = fromXr ?? toReferencePose(alignment.current(), a.pose);
       seen[a.id] = pose;
       // A nose 6 cm along the anchor's forward axis (-Z) shows its heading.
       const nose = { p: transformPoint(pose, [0, 0, -0.06]), q: pose.q };
       boxes.push({ pose, size: ANCHOR, color: rgba(anchorColor(a)) }, { pose: nose, size: NOSE, color: [0.1, 0.1, 0.1, 1] });
     }
-    if (hook.reticle) boxes.push({ pose: hook.reticle, size: RETICLE, color: [1, 1, 1, 0.9] });
+    if (hook.reticle) boxes.push(...reticleBoxes(hook.reticle, target?.target() ?? null));
     hook.seen = seen;
     hook.tracked = tracked;
     hook.frames++;
@@ -97,16 +125,26 @@ export async function startArSession(api: WebXR, deps: ArDeps): Promise<{ end():
   session.addEventListener('select', () => {
     const at = hook.reticle;
     if (!at) return;
+    const sighted = target?.target();
+    if (target && sighted) {
+      target.clear();
+      alignment.sight(sighted, at).catch(reportError(`could not use the sighting of ${anchorLabel(sighted)}`));
+      return;
+    }
     const label = `AR pin ${anchors.all().length + 1}`;
-    anchors.create({ pose: toSpacePose(align, at), props: { label, placedWith: 'webxr' } }).then((a) => {
+    anchors.create({ pose: toSpacePose(alignment.current(), at), props: { label, placedWith: 'webxr' } }).then((a) => {
       placedHere.add(a.id);
       hook.placed.push(a.id);
     }, reportError('could not place the anchor'));
   });
 
+  session.addEventListener('squeeze', () => target?.next());
+
   session.addEventListener('end', () => {
     hook.active = false;
     hook.reticle = null;
+    unwatchAlignment();
+    target?.dispose();
     overlay.remove();
     deps.onEnd();
   });

@@ -1,21 +1,24 @@
 /**
  * One XRAnchor per anchor of the space, where the session has the 'anchors' feature: the device keeps
  * each one locked to the world as its tracking improves, which a pose computed once would not. An anchor
- * whose pose changes (a newer HLC) gets a new XRAnchor; one that is gone loses its XRAnchor. The anchors
+ * whose pose changes (a newer HLC) gets a new XRAnchor, and so does every anchor when the alignment
+ * changes (a sighting re-fitted it); one that is gone loses its XRAnchor. The anchors
  * this device places also get their persistent handle stored in platformRefs (createXRAnchorFor).
  */
-import { createXRAnchorFor, poseFromXRPose, type Anchors, type SpaceAnchor, type SpaceFromReference, type XRAnchorLike, type XRRigidTransformConstructor, type XRSpaceLike } from '@cairn/client';
+import { createXRAnchorFor, poseFromXRPose, type Anchors, type SpaceAnchor, type XRAnchorLike, type XRRigidTransformConstructor, type XRSpaceLike } from '@cairn/client';
 import type { Pose } from '@cairn/shared';
+import type { ArAlignment } from './ar-alignment.js';
 import type { ArFrame } from './xr-types.js';
 
 interface Held {
+  /** The anchor's pose HLC and the alignment's epoch the XRAnchor was made under. */
   version: string;
   xrAnchor: XRAnchorLike | null;
 }
 
 export interface XrAnchorsDeps {
   ref: XRSpaceLike;
-  align: SpaceFromReference;
+  alignment: Pick<ArAlignment, 'current' | 'epoch'>;
   XRRigidTransform: XRRigidTransformConstructor;
   /** For the persistent handles of anchors placed on this device. */
   anchors: Anchors;
@@ -25,14 +28,16 @@ export interface XrAnchorsDeps {
 export function createXrAnchors(deps: XrAnchorsDeps) {
   const held = new Map<string, Held>();
 
+  const versionOf = (a: SpaceAnchor): string => `${a.pose.hlc}@${deps.alignment.epoch}`;
+
   const bind = (a: SpaceAnchor, frame: ArFrame, persist: boolean): void => {
-    const entry: Held = { version: a.pose.hlc, xrAnchor: null };
+    const entry: Held = { version: versionOf(a), xrAnchor: null };
     held.set(a.id, entry);
     const opts = {
       XRRigidTransform: deps.XRRigidTransform,
       ...(persist ? { anchors: deps.anchors, ...(deps.deviceId ? { deviceId: deps.deviceId } : {}) } : {}),
     };
-    createXRAnchorFor(frame, deps.ref, a, deps.align, opts).then(
+    createXRAnchorFor(frame, deps.ref, a, deps.alignment.current(), opts).then(
       ({ xrAnchor }) => {
         if (held.get(a.id) === entry) entry.xrAnchor = xrAnchor;
         else xrAnchor.delete();
@@ -50,7 +55,7 @@ export function createXrAnchors(deps: XrAnchorsDeps) {
       for (const a of all) {
         ids.add(a.id);
         const cur = held.get(a.id);
-        if (cur && cur.version === a.pose.hlc) continue;
+        if (cur && cur.version === versionOf(a)) continue;
         cur?.xrAnchor?.delete();
         // Storing the handle writes platformRefs, not the pose: the HLC stays and this runs once.
         bind(a, frame, placedHere.has(a.id) && !cur);
