@@ -5,7 +5,7 @@
  */
 import * as Y from 'yjs';
 import {
-  cellDocId, cellOfDocId, copyProps, createGeoFrame, createHlc, markDeleted, markMoved, mergeAnchorView, metaDocId, propWritesOf,
+  cellDocId, cellOfDocId, copyProps, createGeoFrame, createHlc, createSpaceFrame, markDeleted, markMoved, mergeAnchorView, metaDocId, propWritesOf,
   putAnchor, readCell, readSpaceMeta, setExpiry, setPose, setProps, writeSpaceMeta, type Anchor, type GeoPoint, type Vec3,
 } from '@cairn/shared';
 import type { AnchorRecord, Store } from '@cairn/server';
@@ -100,7 +100,8 @@ export async function expectedView(store: Store, tenant: string, space: string, 
   }
   const { origin } = readSpaceMeta(await storedDoc(store, tenant, metaDocId(space)));
   const frame = origin ? createGeoFrame(origin) : null;
-  const view: Anchor[] = [...mergeAnchorView(space, entries, now).values()];
+  const shown = createSpaceFrame(origin); // X6: poses in the winning frame
+  const view: Anchor[] = [...mergeAnchorView(space, entries, now).values()].map((a) => shown.anchor(a));
   // JSON has no -0: every read model holds 0 where a doc holds -0 (see mergeRecord).
   return view.sort((a, b) => (a.id < b.id ? -1 : 1)).map((anchor) => positiveZeros({ anchor, geo: frame ? frame.toGeo(anchor.pose.p) : null }));
 }

@@ -2,6 +2,10 @@
  * Real clients (memory replicas) of one space on one real sync node (memory Store, memory Bus), every socket
  * and bus delivery scheduled by a seeded world: replicas go offline, edit, and see each other's updates only
  * when the test lets them. Each replica holds the cells it is given, on a clock of its own.
+ *
+ * `offline: true` starts every replica offline, with the space opened on its own origin (a replica's
+ * `origin`, else the common one): each writes that origin to the space's meta doc, as devices that create
+ * the same space with no network do (X6), and nothing is synced until the test calls `sync()`.
  */
 import * as Y from 'yjs';
 import { cellDocId, createMemoryNetwork, type GeoPoint } from '@cairn/shared';
@@ -28,18 +32,28 @@ export interface SimReplicas {
   close(): Promise<void>;
 }
 
-export async function simReplicas(o: { seed: number; space: string; origin: GeoPoint; precision: number; replicas: { skewMs: number; cells: string[] }[] }): Promise<SimReplicas> {
+export interface SimReplicasOptions {
+  seed: number;
+  space: string;
+  origin: GeoPoint;
+  precision: number;
+  replicas: { skewMs: number; cells: string[]; origin?: GeoPoint }[];
+  offline?: boolean;
+}
+
+export async function simReplicas(o: SimReplicasOptions): Promise<SimReplicas> {
   const world = createWorld(prng(o.seed));
   const store = createMemoryStore();
   const hub = createMemoryBusHub({ deliver: world.busDeliver, onError: () => undefined });
   const node = createSyncNode({ store, bus: hub.connect(), verify: testVerify, nodeId: 'n0' });
   const net = createMemoryNetwork(node.acceptNative, world.socketDeliver('n0'));
-  const replicas: SimReplica[] = o.replicas.map(({ skewMs }) => {
+  const replicas: SimReplica[] = o.replicas.map(({ skewMs, origin }) => {
     const client = createCairnClient({
       url: 'mem://sim', token: 'writer', persistence: 'memory', socket: (url) => net.connect(url), broadcastChannel: null,
       networkEvents: null, timers: world.timers, now: () => 1_700_000_000_000 + skewMs + world.now(), random: world.rng.next, heartbeatMs: 1e9,
     });
-    return { client, space: client.space(o.space, { origin: o.origin, precision: o.precision }), docs: new Map() };
+    if (o.offline) client.goOffline();
+    return { client, space: client.space(o.space, { origin: origin ?? o.origin, precision: o.precision }), docs: new Map() };
   });
   const cells = [...new Set(o.replicas.flatMap((r) => r.cells))];
   const sync = async () => {
@@ -55,12 +69,12 @@ export async function simReplicas(o: { seed: number; space: string; origin: GeoP
     }
     throw new Error('replicas did not converge');
   };
-  await sync(); // meta docs written once synced
+  if (!o.offline) await sync(); // meta docs written once synced
   for (const [i, r] of replicas.entries()) {
     await r.space.openCells(o.replicas[i]!.cells);
     for (const c of o.replicas[i]!.cells) r.docs.set(c, await r.client.open(cellDocId(o.space, c)));
   }
-  await sync();
+  if (!o.offline) await sync();
   return {
     world, store, node, replicas, sync,
     async close() {

@@ -9,7 +9,7 @@ import {
   copyProps, encodeHlc, markMoved, mergeAnchorView, propWritesOf, putAnchor, readCell, setProps, type AnchorPose,
 } from '@cairn/shared';
 import { cleanEntry, entryBody, entryFromJson } from '../../packages/server/src/readmodel/entry-codec.js';
-import { mergeRecord } from '../../packages/server/src/readmodel/anchor-row.js';
+import { frameOf, mergeRecord } from '../../packages/server/src/readmodel/anchor-row.js';
 
 const ID = '0190a6b2-0000-7000-8000-000000000005';
 const C1 = 'u09tvw0';
@@ -110,9 +110,9 @@ describe('props written before props had clocks', () => {
     const [entry] = readCell(c1, C1).map(cleanEntry);
     const stored = JSON.parse(JSON.stringify(entryBody(entry!))) as Record<string, unknown>;
     expect(stored['propClocks']).toEqual({ n: hlc(3, 'n'), gone: hlc(3, 'n') });
-    expect(mergeRecord('s', [entryFromJson(C1, ID, stored)], null)?.anchor.props).toEqual({ label: 'crate', n: 2 });
+    expect(mergeRecord('s', [entryFromJson(C1, ID, stored)], frameOf(null))?.anchor.props).toEqual({ label: 'crate', n: 2 });
     delete stored['propClocks'];
     expect(entryFromJson(C1, ID, stored)).not.toHaveProperty('propClocks');
-    expect(mergeRecord('s', [entryFromJson(C1, ID, stored)], null)?.anchor.props).toEqual({ label: 'crate', n: 2 });
+    expect(mergeRecord('s', [entryFromJson(C1, ID, stored)], frameOf(null))?.anchor.props).toEqual({ label: 'crate', n: 2 });
   });
 });

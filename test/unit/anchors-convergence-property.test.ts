@@ -19,7 +19,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as Y from 'yjs';
-import { cellDocId, cellOf, createGeoFrame, isCairnError, mergeAnchorView, readCell, type Anchor, type Pose, type Vec3 } from '@cairn/shared';
+import { cellDocId, cellOf, createGeoFrame, createSpaceFrame, isCairnError, mergeAnchorView, readCell, type Anchor, type Pose, type Vec3 } from '@cairn/shared';
 import { createCairnClient, type CairnClient, type Space, type SpaceAnchor } from '@cairn/client';
 import { createMemoryBusHub, createMemoryStore, createSyncNode, type SyncNode } from '@cairn/server';
 import { createMemoryNetwork } from '@cairn/shared';
@@ -88,8 +88,11 @@ function propClock(doc: Y.Doc, id: string, key: string): string {
   return max;
 }
 
+/** The merged view of the replica's docs, shown in the space frame (every pose here is authored in it: X6 is identity). */
 function recomputed(rep: Replica, now: number): Map<string, Anchor> {
-  return mergeAnchorView('s', [...rep.docs].flatMap(([c, doc]) => readCell(doc, c)), now);
+  const view = mergeAnchorView('s', [...rep.docs].flatMap(([c, doc]) => readCell(doc, c)), now);
+  const shown = createSpaceFrame(ORIGIN);
+  return new Map([...view].map(([id, a]) => [id, shown.anchor(a)]));
 }
 
 function strip(a: SpaceAnchor | Anchor): Anchor {

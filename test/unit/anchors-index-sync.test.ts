@@ -150,20 +150,30 @@ describe('index sync', () => {
     expect(changes.at(-1)).toEqual({ added: [a.id], changed: [], removed: [], origin: 'local' });
   });
 
-  it('a new origin in the meta doc moves every anchor on Earth (lat/lon), not in the space frame', async () => {
+  it('X6: a new origin in the meta doc moves an anchor with no frame stamp on Earth, and one authored in the old origin not at all', async () => {
     const server = createFakeServer();
     const { client, space } = await onlineSpace(server);
+    // Written before X6 (no stamp): its pose is in whatever frame is current.
+    server.commitFromElsewhere(cellDocId('site', CELL), foreign((d) => putAnchor(d, { id: ID, pose: at(1, encodeHlc({ wallMs: 1, counter: 0, nodeId: 'other' })), created: { by: 'other', at: 'then' } })));
+    await until(() => space.anchors.get(ID) !== undefined, 'the legacy anchor is indexed');
+    const legacy = space.anchors.get(ID)!;
     const a = await space.anchors.create({ pose: { p: [1, 0, 0], q: [0, 0, 0, 1] } });
+    expect(a.pose).toEqual({ p: [1, 0, 0], q: [0, 0, 0, 1], hlc: a.pose.hlc }); // shown without its stamp
     const changes: AnchorChange[] = [];
     space.anchors.onChange((c) => changes.push(c));
     const moved = { lat: ORIGIN.lat + 0.01, lon: ORIGIN.lon, alt: 0 };
     const meta = await client.open(metaDocId('site'));
     writeSpaceMeta(meta, { origin: moved }, 'app');
     expect(space.origin).toEqual(moved);
-    const after = space.anchors.get(a.id)!;
-    expect(after.pose).toEqual(a.pose);
-    expect(after.lat).toBeCloseTo(moved.lat, 4);
-    expect(space.anchors.geoWithin(moved.lat, moved.lon, 5).map((x) => x.id)).toEqual([a.id]);
-    expect(changes).toEqual([{ added: [], changed: [a.id], removed: [], origin: 'local' }]);
+    const old = space.anchors.get(ID)!;
+    expect(old.pose).toEqual(legacy.pose);
+    expect(old.lat).toBeCloseTo(moved.lat, 4);
+    const kept = space.anchors.get(a.id)!;
+    expect(kept.pose.p[2]).toBeCloseTo(1112, 0); // ~0.01° of latitude south of the new origin
+    expect(kept.lat).toBeCloseTo(a.lat, 10);
+    expect(kept.lon).toBeCloseTo(a.lon, 10);
+    expect(space.anchors.geoWithin(moved.lat, moved.lon, 5).map((x) => x.id)).toEqual([ID]);
+    expect(space.anchors.geoWithin(a.lat, a.lon, 0.001).map((x) => x.id)).toEqual([a.id]);
+    expect(changes).toEqual([{ added: [], changed: expect.arrayContaining([ID, a.id]) as string[], removed: [], origin: 'local' }]);
   });
 });

@@ -2,11 +2,13 @@
  * The read model on every Store (memory, PGlite, Postgres): the same commits give the same merged view
  * (= mergeAnchorView) and the same answers to every query kind, antimeridian included; apply outcomes
  * keep a doc's progress moving forward only; on Postgres, two nodes re-merging one id from two cells at
- * once (a move across a cell edge) still end with the merged result.
+ * once (a move across a cell edge) still end with the merged result. X6: rows of poses stamped with their
+ * authoring origin are shown in the space's origin, and follow it when it changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cellDocId, circleRects, distanceM, newAnchorId, splitAntimeridian, type CellEntry, type GeoBox,
+  cellDocId, circleRects, createGeoFrame, createSpaceFrame, distanceM, geodeticToEcef, newAnchorId, splitAntimeridian, vec3Distance,
+  type CellEntry, type GeoBox, type GeoPoint,
 } from '@cairn/shared';
 import {
   createMemoryStore, createPgStore, createPgliteStore, createReadModelUpdater, type AnchorQuery, type AnchorRecord, type Store,
@@ -132,6 +134,48 @@ function describeReadModelStore(name: string, open: () => Promise<Store>): void 
       expect(near.length).toBeGreaterThan(1);
       expect(new Set(near.map((x) => Math.sign(x.geo!.lon))).size).toBe(2); // the circle really spans the antimeridian
       await updater.close();
+    });
+
+    it('X6: a pose stamped with another origin is shown in the space origin, placed where it was authored, and follows origin changes', async () => {
+      const t = freshTenant();
+      const cell = CELLS[0]!;
+      // ~1.1 km east across the antimeridian and a little up: the other device's origin.
+      const OTHER: GeoPoint = createGeoFrame(ORIGIN).toGeo([900, 5, -700]);
+      const stamped = (id: string, frame: GeoPoint | undefined, p: [number, number, number]): CellEntry => {
+        const e = entry(id, cell, '000000000001-000000-a', p);
+        return { ...e, pose: { ...e.pose!, q: [0, 0.3826834323650898, 0, 0.9238795325112867], ...(frame ? { frame } : {}) } };
+      };
+      const entries = [stamped(newAnchorId(), OTHER, [10, 1, -20]), stamped(newAnchorId(), undefined, [-30, 0, 40]), stamped(newAnchorId(), ORIGIN, [5, 2, 5])];
+      const meta = (version: number, origin: GeoPoint | null) => store.anchors.applyMeta({ tenant: t, doc: `${SPACE}/meta`, space: SPACE, version, meta: { origin, precision: 7 } });
+      const check = async (origin: GeoPoint | null) => {
+        const shown = createSpaceFrame(origin);
+        const byId = new Map((await readModelView(store, t, SPACE, NOW)).map((r) => [r.anchor.id, r]));
+        for (const e of entries) {
+          const row = byId.get(e.id)!;
+          expect(row.anchor.pose, `pose of ${e.id} in ${JSON.stringify(origin)}`).toEqual(shown.pose(e.pose!));
+          if (!origin) {
+            expect(row.geo).toBeNull();
+            continue;
+          }
+          // Stamped: where its author put it; unstamped: where the current origin puts it.
+          const placedAt = geodeticToEcef(createGeoFrame(e.pose!.frame ?? origin).toGeo(e.pose!.p));
+          expect(vec3Distance(geodeticToEcef(row.geo!), placedAt)).toBeLessThan(1e-3);
+        }
+      };
+      expect(await store.anchors.applyCell({ tenant: t, doc: cellDocId(SPACE, cell), space: SPACE, cell, version: 1, since: null, entries, removed: [] })).toEqual({ kind: 'applied' });
+      await check(null);
+      expect(await meta(1, ORIGIN)).toEqual({ kind: 'applied' });
+      await check(ORIGIN);
+      expect(await meta(2, OTHER)).toEqual({ kind: 'applied' });
+      await check(OTHER);
+      expect(await meta(3, null)).toEqual({ kind: 'applied' });
+      await check(null);
+      // A cell change applied while the space has an origin is shown in it at once.
+      expect(await meta(4, ORIGIN)).toEqual({ kind: 'applied' });
+      const late = stamped(newAnchorId(), OTHER, [-7, 0, -7]);
+      entries.push(late);
+      expect(await store.anchors.applyCell({ tenant: t, doc: cellDocId(SPACE, cell), space: SPACE, cell, version: 2, since: 1, entries: [late], removed: [] })).toEqual({ kind: 'applied' });
+      await check(ORIGIN);
     });
 
     it('values Postgres cannot hold as such (NUL, lone surrogates, NaN) are stored the same way on every store', async () => {

@@ -47,6 +47,7 @@ export {
   type Anchor, type AnchorPose, type AnchorInit, type CellEntry, type PlatformRef,
 } from './spatial/anchor-doc.js';
 export { mergeProps, type PropWrite } from './spatial/anchor-props.js';
+export { frameTransform, createSpaceFrame, sameGeoPoint, type SpaceFrame } from './spatial/frame-transform.js';
 export {
   readSpaceMeta, writeSpaceMeta, metaDocId, spaceOfMetaDocId, DEFAULT_CELL_PRECISION, META_DOC_NAME, type SpaceMeta,
 } from './spatial/space-meta.js';

@@ -13,7 +13,7 @@ import type * as Y from 'yjs';
 import {
   addPlatformRef, assert, CairnError, cellOf, copyProps, isPose, markDeleted, markMoved, newAnchorId, normalizeQuat,
   ORIGIN, propWritesOf, putAnchor, readCell, setExpiry, setPose, setProps,
-  type GeoFrame, type Hlc, type PlatformRef, type Pose,
+  type AnchorPose, type GeoFrame, type GeoPoint, type Hlc, type PlatformRef, type Pose,
 } from '@cairn/shared';
 import type { Emitter } from '../emitter.js';
 import type { AnchorIndex } from './anchor-index.js';
@@ -30,6 +30,8 @@ export interface AnchorsHost {
   cells: CellDocs;
   hlc: Hlc;
   frame(): GeoFrame;
+  /** X6: the origin every pose written now is stamped with (the one `frame()` is at), null without one. */
+  authoringOrigin(): GeoPoint | null;
   precision(): number;
   /** createdBy and deleted.by: the replica's id. */
   replicaId(): string;
@@ -74,6 +76,12 @@ export function createAnchors(h: AnchorsHost): Anchors {
     const g = h.frame().toGeo(p);
     if (!Number.isFinite(g.lat) || !Number.isFinite(g.lon)) throw bad(`position [${p.join(', ')}] has no place on Earth in this space`);
     return cellOf(g.lat, g.lon, h.precision());
+  };
+
+  /** X6: a pose as written, in the frame current at this writer and stamped with its origin. */
+  const authored = (pose: Pose, hlc: string): AnchorPose => {
+    const o = h.authoringOrigin();
+    return { p: pose.p, q: pose.q, hlc, ...(o ? { frame: o } : {}) };
   };
 
   const current = (id: string): SpaceAnchorRecord => {
@@ -128,7 +136,7 @@ export function createAnchors(h: AnchorsHost): Anchors {
   const moveAcross = (id: string, pose: Pose, to: string): void => {
     const a = current(id);
     const hlc = stamp(a);
-    if (a.cell === to) return transact(to, (doc) => setPose(doc, id, { ...pose, hlc }));
+    if (a.cell === to) return transact(to, (doc) => setPose(doc, id, authored(pose, hlc)));
     const from = a.cell;
     // Props go with their own clocks, deletes included (X5): an older stay's props in the new cell lose to
     // them, and an edit made concurrently in the old cell still wins where it is newer.
@@ -141,7 +149,7 @@ export function createAnchors(h: AnchorsHost): Anchors {
       // The expiry an earlier stay of the anchor left in this cell must not come back: it is rewritten.
       putAnchor(doc, {
         id,
-        pose: { ...pose, hlc },
+        pose: authored(pose, hlc),
         created: { by: a.createdBy, at: a.createdAt },
         expiresAt: a.expiresAt ?? null,
         platformRefs: a.platformRefs ?? [],
@@ -165,7 +173,7 @@ export function createAnchors(h: AnchorsHost): Anchors {
         transact(cell, (doc) =>
           putAnchor(doc, {
             id,
-            pose: { ...pose, hlc: h.hlc.now() },
+            pose: authored(pose, h.hlc.now()),
             props,
             created: { by: h.replicaId(), at: iso(now) },
             ...(ttl === null ? {} : { expiresAt: now + ttl }),

@@ -9,7 +9,7 @@
 import * as Y from 'yjs';
 import {
   isHlc, mergeEntries, ORIGIN, readCell, touchedAnchorIds,
-  type Anchor, type CellEntry, type GeoFrame,
+  type Anchor, type CellEntry, type GeoFrame, type SpaceFrame,
 } from '@cairn/shared';
 import type { Timers } from '../socket/timers.js';
 import type { AnchorIndex } from './anchor-index.js';
@@ -24,6 +24,8 @@ export interface IndexSyncOptions {
   index: AnchorIndex<SpaceAnchorRecord>;
   docs(): ReadonlyMap<string, Y.Doc>;
   frame(): GeoFrame;
+  /** X6: the frame anchors are shown in; poses authored in another origin are transformed into it. */
+  spaceFrame(): SpaceFrame;
   timers: Timers;
   now(): number;
   /** The greatest HLC seen in a doc's keys, so the replica's clock never runs behind anyone's (X2). */
@@ -44,7 +46,10 @@ export interface IndexSync {
   peek(id: string): SpaceAnchorRecord | undefined;
   /** The open cells that hold entries of the id. */
   cellsOf(id: string): string[];
-  /** The space's origin changed: every anchor's lat/lon is recomputed. */
+  /**
+   * The space's origin changed: every anchor is shown in the new frame again. Poses with no frame stamp keep
+   * their coordinates and get a new lat/lon; stamped ones keep their place on Earth (X6).
+   */
   relocate(origin: AnchorChange['origin']): void;
   close(): void;
 }
@@ -80,7 +85,9 @@ function fingerprint(a: Anchor): string | null {
   }
 }
 
-export function toRecord(a: Anchor, frame: GeoFrame): SpaceAnchorRecord {
+/** The merged anchor as the index holds it: its pose in the space's frame (X6), and its place on Earth. */
+export function toRecord(merged: Anchor, frame: GeoFrame, spaceFrame: SpaceFrame): SpaceAnchorRecord {
+  const a = spaceFrame.anchor(merged);
   const g = frame.toGeo(a.pose.p);
   const rec: SpaceAnchorRecord = { ...a, lat: g.lat, lon: g.lon, alt: g.alt, p: a.pose.p, q: a.pose.q };
   if (Number.isNaN(rec.expiresAt)) delete rec.expiresAt; // a NaN expiry (any writer may store one) never expires
@@ -88,7 +95,9 @@ export function toRecord(a: Anchor, frame: GeoFrame): SpaceAnchorRecord {
 }
 
 export function createIndexSync(o: IndexSyncOptions): IndexSync {
-  const view = new Map<string, { rec: SpaceAnchorRecord; key: string | null }>();
+  // `authored`: the merged pose as the docs hold it, when it carries an authoring origin (X6); a relocation
+  // shows it again from there. Without one, the record's own pose is the authored one.
+  const view = new Map<string, { rec: SpaceAnchorRecord; authored: Anchor['pose'] | undefined; key: string | null }>();
   const idCells = new Map<string, Set<string>>();
   const cellIds = new Map<string, Set<string>>();
   let timer: unknown = null;
@@ -133,6 +142,7 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
     }
 
     const frame = o.frame();
+    const spaceFrame = o.spaceFrame();
     const touched: { id: string; before: boolean }[] = [];
     const loads: SpaceAnchorRecord[] = [];
     // The index is updated before live queries hear of it, so a callback that throws must not stop the
@@ -160,9 +170,9 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
       }
       const key = fingerprint(merged);
       if (prev && key !== null && prev.key === key) continue;
-      const rec = toRecord(merged, frame);
+      const rec = toRecord(merged, frame, spaceFrame);
       touched.push({ id, before: visible(id) });
-      view.set(id, { rec, key });
+      view.set(id, { rec, authored: merged.pose.frame ? merged.pose : undefined, key });
       if (bulk) loads.push(rec);
       else safely(() => o.index.upsert(rec));
     }
@@ -251,8 +261,9 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
     relocate: (origin) =>
       guarded(() => {
         const frame = o.frame();
+        const spaceFrame = o.spaceFrame();
         const touched = [...view.keys()].map((id) => ({ id, before: visible(id) }));
-        for (const v of view.values()) v.rec = toRecord(v.rec, frame);
+        for (const v of view.values()) v.rec = toRecord(v.authored ? { ...v.rec, pose: v.authored } : v.rec, frame, spaceFrame);
         try {
           o.index.load(Array.from(view.values(), (v) => v.rec));
         } finally {

@@ -10,7 +10,7 @@
  */
 import type * as Y from 'yjs';
 import {
-  CairnError, checkGeoPoint, DEFAULT_CELL_PRECISION, MAX_GEOHASH_PRECISION, ORIGIN, readSpaceMeta, writeSpaceMeta,
+  CairnError, checkGeoPoint, DEFAULT_CELL_PRECISION, MAX_GEOHASH_PRECISION, ORIGIN, readSpaceMeta, sameGeoPoint, writeSpaceMeta,
   type GeoPoint,
 } from '@cairn/shared';
 import { originOf } from './index-sync.js';
@@ -21,6 +21,8 @@ export const NULL_ISLAND: GeoPoint = Object.freeze({ lat: 0, lon: 0, alt: 0 });
 
 export interface SpaceFrameValues {
   origin: GeoPoint;
+  /** False when `origin` is NULL_ISLAND for want of any: poses are then written without a frame stamp (X6). */
+  hasOrigin: boolean;
   precision: number;
 }
 
@@ -44,12 +46,9 @@ function valuesOf(doc: Y.Doc, opts: SpaceOptions): SpaceFrameValues {
   const meta = readSpaceMeta(doc);
   return {
     origin: meta.origin ?? opts.origin ?? NULL_ISLAND,
+    hasOrigin: meta.origin !== null || opts.origin !== undefined,
     precision: hasPrecision(doc) ? meta.precision : (opts.precision ?? DEFAULT_CELL_PRECISION),
   };
-}
-
-export function sameGeoPoint(a: GeoPoint, b: GeoPoint): boolean {
-  return a.lat === b.lat && a.lon === b.lon && a.alt === b.alt;
 }
 
 /**
@@ -65,7 +64,7 @@ export async function watchSpaceMeta(
   let values = valuesOf(doc, opts);
   const onTx = (tx: Y.Transaction) => {
     const next = valuesOf(doc, opts);
-    if (sameGeoPoint(next.origin, values.origin) && next.precision === values.precision) return;
+    if (sameGeoPoint(next.origin, values.origin) && next.hasOrigin === values.hasOrigin && next.precision === values.precision) return;
     const previous = values;
     values = next;
     onChange(next, previous, originOf(tx.origin));

@@ -19,7 +19,10 @@ export interface SpaceOptions {
 }
 
 export interface CreateAnchorInput {
-  /** Pose in the space frame (meters, WebXR convention). */
+  /**
+   * Pose in the space frame (meters, WebXR convention): the frame of `space.origin` now. It is stored with
+   * that origin, so it keeps its place on Earth if another origin wins later (X6).
+   */
   pose: Pose;
   props?: Record<string, unknown>;
   /** Time to live from now, in ms; omitted or null = no expiry. */
@@ -27,7 +30,7 @@ export interface CreateAnchorInput {
   platformRefs?: PlatformRef[];
 }
 
-/** An anchor as the replica's merged view shows it, with its geodetic position. */
+/** An anchor as the replica's merged view shows it, its pose in the frame of `space.origin` (X6), with its geodetic position. */
 export interface SpaceAnchor extends Anchor {
   lat: number;
   lon: number;

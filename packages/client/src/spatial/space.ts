@@ -6,7 +6,8 @@
  */
 import type * as Y from 'yjs';
 import {
-  CairnError, createGeoFrame, createHlc, DEFAULT_CELL_PRECISION, isGeohash, isValidSegment, metaDocId, newClientId,
+  CairnError, createGeoFrame, createHlc, createSpaceFrame, DEFAULT_CELL_PRECISION, isGeohash, isValidSegment, metaDocId, newClientId,
+  sameGeoPoint,
 } from '@cairn/shared';
 import { createEmitter } from '../emitter.js';
 import type { Timers } from '../socket/timers.js';
@@ -15,7 +16,7 @@ import { createAnchors } from './anchors.js';
 import { createCellDocs } from './cell-docs.js';
 import { createIndexSync, type SpaceAnchorRecord } from './index-sync.js';
 import { createPropsForwarding } from './props-forwarding.js';
-import { checkSpaceOptions, NULL_ISLAND, sameGeoPoint, watchSpaceMeta, type MetaWatch, type SpaceFrameValues } from './meta-doc.js';
+import { checkSpaceOptions, NULL_ISLAND, watchSpaceMeta, type MetaWatch, type SpaceFrameValues } from './meta-doc.js';
 import { checkHysteresis, openRegion, type ManagedRegion } from './region.js';
 import type { AnchorChange, Space, SpaceOptions } from './space-api.js';
 
@@ -44,8 +45,12 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
     throw new CairnError('INVALID_DOC_ID', `space name ${JSON.stringify(String(name).slice(0, 80))} is not a doc id segment`);
   }
   checkSpaceOptions(opts);
-  let values: SpaceFrameValues = { origin: opts.origin ?? NULL_ISLAND, precision: opts.precision ?? DEFAULT_CELL_PRECISION };
+  let values: SpaceFrameValues = {
+    origin: opts.origin ?? NULL_ISLAND, hasOrigin: opts.origin !== undefined, precision: opts.precision ?? DEFAULT_CELL_PRECISION,
+  };
   let frame = createGeoFrame(values.origin);
+  // X6: the frame anchors are shown in. Without any origin, poses are shown (and written) as they are.
+  let spaceFrame = createSpaceFrame(values.hasOrigin ? values.origin : null);
   let meta: MetaWatch | null = null;
   let closed = false;
   let closing: Promise<void> | null = null;
@@ -62,6 +67,7 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
     index,
     docs: () => cells.docs(),
     frame: () => frame,
+    spaceFrame: () => spaceFrame,
     timers: host.timers,
     now: host.now,
     onHlc(seen) {
@@ -89,8 +95,9 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
   const apply = (next: SpaceFrameValues, origin: AnchorChange['origin']): void => {
     const prev = values;
     values = next;
-    if (!sameGeoPoint(next.origin, prev.origin)) {
+    if (!sameGeoPoint(next.origin, prev.origin) || next.hasOrigin !== prev.hasOrigin) {
       frame = createGeoFrame(next.origin);
+      spaceFrame = createSpaceFrame(next.hasOrigin ? next.origin : null);
       index.setOrigin(next.origin);
       sync.relocate(origin);
     }
@@ -120,6 +127,7 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
     cells,
     hlc,
     frame: () => frame,
+    authoringOrigin: () => spaceFrame.origin,
     precision: () => values.precision,
     replicaId: () => host.replicaId() ?? '',
     now: host.now,

@@ -75,7 +75,10 @@ function cleanRef(r: PlatformRef): PlatformRef {
 /** The entry as every store keeps it, or null if its id cannot be stored. */
 export function cleanEntry(e: CellEntry): CellEntry | null {
   if (!isStorableId(e.id)) return null;
-  const pose: AnchorPose | null = e.pose ? { p: [...e.pose.p], q: [...e.pose.q], hlc: storableText(e.pose.hlc) } : null;
+  const f = e.pose?.frame;
+  const pose: AnchorPose | null = e.pose
+    ? { p: [...e.pose.p], q: [...e.pose.q], hlc: storableText(e.pose.hlc), ...(f ? { frame: { lat: f.lat, lon: f.lon, alt: f.alt } } : {}) }
+    : null;
   return {
     id: e.id,
     cell: e.cell,

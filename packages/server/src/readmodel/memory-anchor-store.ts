@@ -5,7 +5,7 @@
  */
 import { distanceM, type CellEntry, type GeoPoint, type GeoRect } from '@cairn/shared';
 import type { AnchorQuery, AnchorRecord, AnchorStore, ApplyOutcome } from './anchor-store.js';
-import { frameOf, locate, mergeRecord, sameOrigin } from './anchor-row.js';
+import { frameOf, hasFramedPose, locate, mergeRecord, sameOrigin } from './anchor-row.js';
 
 interface SpaceState {
   origin: GeoPoint | null;
@@ -77,8 +77,15 @@ export function createMemoryAnchorStore(isOpen: () => void): AnchorStore {
       const s = space(change.tenant, change.space);
       const origin = change.meta.origin ? { ...change.meta.origin } : null;
       if (!sameOrigin(s.origin, origin)) {
+        // Poses in the space frame keep their place in it and get a new lat/lon; poses stamped with their
+        // authoring origin are transformed into the new frame and keep their place on Earth (X6).
         const frame = frameOf(origin);
-        for (const record of s.anchors.values()) record.geo = locate(frame, record.anchor.pose.p);
+        for (const [id, record] of s.anchors) {
+          const cells = s.entries.get(id);
+          const remerged = cells && hasFramedPose([...cells.values()]) ? mergeRecord(change.space, [...cells.values()], frame) : null;
+          if (remerged) s.anchors.set(id, structuredClone(remerged));
+          else record.geo = locate(frame.geo, record.anchor.pose.p);
+        }
       }
       s.origin = origin;
       s.precision = change.meta.precision;

@@ -17,7 +17,7 @@ import type { CellEntry, GeoPoint } from '@cairn/shared';
 import { rowInt, rowText, type SqlClient, type SqlQueryable, type SqlRow } from '../store/sql-client.js';
 import { guard } from '../store/store-error.js';
 import type { AnchorQuery, AnchorRecord, AnchorStore, ApplyOutcome, CellChange, MetaChange } from './anchor-store.js';
-import { frameOf, locate, mergeRecord, sameOrigin } from './anchor-row.js';
+import { frameOf, locate, mergeRecord, sameOrigin, type RowFrame } from './anchor-row.js';
 import { entryBody, entryFromJson } from './entry-codec.js';
 import { queryAnchorsSql } from './sql-anchor-query.js';
 
@@ -139,6 +139,32 @@ async function upsertAnchors(tx: SqlQueryable, tenant: string, space: string, re
   );
 }
 
+/**
+ * X6: the rows whose entries hold a pose stamped with its authoring origin are merged again in the new
+ * frame (their pose in it changes; their place on Earth does not). The space row is locked for update, so
+ * no cell apply of the space runs meanwhile (each takes it for share before its id locks).
+ */
+async function remergeFramed(tx: SqlQueryable, c: MetaChange, frame: RowFrame): Promise<void> {
+  const rows = await tx.query(
+    `SELECT cell, id, entry FROM cairn_anchor_entries WHERE tenant = $1 AND space = $2 AND id IN (
+       SELECT id FROM cairn_anchor_entries WHERE tenant = $1 AND space = $2 AND (entry -> 'pose' -> 'frame') IS NOT NULL)`,
+    [c.tenant, c.space],
+  );
+  const byId = new Map<string, CellEntry[]>();
+  for (const row of rows) {
+    const id = rowText(row, 'id');
+    const list = byId.get(id) ?? [];
+    list.push(entryFromJson(rowText(row, 'cell'), id, row['entry']));
+    byId.set(id, list);
+  }
+  const records: AnchorRecord[] = [];
+  for (const entries of byId.values()) {
+    const record = mergeRecord(c.space, entries, frame);
+    if (record) records.push(record);
+  }
+  await upsertAnchors(tx, c.tenant, c.space, records);
+}
+
 async function applyMetaTx(tx: SqlQueryable, c: MetaChange): Promise<ApplyOutcome> {
   const refused = await lockProgress(tx, c.tenant, c.doc, c.version, null);
   if (refused) return refused;
@@ -152,7 +178,7 @@ async function applyMetaTx(tx: SqlQueryable, c: MetaChange): Promise<ApplyOutcom
     const frame = frameOf(origin);
     const rows = await tx.query('SELECT id, x, y, z FROM cairn_anchors WHERE tenant = $1 AND space = $2', [c.tenant, c.space]);
     const placed = rows.map((row) => {
-      const geo = locate(frame, [Number(row['x']), Number(row['y']), Number(row['z'])]);
+      const geo = locate(frame.geo, [Number(row['x']), Number(row['y']), Number(row['z'])]);
       return { id: rowText(row, 'id'), lat: geo?.lat ?? null, lon: geo?.lon ?? null, alt: geo?.alt ?? null };
     });
     if (placed.length > 0) {
@@ -163,6 +189,7 @@ async function applyMetaTx(tx: SqlQueryable, c: MetaChange): Promise<ApplyOutcom
         [c.tenant, c.space, JSON.stringify(placed)],
       );
     }
+    await remergeFramed(tx, c, frame);
   }
   await setProgress(tx, c.tenant, c.doc, c.version);
   return { kind: 'applied' };

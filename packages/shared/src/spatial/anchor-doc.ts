@@ -5,10 +5,12 @@
  * anchor id (and a sub-key): never a nested Y.Map per anchor, because two replicas creating the nested map
  * for the same id concurrently would make Yjs keep one of them whole and drop the other's content.
  *
- *   poses    `<id>|<hlc>` → {p, q}       X2: an anchor's pose is the value under its GREATEST hlc. A
+ *   poses    `<id>|<hlc>` → {p, q, o?}   X2: an anchor's pose is the value under its GREATEST hlc. A
  *                                        writer adds its pose under a new key and deletes the keys it saw,
  *                                        so concurrent moves leave both keys and every replica picks the
  *                                        same whole pose. (A plain set would let Yjs pick by clientID.)
+ *                                        X6: `o` = [lat, lon, alt], the space origin the pose was written
+ *                                        in; absent (or unreadable): the space's current origin.
  *   moved    `<id>|<hlc>` → cell         forwarding tombstone: the anchor left this cell at hlc for cell.
  *                                        The entry is hidden when its newest move is newer than its pose.
  *   expires  `<id>|<hlc>` → ms | null    TTL as last written; X4 is enforced by the reader's clock.
@@ -26,6 +28,8 @@
 import * as Y from 'yjs';
 import type { Pose } from './pose.js';
 import { isPose } from './pose.js';
+import type { GeoPoint } from './geodetic.js';
+import { checkLatLon } from './geo-validate.js';
 import {
   decodePropValue, encodePropValue, hasOwn, mergeProps, parsePropMapKey, propMapKey, propsOf, setOwn, type PropWrite,
 } from './anchor-props.js';
@@ -38,6 +42,11 @@ export interface PlatformRef {
 
 export interface AnchorPose extends Pose {
   hlc: string;
+  /**
+   * X6: the space origin this pose was authored in (frame-transform.ts puts it in the winning frame).
+   * Absent: the space's current origin, as for every pose written before X6.
+   */
+  frame?: GeoPoint;
 }
 
 export interface Anchor {
@@ -86,6 +95,20 @@ export function cellOfDocId(doc: string): { space: string; cell: string } | null
 }
 
 const SEP = '|';
+
+/** The authoring origin of a stored pose value (`o`), or undefined if it has none or it does not check out. */
+function frameOfValue(value: unknown): GeoPoint | undefined {
+  const o = (value as { o?: unknown }).o;
+  if (!Array.isArray(o) || o.length !== 3 || !o.every((c) => typeof c === 'number' && Number.isFinite(c))) return undefined;
+  const [lat, lon, alt] = o as [number, number, number];
+  try {
+    checkLatLon(lat, lon, 'pose frame');
+  } catch {
+    return undefined;
+  }
+  return { lat, lon, alt };
+}
+
 const MAPS = ['poses', 'moved', 'expires', 'props', 'created', 'deleted', 'refs', 'propsAt'] as const;
 type MapName = (typeof MAPS)[number];
 
@@ -176,7 +199,10 @@ export function readCell(doc: Y.Doc, cell: string, only?: ReadonlySet<string>): 
     const sub = subOfKey(key);
     switch (name) {
       case 'poses':
-        if (isPose(value) && newer(name, id, sub)) e.pose = { p: [...value.p], q: [...value.q], hlc: sub };
+        if (isPose(value) && newer(name, id, sub)) {
+          const frame = frameOfValue(value);
+          e.pose = { p: [...value.p], q: [...value.q], hlc: sub, ...(frame ? { frame } : {}) };
+        }
         break;
       case 'moved':
         if (newer(name, id, sub)) e.movedTo = { cell: String(value), hlc: sub };
@@ -317,8 +343,10 @@ export function putAnchor(doc: Y.Doc, a: AnchorInit): void {
   for (const ref of a.platformRefs ?? []) addPlatformRef(doc, a.id, ref);
 }
 
+/** X6: a pose with a `frame` is stored with its authoring origin; one without, in the current frame. */
 export function setPose(doc: Y.Doc, id: string, pose: AnchorPose): void {
-  writeLatest(root(doc, 'poses'), id, pose.hlc, { p: [...pose.p], q: [...pose.q] });
+  const f = pose.frame;
+  writeLatest(root(doc, 'poses'), id, pose.hlc, { p: [...pose.p], q: [...pose.q], ...(f ? { o: [f.lat, f.lon, f.alt] } : {}) });
 }
 
 /** The leaving half of a move across a cell edge: a forwarding tombstone in the old cell. */
