@@ -190,6 +190,7 @@ export function createLocalSender(o: LocalSenderOptions): LocalSender {
   const moveSoon = (): void => {
     requested = cellFor(local);
     void move().catch((err: unknown) => {
+      requested = held; // the next set() tries again
       if (!closed) o.onError(err);
     });
   };
