@@ -3,7 +3,8 @@
  * `local` reference spaces are offset by a known transform. Each knows its own alignment to the shared
  * space (passed as ?align=), enters AR, aims at the floor and pulls the trigger. Each then sees the
  * other's anchor, through an XRAnchor in its own reference space, exactly where the other placed it in
- * the room: within 1 mm and 0.1°.
+ * the room: within 1 mm and 0.1°. Each also sends its viewer pose as its presence (P4) and draws a marker at
+ * the other's head, where that headset is in the room.
  */
 import { expect, test, type Browser } from '@playwright/test';
 import { composePose, invertPose, multiplyQuat, poseDistance, quatFromAxisAngle, type Pose } from '@cairn/shared';
@@ -70,7 +71,7 @@ async function place(device: DemoDevice): Promise<string> {
   return device.page.evaluate(() => window.cairnDemo!.ar.placed[0]!);
 }
 
-test('xr/: two headsets with offset reference spaces each see the other\'s anchor at the right pose (≤ 1 mm, ≤ 0.1°)', async ({ browser }) => {
+test('xr/, P4: two headsets with offset reference spaces each see the other\'s anchor, and a marker at the other\'s head, at the right pose (≤ 1 mm, ≤ 0.1°)', async ({ browser }) => {
   const space = uniqueName('xr');
   const a = await headsetDevice(browser, 'a', space);
   const b = await headsetDevice(browser, 'b', space);
@@ -102,6 +103,14 @@ test('xr/: two headsets with offset reference spaces each see the other\'s ancho
   expectClose(seenByA[idB]!, composePose(invertPose(DEVICES.a.at), hitB), 'a sees b\'s anchor');
   expectClose(seenByA[idA]!, composePose(invertPose(DEVICES.a.at), hitA), 'a sees its own anchor');
   expectClose(seenByB[idB]!, composePose(invertPose(DEVICES.b.at), hitB), 'b sees its own anchor');
+
+  // Presence: each headset sends its viewer pose (space frame) and draws the other's head where it is in the room.
+  const idOf = (d: DemoDevice) => d.page.evaluate(() => window.cairnDemo!.client.clientId!);
+  const [peerA, peerB] = [await idOf(a), await idOf(b)];
+  await b.page.waitForFunction((id) => window.cairnDemo!.ar.peers[id] !== undefined, peerA);
+  await a.page.waitForFunction((id) => window.cairnDemo!.ar.peers[id] !== undefined, peerB);
+  expectClose((await b.page.evaluate((id) => window.cairnDemo!.ar.peers[id]!, peerA)), composePose(invertPose(DEVICES.b.at), DEVICES.a.at), 'b sees a\'s head');
+  expectClose((await a.page.evaluate((id) => window.cairnDemo!.ar.peers[id]!, peerB)), composePose(invertPose(DEVICES.a.at), DEVICES.b.at), 'a sees b\'s head');
 
   // The placing device stored its XRAnchor's persistent handle with the anchor.
   const refs = (await a.page.evaluate((id) => window.cairnDemo!.space.anchors.get(id)?.platformRefs ?? [], idA));

@@ -11,6 +11,9 @@ import { mountArButton } from './ar/ar-button.js';
 import { deviceTag } from './default-label.js';
 import { anotherDeviceUrl, readPageParams } from './page-params.js';
 import { clientPoint } from './plan-frame.js';
+import { mountOwnPresence } from './own-presence.js';
+import { mountPeerAvatars } from './peer-avatars.js';
+import { ownLook } from './peer-look.js';
 import { mountPlanView } from './plan-view.js';
 import { registerAppShell } from './register-app-shell.js';
 import { createSelection } from './selection.js';
@@ -52,11 +55,17 @@ const views = [
   mountAnchorList(document.querySelector<HTMLUListElement>('[data-testid=anchor-list]')!, document.querySelector<HTMLElement>('[data-testid=anchor-count]')!, space.anchors, selection),
 ];
 setInterval(() => views.forEach((v) => v.refresh()), TICK_MS);
+mountPeerAvatars(svg, space.presence);
+// Each device starts at a spot of its own on a 3 m circle, so two fresh devices are not drawn on top of each other.
+const turn = (parseInt(deviceTag(client.clientId ?? params.db), 36) % 12) * (Math.PI / 6);
+const me = mountOwnPresence(svg, space.presence, ownLook(params.db, client.clientId), { x: 3 * Math.sin(turn), z: 3 * Math.cos(turn) });
 
-const ar: ArHook = { active: false, reticle: null, seen: {}, tracked: [], placed: [], frames: 0 };
+const ar: ArHook = { active: false, reticle: null, seen: {}, tracked: [], placed: [], peers: {}, frames: 0 };
 // WebXR frames keep +Y up, so the gravity-aligned model: one sighting (position and heading) aligns.
 const alignment = params.align ? givenAlignment(params.align) : sightedAlignment(client.alignment(params.space, { model: 'yaw' }));
-const arSupported = mountArButton(document.querySelector<HTMLButtonElement>('[data-testid=enter-ar]')!, { anchors: space.anchors, alignment, deviceId: () => client.clientId, hook: ar });
+const arSupported = mountArButton(document.querySelector<HTMLButtonElement>('[data-testid=enter-ar]')!, {
+  anchors: space.anchors, alignment, presence: space.presence, deviceId: () => client.clientId, hook: ar, onActive: (on) => me.pause(on),
+});
 mountAlignmentStatus(document.querySelector<HTMLElement>('[data-testid=alignment]')!, alignment, arSupported);
 exposeTestHook({ client, space, region, selection, clientPoint: (x, z) => clientPoint(svg, x, z), ar });
 document.body.dataset.ready = 'true';

@@ -17,6 +17,8 @@ export interface ArHook {
   tracked: string[];
   /** Ids of the anchors this session placed, in order. */
   placed: string[];
+  /** Each peer's head as the AR view drew it in the last frame, in the session's reference space. */
+  peers: Record<string, Pose>;
   /** Frames rendered so far. */
   frames: number;
 }

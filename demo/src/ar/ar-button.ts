@@ -2,7 +2,7 @@
  * "Enter AR": shown only where the browser (or an emulator such as IWER) offers an immersive-ar session.
  * One session at a time; the button ends it, too.
  */
-import type { Anchors } from '@cairn/client';
+import type { Anchors, SpacePresence } from '@cairn/client';
 import type { ArHook } from '../test-hook.js';
 import { reportError } from '../toast.js';
 import type { ArAlignment } from './ar-alignment.js';
@@ -10,7 +10,15 @@ import { startArSession } from './ar-session.js';
 import { webxr } from './xr-types.js';
 
 /** Resolves whether this browser offers immersive-ar (the button shows only then). */
-export function mountArButton(button: HTMLButtonElement, deps: { anchors: Anchors; alignment: ArAlignment; deviceId: () => string | null; hook: ArHook }): Promise<boolean> {
+export function mountArButton(button: HTMLButtonElement, deps: {
+  anchors: Anchors;
+  alignment: ArAlignment;
+  presence: SpacePresence;
+  deviceId: () => string | null;
+  hook: ArHook;
+  /** An AR session started (true) or ended: the AR view owns this device's head pose meanwhile. */
+  onActive(on: boolean): void;
+}): Promise<boolean> {
   const api = webxr();
   if (!api) return Promise.resolve(false);
   let end: (() => Promise<void>) | null = null;
@@ -21,14 +29,17 @@ export function mountArButton(button: HTMLButtonElement, deps: { anchors: Anchor
       const session = await startArSession(api, {
         anchors: deps.anchors,
         alignment: deps.alignment,
+        presence: deps.presence,
         deviceId: deps.deviceId(),
         hook: deps.hook,
         onEnd: () => {
           end = null;
+          deps.onActive(false);
           button.textContent = 'Enter AR';
         },
       });
       end = session.end;
+      deps.onActive(true);
       button.textContent = 'Exit AR';
     } finally {
       button.disabled = false;

@@ -4,6 +4,8 @@
  *   start         a new tracking frame: sightings from an earlier session are dropped (ar-alignment.ts)
  *   every frame   hit test from the viewer → reticle; each anchor of the space → its pose in this
  *                 device's reference space (through its XRAnchor where the runtime has them) → drawn
+ *                 the viewer pose → this device's presence head (space frame); each peer's head →
+ *                 a marker (a box in its colour, with a nose where it looks)
  *   select        (trigger, tap) → an anchor at the reticle, written in the SPACE frame; or, when the
  *                 overlay says "I am at <pin>" (ar-target.ts), a sighting of that anchor at the reticle
  *   squeeze       (grip) → the next choice of what the trigger does
@@ -12,10 +14,11 @@
  * device's tracking origin sits in the shared space. Two devices whose tracking origins differ agree on
  * every anchor once each knows its own alignment.
  */
-import { poseFromXRPose, toReferencePose, toSpacePose, type Anchors, type SpaceAnchor } from '@cairn/client';
+import { poseFromXRPose, toReferencePose, toSpacePose, type Anchors, type SpaceAnchor, type SpacePresence } from '@cairn/client';
 import { transformPoint, type Pose } from '@cairn/shared';
 import { alignmentText } from '../alignment-status.js';
 import { anchorColor, anchorLabel } from '../anchor-look.js';
+import { peerLook } from '../peer-look.js';
 import type { ArHook } from '../test-hook.js';
 import { reportError } from '../toast.js';
 import type { ArAlignment } from './ar-alignment.js';
@@ -27,6 +30,7 @@ import type { ArFrame, ArSession, WebXR } from './xr-types.js';
 export interface ArDeps {
   anchors: Anchors;
   alignment: ArAlignment;
+  presence: SpacePresence;
   deviceId: string | null;
   hook: ArHook;
   onEnd(): void;
@@ -37,6 +41,7 @@ const ANCHOR: Box['size'] = [0.06, 0.06, 0.06];
 const NOSE: Box['size'] = [0.015, 0.015, 0.04];
 const RETICLE_NOSE: Box['size'] = [0.015, 0.004, 0.06];
 const WHITE: Box['color'] = [1, 1, 1, 0.9];
+const PEER_HEAD: Box['size'] = [0.18, 0.22, 0.2];
 
 function rgba(hex: string): Box['color'] {
   const n = parseInt(hex.slice(1), 16);
@@ -113,12 +118,24 @@ export async function startArSession(api: WebXR, deps: ArDeps): Promise<{ end():
       const nose = { p: transformPoint(pose, [0, 0, -0.06]), q: pose.q };
       boxes.push({ pose, size: ANCHOR, color: rgba(anchorColor(a)) }, { pose: nose, size: NOSE, color: [0.1, 0.1, 0.1, 1] });
     }
+    const peers: Record<string, Pose> = {};
+    for (const p of deps.presence.peers()) {
+      if (!p.head) continue;
+      const pose = toReferencePose(alignment.current(), p.head);
+      peers[p.peer] = pose;
+      const nose = { p: transformPoint(pose, [0, 0, -0.14]), q: pose.q };
+      boxes.push({ pose, size: PEER_HEAD, color: rgba(peerLook(p).colour) }, { pose: nose, size: NOSE, color: [0.1, 0.1, 0.1, 1] });
+    }
+    hook.peers = peers;
     if (hook.reticle) boxes.push(...reticleBoxes(hook.reticle, target?.target() ?? null));
     hook.seen = seen;
     hook.tracked = tracked;
     hook.frames++;
     const viewerPose = frame.getViewerPose(ref);
-    if (viewerPose) renderer.draw(layer, viewerPose.views, boxes);
+    if (viewerPose) {
+      deps.presence.set({ head: toSpacePose(alignment.current(), poseFromXRPose(viewerPose)) });
+      renderer.draw(layer, viewerPose.views, boxes);
+    }
   };
   session.requestAnimationFrame(onFrame);
 

@@ -12,6 +12,7 @@ import { createFrameRouter } from './inbound/route-frames.js';
 import { createOpenDocs } from './open-docs.js';
 import { createDeadLetters } from './outbox/dead-letters.js';
 import { createLocalWriter } from './outbox/local-writer.js';
+import { createPresenceLink } from './presence/presence-link.js';
 import { createPendingCount } from './outbox/pending-count.js';
 import { createSettle } from './outbox/settle.js';
 import { UndeliverableError, createUndeliverable } from './outbox/undeliverable.js';
@@ -146,10 +147,13 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     onError: reportError,
   });
 
+  const presence = createPresenceLink({ onError: reportError });
+
   const router = createFrameRouter({
     applyRemote: createRemoteApplier({ replica, docOf: (id) => docs.get(id), onError: reportError }),
     settle,
     pushLoop,
+    presence,
     onRejected: (r) => events.emit('rejected', r),
     onError: reportError,
   });
@@ -186,8 +190,14 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     networkOnline: options.networkEvents === undefined ? initiallyOnline() : true,
     probe: options.probe === undefined ? createHttpProbe() : options.probe,
     onPhase: (phase) => status.update({ phase }),
-    onOpen: (session) => pushLoop.attach(session),
-    onClose: (session) => pushLoop.detach(session),
+    onOpen: (session) => {
+      presence.attach(session);
+      pushLoop.attach(session);
+    },
+    onClose: (session) => {
+      pushLoop.detach(session);
+      presence.detach(session);
+    },
     onFrame: (frame, session) => router.route(frame, session),
     onFatal: (err) => {
       events.emit('error', err);
@@ -210,7 +220,10 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     return doc;
   };
   const closeDoc = async (docId: string): Promise<void> => {
-    if (await docs.close(docId)) pushLoop.unsubscribe(docId);
+    if (await docs.close(docId)) {
+      pushLoop.unsubscribe(docId);
+      presence.unsubscribed(docId);
+    }
     await writer.flush();
   };
 
@@ -223,6 +236,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     now,
     settled: () => settledGate.wait(),
     onError: reportError,
+    presence,
   });
 
   const alignments = createDeviceAlignments({

@@ -15,6 +15,8 @@ export type { TabPort, TabPortFactory } from './tabs/tab-channel.js';
 export type {
   AnchorChange, Anchors, CreateAnchorInput, Region, RegionInput, Space, SpaceAnchor, SpaceOptions,
 } from './spatial/space-api.js';
+export type { LocalPresence, PeerPresence, PresenceEvent, PresenceRay, SpacePresence } from './presence/presence-api.js';
+export { DEFAULT_PRESENCE_RATE_HZ, MAX_PRESENCE_RATE_HZ } from './presence/local-sender.js';
 export type { AnchorQuery } from './spatial/anchor-query.js';
 export type { LiveQuery, QueryDiff } from './spatial/live-queries.js';
 export { createAnchorIndex, type AnchorIndex, type AnchorIndexOptions } from './spatial/anchor-index.js';

@@ -7,7 +7,7 @@
  */
 import * as Y from 'yjs';
 import {
-  PROTOCOL_VERSION, closeCodeFor, createMemoryNetwork, decodeFrame, encodeFrame, isRetryable, rejectFrame,
+  PROTOCOL_VERSION, closeCodeFor, leaveRecordBytes, createMemoryNetwork, decodeFrame, encodeFrame, isRetryable, rejectFrame,
   type ClientSocketFactory, type ErrorCode, type Frame, type FrameTypeName, type HelloFrame, type PushFrame,
   type SessionSocket, type SubFrame,
 } from '@cairn/shared';
@@ -29,6 +29,11 @@ export interface FakeServerOptions {
   answerPings: boolean;
   /** Every new connection is dropped at once (close 1006), like a server that is down. */
   down: boolean;
+  /** Stated in welcome (P4; 0: not stated). */
+  maxPosesPerSecond: number;
+  presenceTimeoutMs: number;
+  /** Poses are relayed to the doc's other subscribers; false: dropped (a dead node upstream). */
+  relayPoses: boolean;
 }
 
 export interface FakeSession {
@@ -37,6 +42,8 @@ export interface FakeSession {
   /** Frames received from the client, in order. */
   readonly frames: Frame[];
   readonly subs: Set<string>;
+  /** Docs this session sent a pose for (it gets a leave relayed when it unsubscribes or closes). */
+  readonly posed: Set<string>;
   closed: { code: number; reason: string; by: 'client' | 'server' } | null;
   send(frame: Frame): void;
   close(code: number, reason: string): void;
@@ -73,6 +80,9 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
     push: () => 'ack',
     answerPings: true,
     down: false,
+    maxPosesPerSecond: 0,
+    presenceTimeoutMs: 0,
+    relayPoses: true,
     ...overrides,
   };
   const sessions: FakeSession[] = [];
@@ -104,6 +114,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
       clientId: null,
       frames: [],
       subs: new Set(),
+      posed: new Set(),
       closed: null,
       send(frame) {
         if (!session.closed) socket.send(encodeFrame(frame));
@@ -141,6 +152,20 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
       session.ack(frame.seq);
     }
 
+    /** Relays a pose's record bytes unchanged to the doc's other subscribers, as the real room does (P4). */
+    function relayPose(doc: string, record: Uint8Array): void {
+      for (const s of sessions) {
+        if (s !== session && !s.closed && s.subs.has(doc)) s.send({ type: 'peer-pose', doc, peer: session.clientId ?? '', user: '', record });
+      }
+    }
+
+    function leaveAll(docs: Iterable<string>): void {
+      for (const doc of [...docs]) {
+        if (!session.posed.delete(doc)) continue;
+        relayPose(doc, leaveRecordBytes());
+      }
+    }
+
     return {
       receive(bytes: Uint8Array) {
         if (session.closed) return;
@@ -151,7 +176,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
           const refused = options.hello(frame);
           if (refused) return fail(refused);
           session.clientId = frame.clientId;
-          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload, maxUpdateBytes: options.maxUpdateBytes, maxPushesPerSecond: 0, maxPosesPerSecond: 0, presenceTimeoutMs: 0 });
+          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload, maxUpdateBytes: options.maxUpdateBytes, maxPushesPerSecond: 0, maxPosesPerSecond: options.maxPosesPerSecond, presenceTimeoutMs: options.presenceTimeoutMs });
           return;
         }
         switch (frame.type) {
@@ -165,6 +190,12 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
           }
           case 'unsub':
             session.subs.delete(frame.doc);
+            leaveAll([frame.doc]);
+            return;
+          case 'pose':
+            if (!session.subs.has(frame.doc)) return session.send(rejectFrame('FORBIDDEN', { doc: frame.doc }));
+            session.posed.add(frame.doc);
+            if (options.relayPoses) relayPose(frame.doc, frame.record);
             return;
           case 'push':
             return onPush(frame);
@@ -177,6 +208,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
       },
       closed(code: number, reason: string) {
         session.closed ??= { code, reason, by: 'client' };
+        leaveAll(session.posed);
       },
     };
   }

@@ -3,6 +3,7 @@
  * reject of an earlier seq). Handshake and ping/pong frames never get here: the connection owns them.
  */
 import { CairnError, type Frame } from '@cairn/shared';
+import type { PresenceLink } from '../presence/presence-link.js';
 import type { Settle, Rejection } from '../outbox/settle.js';
 import { createSerialQueue } from '../serial-queue.js';
 import { rejectionError, type Session } from '../socket/connection.js';
@@ -13,6 +14,7 @@ export interface FrameRouterOptions {
   applyRemote(update: RemoteUpdate): Promise<void>;
   settle: Settle;
   pushLoop: Pick<PushLoop, 'settled'>;
+  presence: Pick<PresenceLink, 'synced' | 'received'>;
   onRejected(rejection: Rejection): void;
   onError(err: unknown): void;
 }
@@ -31,6 +33,7 @@ export function createFrameRouter(o: FrameRouterOptions): FrameRouter {
       case 'sync':
         await o.applyRemote(frame);
         o.pushLoop.settled(session, frame.doc);
+        o.presence.synced(session, frame.doc);
         return;
       case 'update':
         return o.applyRemote(frame);
@@ -47,8 +50,10 @@ export function createFrameRouter(o: FrameRouterOptions): FrameRouter {
         // A socket-level refusal; the server closes the socket next and the connection reconnects.
         o.onError(rejectionError(frame));
         return;
+      case 'peer-pose':
+        return o.presence.received(frame, session);
       case 'presence':
-        return; // awareness is not part of this client yet
+        return; // awareness (the y-websocket path) is not part of this client
       default:
         o.onError(new CairnError('MALFORMED_FRAME', `the server sent a ${frame.type} frame`));
     }

@@ -60,6 +60,9 @@ export interface Session {
   readonly maxUpdateBytes: number;
   /** The server's push rate per socket; 0: not stated. */
   readonly maxPushesPerSecond: number;
+  /** The server's pose rate per socket and when it drops a silent peer (P4); 0: not stated (protocol < 3). */
+  readonly maxPosesPerSecond: number;
+  readonly presenceTimeoutMs: number;
   readonly alive: boolean;
   send(frame: Frame): void;
   /** Sends a frame already encoded (pushes are measured against maxPayload first). */
@@ -237,6 +240,8 @@ export function createConnection(o: ConnectionOptions): Connection {
       maxPayload: w.maxPayload,
       maxUpdateBytes: w.maxUpdateBytes,
       maxPushesPerSecond: w.maxPushesPerSecond,
+      maxPosesPerSecond: w.maxPosesPerSecond,
+      presenceTimeoutMs: w.presenceTimeoutMs,
       alive: true,
       send: (frame: Frame) => sendOn(a, frame),
       sendEncoded: (bytes: Uint8Array) => sendBytesOn(a, bytes),

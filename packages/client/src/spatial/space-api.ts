@@ -4,6 +4,7 @@
  * code against these types.
  */
 import type { Anchor, GeoPoint, PlatformRef, Pose, Vec3 } from '@cairn/shared';
+import type { SpacePresence } from '../presence/presence-api.js';
 import type { AnchorQuery } from './anchor-query.js';
 import type { LiveQuery, QueryDiff } from './live-queries.js';
 
@@ -88,6 +89,8 @@ export interface Space {
   readonly origin: GeoPoint;
   readonly precision: number;
   readonly anchors: Anchors;
+  /** Where the other devices in this device's region are, and where this one is (P4). */
+  readonly presence: SpacePresence;
   /** Subscribes the cell docs covering the circle (≤ 12 cells), keeping left cells for `hysteresisMs` (default 30 s). */
   subscribeRegion(input: RegionInput, opts?: { hysteresisMs?: number }): Promise<Region>;
   /** Opens the cell docs for these geohash cells (used by regions; apps rarely need it). */

@@ -10,6 +10,8 @@ import {
   sameGeoPoint,
 } from '@cairn/shared';
 import { createEmitter } from '../emitter.js';
+import type { PresenceLink } from '../presence/presence-link.js';
+import { createSpacePresence } from '../presence/space-presence.js';
 import type { Timers } from '../socket/timers.js';
 import { createAnchorIndex } from './anchor-index.js';
 import { createAnchors } from './anchors.js';
@@ -31,6 +33,7 @@ export interface SpaceHost {
   /** Resolves once the client is synced or offline (meta-doc.ts says why). */
   settled(): Promise<void>;
   onError(err: unknown): void;
+  presence: PresenceLink;
 }
 
 export interface SpaceLifecycle {
@@ -88,7 +91,10 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
     close: host.close,
     onOpened: sync.cellOpened,
     onTransaction: sync.cellChanged,
-    onClosed: (cell) => sync.cellClosed(cell),
+    onClosed: (cell) => {
+      sync.cellClosed(cell);
+      presence.cellClosed(cell);
+    },
   });
   const forwarding = createPropsForwarding({ nodeId: hlc.nodeId, cells, onError: host.onError });
 
@@ -102,6 +108,7 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
       sync.relocate(origin);
     }
     if (next.precision !== prev.precision) for (const r of regions) void r.refresh().catch(host.onError);
+    if (next.precision !== prev.precision || !sameGeoPoint(next.origin, prev.origin)) presence.relocate();
   };
 
   const ready = (async () => {
@@ -118,6 +125,19 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
     if (closed) throw new CairnError('BAD_REQUEST', `the space ${JSON.stringify(name)} is closed`);
     await ready;
   };
+
+  const presence = createSpacePresence({
+    space: name,
+    link: host.presence,
+    frame: () => frame,
+    precision: () => values.precision,
+    ready: () => ready,
+    acquire: cells.acquire,
+    release: cells.release,
+    timers: host.timers,
+    now: host.now,
+    onError: host.onError,
+  });
 
   const anchors = createAnchors({
     space: name,
@@ -143,6 +163,7 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
       return values.precision;
     },
     anchors,
+    presence: presence.api,
     async subscribeRegion(input, o) {
       const hysteresisMs = checkHysteresis(o?.hysteresisMs);
       await whenReady();
@@ -183,6 +204,7 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
       forwarding.close(); // letting go of the cells below must not open one for a copy
       closing = (async () => {
         await ready.catch(() => undefined);
+        await presence.close();
         for (const r of [...regions]) await r.close();
         await cells.release([...pinned]);
         pinned.clear();
