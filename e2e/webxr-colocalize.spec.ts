@@ -126,15 +126,18 @@ interface Row {
   /** The other device's anchor as this one draws it, against the physical spot. */
   seesOtherMm: number;
   seesOtherDeg: number;
+  /** The other headset's presence (its head) as this one draws it, against where that headset is (P4). */
+  headMm: number;
+  headDeg: number;
 }
 
 function report(anchors: number, scene: ColocScene, rows: Row[]): void {
   const f = (x: number, digits: number) => x.toFixed(digits).padStart(7);
   const lines = [
     `colocalize: ${anchors} anchor(s), SEED=${SEED}, noise ${NOISE.m * 1000} mm / ${NOISE.deg}°, tolerance ${TOLERANCE.m * 1000} mm / ${TOLERANCE.deg}°`,
-    '| device | alignment mm | alignment ° | residual mm | residual ° | sees other mm | sees other ° |',
-    '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.device} | ${f(r.alignMm, 2)} | ${f(r.alignDeg, 3)} | ${f(r.residualMm, 2)} | ${f(r.residualDeg, 3)} | ${f(r.seesOtherMm, 2)} | ${f(r.seesOtherDeg, 3)} |`),
+    '| device | alignment mm | alignment ° | residual mm | residual ° | sees other mm | sees other ° | other head mm | other head ° |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.device} | ${f(r.alignMm, 2)} | ${f(r.alignDeg, 3)} | ${f(r.residualMm, 2)} | ${f(r.residualDeg, 3)} | ${f(r.seesOtherMm, 2)} | ${f(r.seesOtherDeg, 3)} | ${f(r.headMm, 2)} | ${f(r.headDeg, 3)} |`),
   ];
   console.log(lines.join('\n'));
   mkdirSync(RESULTS, { recursive: true });
@@ -142,7 +145,7 @@ function report(anchors: number, scene: ColocScene, rows: Row[]): void {
 }
 
 for (const anchors of [1, 2, 3]) {
-  test(`P3: two headsets align from ${anchors} sighted shared anchor(s) within 1 cm / 0.5° and each sees the other's placed anchor at its physical spot`, async ({ browser }) => {
+  test(`P3: two headsets align from ${anchors} sighted shared anchor(s) within 1 cm / 0.5° and each sees the other's placed anchor and head (P4) at their physical spots`, async ({ browser }) => {
     test.setTimeout(120_000);
     console.log(`colocalize, ${anchors} anchor(s): SEED=${SEED}`);
     test.info().annotations.push({ type: 'seed', description: `SEED=${SEED}` });
@@ -192,15 +195,31 @@ for (const anchors of [1, 2, 3]) {
         expect(fit.residual.maxDeg).toBeLessThanOrEqual(NOISE.deg * 3);
       }
       await expect(h.device.page.getByTestId('alignment')).toContainText(residualText(fit));
-      rows.set(h.name, { device: h.name, alignMm: err.m * 1000, alignDeg: err.deg, residualMm: fit.residual.rmsM * 1000, residualDeg: fit.residual.maxDeg, seesOtherMm: NaN, seesOtherDeg: NaN });
+      rows.set(h.name, { device: h.name, alignMm: err.m * 1000, alignDeg: err.deg, residualMm: fit.residual.rmsM * 1000, residualDeg: fit.residual.maxDeg, seesOtherMm: NaN, seesOtherDeg: NaN, headMm: NaN, headDeg: NaN });
     }
 
-    // ── Presence goes here ──────────────────────────────────────────────────────────────────────────────
-    // Once presence lands: each device should see the other's presence (its headset pose) where that
-    // headset physically is, i.e. for device h, the other's current headset pose in h's tracking frame,
-    // inTracking(h.start, <the other's last gazeFor(...) pose>), within TOLERANCE, through h's own
-    // presence path (not through the test's knowledge of the other's alignment).
-    // ─────────────────────────────────────────────────────────────────────────────────────────────────────
+    // Presence (P4): each draws the other's head where that headset is in the room (it stands where its last
+    // sighting left it), through its own path: the other's viewer pose, mapped into the space frame by the
+    // other's alignment, sent as presence, mapped into this device's tracking frame by its own alignment.
+    const headAt = { a: gazeFor(hits.a.at(-1)!), b: gazeFor(hits.b.at(-1)!) };
+    const peerIds = {
+      a: await a.device.page.evaluate(() => window.cairnDemo!.client.clientId),
+      b: await b.device.page.evaluate(() => window.cairnDemo!.client.clientId),
+    };
+    for (const h of [a, b]) {
+      const o = other(h.name);
+      const expected = inTracking(h.start, headAt[o]);
+      const drawn = () => h.device.page.evaluate((id) => window.cairnDemo!.ar.peers[id] ?? null, peerIds[o]!);
+      // The other's presence follows its alignment within a frame or two of its last sighting.
+      await expect.poll(async () => {
+        const seen = await drawn();
+        return seen !== null && poseDistance(seen, expected).meters <= TOLERANCE.m && poseDistance(seen, expected).degrees <= TOLERANCE.deg;
+      }, { message: `${h.name} draws ${o}'s head within ${TOLERANCE.m} m / ${TOLERANCE.deg}° of where it is` }).toBe(true);
+      const err = expectWithin((await drawn())!, expected, TOLERANCE, `${h.name} sees ${o}'s head`);
+      const row = rows.get(h.name)!;
+      row.headMm = err.m * 1000;
+      row.headDeg = err.deg;
+    }
 
     // Each places an anchor where it looks at the floor; the other draws it at the same physical spot.
     const placed = { a: placementHit(r, scene.spots.a), b: placementHit(r, scene.spots.b) };
