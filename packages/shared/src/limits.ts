@@ -44,7 +44,8 @@ export const DEFAULT_LIMITS = {
   /** A peer with no presence record for this long is gone (P4); a device renews its record at least every
    *  presenceKeepaliveMs, so only a lost device or node goes quiet this long. */
   presenceTimeoutMs: 5000,
-  /** Longest a device leaves its presence unsent while it is present, and how often it resends its app state. */
+  /** Longest a device leaves its presence unsent while it is present (the keepalive carries its poses; the app
+   *  state goes only when it changes, and joiners get it from the room's cache). */
   presenceKeepaliveMs: 1000,
   /** Interval of the client's ping; the server closes a socket silent for 3x this. */
   heartbeatMs: 10_000,
