@@ -22,10 +22,19 @@ describe('bus messages', () => {
     expect(decodeBusMessage(new Uint8Array([...encodeBusMessage(withActor), 0]))).toBeNull();
   });
 
+  it('P4: a presence record (live or replayed) and a presence-sync request round-trip', () => {
+    const pose: BusMessage = { kind: 'pose', nodeId: 'node-a', tenant: 't', doc: 'space/cell-u4pruy', peer: 'c'.repeat(32), user: 'alice', record: new Uint8Array([1, 5, 0, 0]), replay: false };
+    const replay: BusMessage = { ...pose, replay: true };
+    const sync: BusMessage = { kind: 'pose-sync', nodeId: 'node-b', tenant: 't', doc: 'space/cell-u4pruy' };
+    for (const m of [pose, replay, sync]) expect(decodeBusMessage(encodeBusMessage(m))).toEqual(m);
+    const bytes = encodeBusMessage(pose);
+    expect(decodeBusMessage(Uint8Array.from([...bytes.subarray(0, -1), 2]))).toBeNull(); // replay is 0 or 1
+  });
+
   it('an unknown kind, a truncated message and trailing bytes decode to null', () => {
     const good = encodeBusMessage({ kind: 'presence', nodeId: 'n', tenant: 't', doc: 'd', payload: new Uint8Array([1]) });
     const unknown = encoding.createEncoder();
-    encoding.writeVarUint(unknown, 3);
+    encoding.writeVarUint(unknown, 99);
     encoding.writeVarString(unknown, 'n');
     expect(decodeBusMessage(encoding.toUint8Array(unknown))).toBeNull();
     expect(decodeBusMessage(good.subarray(0, good.length - 1))).toBeNull();

@@ -78,6 +78,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   };
   const rooms = createRooms({
     store: opts.store, fanout, observer: roomsObserver, onError,
+    poseLimits: { timeoutMs: limits.presenceTimeoutMs, limits: { maxPresenceAppStateBytes: limits.maxPresenceAppStateBytes, maxPresenceDepth: limits.maxPresenceDepth } },
     ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}),
     ...(opts.snapshotMinUpdates !== undefined ? { snapshotMinUpdates: opts.snapshotMinUpdates } : {}),
     ...(opts.maxConcurrentLoads !== undefined ? { maxConcurrentLoads: opts.maxConcurrentLoads } : {}),

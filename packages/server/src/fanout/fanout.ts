@@ -1,7 +1,9 @@
 /**
  * ⑦ publish and ⑧ deliver. Publishing happens only after COMMIT returned (F1: the commit path calls
- * publish with the version the Store assigned). Presence (awareness) of a node's clients travels on the
- * same channel, never stored: each node's room applies the others' presence and relays it to its sockets. Delivery skips this node's own messages (F3) and hands
+ * publish with the version the Store assigned). Presence (awareness) and presence records (P4, poses) of a
+ * node's clients travel on the same channel, never stored: each node's room applies the others' and relays
+ * them to its sockets; a presence-sync request asks the other nodes to replay the records they hold for
+ * their own clients (room/peer-poses.ts). Delivery skips this node's own messages (F3) and hands
  * the rest to the room, which applies them in version order and repairs gaps from the Store (F2). A node
  * never re-publishes what it received.
  *
@@ -10,7 +12,7 @@
  * reconnect. Receivers drop versions they already hold, so a late copy is harmless.
  */
 import type { Bus, BusHandler } from '../bus/bus.js';
-import { channelFor, decodeBusMessage, encodeBusMessage, type BusMessage } from './bus-message.js';
+import { channelFor, decodeBusMessage, encodeBusMessage, type BusMessage, type PoseMessage } from './bus-message.js';
 
 const MAX_UNSENT = 10_000;
 
@@ -25,8 +27,13 @@ export interface Fanout {
   publish(tenant: string, doc: string, version: number, update: Uint8Array, actor?: string): Promise<void>;
   /** Tells the other nodes a presence (awareness) update of a client of this node. Never kept or retried. */
   publishPresence(tenant: string, doc: string, payload: Uint8Array): void;
+  /** Tells the other nodes a presence record (P4) of a client of this node. Never kept or retried. */
+  publishPose(tenant: string, doc: string, pose: Pick<PoseMessage, 'peer' | 'user' | 'record' | 'replay'>): void;
+  /** Asks the other nodes to replay the presence records of their clients in the doc (presence-sync). */
+  requestPoses(tenant: string, doc: string): void;
   /**
-   * Delivers the doc's committed updates to `deliver` and other nodes' presence to `presence`. Resolves once
+   * Delivers the doc's committed updates to `deliver` and other nodes' presence, presence records and
+   * presence-sync requests to `ephemeral`'s handlers. Resolves once
    * the subscription is active, or once it is registered if the bus is down (it becomes active when the bus
    * reconnects); either way with the function that stops it.
    */
@@ -34,9 +41,15 @@ export interface Fanout {
     tenant: string,
     doc: string,
     deliver: (version: number, update: Uint8Array, actor: string | undefined) => void,
-    presence?: (payload: Uint8Array) => void,
+    ephemeral?: FollowHandlers,
   ): Promise<() => Promise<void>>;
   onReconnect(listener: () => void): () => void;
+}
+
+export interface FollowHandlers {
+  presence?: (payload: Uint8Array) => void;
+  pose?: (m: PoseMessage) => void;
+  poseSync?: () => void;
 }
 
 export function createFanout(opts: { bus: Bus; nodeId: string; observer?: FanoutObserver; onError?: (err: unknown) => void }): Fanout {
@@ -77,7 +90,13 @@ export function createFanout(opts: { bus: Bus; nodeId: string; observer?: Fanout
     publishPresence(tenant, doc, payload) {
       void send(channelFor(tenant, doc), encodeBusMessage({ kind: 'presence', nodeId, tenant, doc, payload }));
     },
-    async follow(tenant, doc, deliver, presence) {
+    publishPose(tenant, doc, pose) {
+      void send(channelFor(tenant, doc), encodeBusMessage({ kind: 'pose', nodeId, tenant, doc, ...pose }));
+    },
+    requestPoses(tenant, doc) {
+      void send(channelFor(tenant, doc), encodeBusMessage({ kind: 'pose-sync', nodeId, tenant, doc }));
+    },
+    async follow(tenant, doc, deliver, ephemeral = {}) {
       const channel = channelFor(tenant, doc);
       const handler: BusHandler = (bytes) => {
         const m = decodeBusMessage(bytes);
@@ -85,7 +104,9 @@ export function createFanout(opts: { bus: Bus; nodeId: string; observer?: Fanout
         if (m.nodeId === nodeId) return observer?.dropped('own');
         observer?.delivered(m);
         if (m.kind === 'update') deliver(m.version, m.update, m.actor);
-        else presence?.(m.payload);
+        else if (m.kind === 'presence') ephemeral.presence?.(m.payload);
+        else if (m.kind === 'pose') ephemeral.pose?.(m);
+        else ephemeral.poseSync?.();
       };
       try {
         await bus.subscribe(channel, handler);

@@ -30,17 +30,19 @@
  * Presence: what this node's clients change in the room's awareness goes to its other subscribers and to
  * `publishPresence` (the other nodes); what another node publishes comes in through `applyRemotePresence`
  * and goes to every subscriber here, never back to the bus. A node's clients that vanish with their node
- * age out of the other nodes' awareness after y-protocols' 30 s timeout.
+ * age out of the other nodes' awareness after y-protocols' 30 s timeout. Presence records (P4, poses) have
+ * their own relay and joiner cache, `poses` (peer-poses.ts).
  */
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
-import { CairnError, DEFAULT_LIMITS, ORIGIN } from '@cairn/shared';
+import { CairnError, DEFAULT_LIMITS, ORIGIN, type PresenceRecordLimits } from '@cairn/shared';
 import type { Store } from '../store/store.js';
 import { readPresence } from './presence-payload.js';
+import { createPeerPoses, type PeerPoses, type PeerPosesOptions, type PoseReceiver } from './peer-poses.js';
 import { rebuildDoc } from './rebuild-doc.js';
 import { applyOwned, createYClientOwners, type YClientOwners } from './yclient-owners.js';
 
-export interface RoomSubscriber {
+export interface RoomSubscriber extends PoseReceiver {
   /** A committed update, version `version`, that this subscriber did not send itself. */
   update(version: number, update: Uint8Array): void;
   /** An awareness update from another subscriber (y-protocols/awareness encoding). */
@@ -60,6 +62,8 @@ export interface Room {
   /** The doc's merged state; a rebuild after an update that did not apply replaces it (C4). */
   readonly ydoc: Y.Doc;
   readonly awareness: Awareness;
+  /** Presence records (P4): relay to the subscribers that take them, and the joiner cache. */
+  readonly poses: PeerPoses;
   readonly version: number;
   readonly subscribers: ReadonlySet<RoomSubscriber>;
   /** Resolves when the room holds the Store's state as of its loading (or of its latest rebuild). */
@@ -105,6 +109,10 @@ export function createRoom(opts: {
   onError?: (err: unknown) => void;
   /** Tells the other nodes an awareness update of this node's clients. */
   publishPresence?: (payload: Uint8Array) => void;
+  /** Tells the other nodes a presence record of this node's clients (peer-poses.ts). */
+  publishPose?: PeerPosesOptions['publish'];
+  /** When a silent peer's cached records go (P4), and the check of other nodes' records; default DEFAULT_LIMITS. */
+  poseLimits?: { timeoutMs: number; limits: PresenceRecordLimits };
   /** When to write a snapshot (see the header); default 1,000 updates. */
   snapshot?: { minUpdates: number };
 }): Room {
@@ -127,6 +135,10 @@ export function createRoom(opts: {
     if (origin !== REMOTE_PRESENCE && origin !== 'timeout') deliver(() => opts.publishPresence?.(payload));
   });
   const subscribers = new Set<RoomSubscriber>();
+  const poses = createPeerPoses({
+    subscribers, ...(opts.poseLimits ?? { timeoutMs: DEFAULT_LIMITS.presenceTimeoutMs, limits: DEFAULT_LIMITS }),
+    ...(opts.publishPose ? { publish: opts.publishPose } : {}), ...(opts.onError ? { onError: opts.onError } : {}),
+  });
   const buffered = new Map<number, { update: Uint8Array; source: RoomSubscriber | null; actor: string | undefined }>();
   const owners = createYClientOwners({ doc: () => ydoc });
   let version = 0;
@@ -300,6 +312,7 @@ export function createRoom(opts: {
     tenant,
     doc,
     awareness,
+    poses,
     get version() {
       return version;
     },
@@ -359,6 +372,7 @@ export function createRoom(opts: {
       destroyed = true;
       full = null;
       subscribers.clear();
+      poses.clear();
       buffered.clear();
       awareness.destroy();
       ydoc.destroy();

@@ -14,7 +14,7 @@
  *                └ no ─► owner slot ─► node slot ─► follow bus, load ─► held (holders > 0) or warm (LRU)
  *                           └──── every holder aborted before the load started: dropped ────┘
  */
-import { CairnError } from '@cairn/shared';
+import { CairnError, type PresenceRecordLimits } from '@cairn/shared';
 import type { Store } from '../store/store.js';
 import type { Fanout } from '../fanout/fanout.js';
 import { createRoom, type Room, type RoomObserver } from './room.js';
@@ -62,6 +62,8 @@ export interface RoomsOptions {
   /** Room loads running at once on this node (default 5) and waiting for a turn (default 1000). */
   maxConcurrentLoads?: number;
   maxQueuedLoads?: number;
+  /** Presence records (P4): when a silent peer's cached records go, and the check of other nodes' records. */
+  poseLimits?: { timeoutMs: number; limits: PresenceRecordLimits };
   observer?: RoomsObserver;
   onError?: (err: unknown) => void;
 }
@@ -90,8 +92,12 @@ export function createRooms(opts: RoomsOptions): Rooms {
     while (idle.size > maxIdle) evict(idle.values().next().value!);
   }
 
+  // After a reconnect, presence records published meanwhile are lost too: the others replay theirs (P4).
   const stopReconnect = fanout.onReconnect(() => {
-    for (const e of entries.values()) void e.room?.resync().catch((err: unknown) => opts.onError?.(err));
+    for (const e of entries.values()) {
+      void e.room?.resync().catch((err: unknown) => opts.onError?.(err));
+      if (e.room) fanout.requestPoses(e.room.tenant, e.room.doc);
+    }
   });
 
   function create(tenant: string, doc: string, owner: LoadSlots | undefined): Entry {
@@ -110,16 +116,25 @@ export function createRooms(opts: RoomsOptions): Rooms {
         const leave = await loads.take(entry.cancel.signal);
         try {
           // Follow the bus first and buffer what arrives, then load: nothing committed in between is missed.
-          // Presence that arrives before the room exists is dropped: clients renew theirs every 15 s.
-          entry.unfollow = fanout.follow(tenant, doc, (v, u, actor) => deliver(v, u, actor), (p) => room?.applyRemotePresence(p));
+          // Presence that arrives before the room exists is dropped: clients renew theirs every 15 s. Presence
+          // records that arrive before it are dropped too, but the room asks for them as soon as it exists.
+          entry.unfollow = fanout.follow(tenant, doc, (v, u, actor) => deliver(v, u, actor), {
+            presence: (p) => room?.applyRemotePresence(p),
+            pose: (m) => room?.poses.remote(m),
+            poseSync: () => room?.poses.replay(),
+          });
           await entry.unfollow; // never rejects: a subscription made while the bus is down activates at reconnect
           room = createRoom({
             tenant, doc, store, publishPresence: (p) => fanout.publishPresence(tenant, doc, p),
+            publishPose: (r) => fanout.publishPose(tenant, doc, r),
+            ...(opts.poseLimits ? { poseLimits: opts.poseLimits } : {}),
             ...(opts.snapshotMinUpdates !== undefined ? { snapshot: { minUpdates: opts.snapshotMinUpdates } } : {}),
             ...(observer ? { observer } : {}), ...(opts.onError ? { onError: opts.onError } : {}),
           });
           for (const [v, u, actor] of early) deliver(v, u, actor);
           entry.room = room;
+          // Asked before the load, so the replays are usually cached by the time the first joiner's sync is sent.
+          fanout.requestPoses(tenant, doc);
           await room.ready;
           return room;
         } finally {

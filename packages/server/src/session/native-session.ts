@@ -27,6 +27,8 @@ import type { LiveSession, SessionContext } from './context.js';
 import { applyGuardedPresence, releasePresence } from './presence-guard.js';
 import { createAckLedger } from './ack-ledger.js';
 import { createPushAssembly, nodeAssemblyBudget } from './push-assembly.js';
+import { createPosePath } from './pose-path.js';
+import { syncFrame, updateFrame } from './shared-frames.js';
 import { createTokenBucket } from './rate-limit.js';
 import { createSyncPacer } from './sync-pacer.js';
 import { createLoadSlots } from '../room/load-slots.js';
@@ -39,32 +41,8 @@ interface Held {
   loading: AbortController | null;
 }
 
-/**
- * A room hands the same committed update to each of its subscribers in turn, so the last encoded `update`
- * frame is kept: one encoding per update instead of one per receiver.
- */
-let last: { doc: string; version: number; update: Uint8Array; bytes: Uint8Array } | null = null;
-
-function updateFrame(doc: string, version: number, update: Uint8Array): Uint8Array {
-  if (last?.update !== update || last.version !== version || last.doc !== doc) {
-    last = { doc, version, update, bytes: encodeFrame({ type: 'update', doc, version, update }) };
-  }
-  return last.bytes;
-}
-
-/**
- * `sync` frames of whole-doc states the room shares between joiners (room.syncFor), so a burst of joins to
- * a big doc copies it into a frame once, not once per joiner. Keyed by the state's bytes; a frame differs
- * only by `writable`.
- */
-const syncFrames = new WeakMap<Uint8Array, { doc: string; version: number; writable: boolean; bytes: Uint8Array }>();
-
-function syncFrame(doc: string, version: number, writable: boolean, update: Uint8Array): Uint8Array {
-  const hit = syncFrames.get(update);
-  if (hit && hit.doc === doc && hit.version === version && hit.writable === writable) return hit.bytes;
-  const bytes = encodeFrame({ type: 'sync', doc, version, writable, update });
-  syncFrames.set(update, { doc, version, writable, bytes });
-  return bytes;
+function heldRoom(held: Held | undefined): { room: Room; sub: RoomSubscriber } | null {
+  return held?.room ? { room: held.room, sub: held.sub } : null;
 }
 
 export function createNativeSession(ctx: SessionContext, socket: SessionSocket): SessionHandle & LiveSession {
@@ -92,6 +70,11 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   let expiry: TokenExpiry | null = null;
   const presenceBucket = createTokenBucket(limits.maxPresencePerSecond);
   const pacer = createSyncPacer({ buffered: () => socket.bufferedAmount(), lowWater: Math.min(1024 * 1024, limits.maxBufferedBytes / 4) });
+  // Presence records (P4): pose in, peer-pose out, leave when this session leaves a doc it posed in.
+  const poses = createPosePath({
+    ctx, sendEncoded, reject, fail, backlog: () => pacer.backlog(), held: (doc) => heldRoom(docs.get(doc)),
+    identity: () => ({ version: helloVersion, clientId, user: principal?.subject ?? '' }),
+  });
   /** State vector bytes of the sub answers waiting in the pacer. */
   let queuedSyncBytes = 0;
   const assembly = createPushAssembly({
@@ -156,6 +139,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   function drop(held: Held): void {
     if (!held.room) return held.loading?.abort();
     releasePresence(held.room, held.sub);
+    poses.left(held.room, held.sub);
     held.room.unsubscribe(held.sub);
     ctx.rooms.release(held.room);
   }
@@ -214,9 +198,11 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (!existing && docs.size >= limits.maxDocsPerSocket) return reject('TOO_MANY_DOCS', { doc });
     let held = existing;
     if (!held) {
+      const pose = poses.receiver(doc);
       const sub: RoomSubscriber = {
         update: (version, update) => sendEncoded(updateFrame(doc, version, update)),
         presence: (payload) => send({ type: 'presence', doc, payload }),
+        ...(pose ? { pose } : {}),
       };
       const loading = new AbortController();
       held = { room: null, sub, loading };
@@ -267,6 +253,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       const bytes = syncFrame(doc, answer.version, canWrite(p, space), answer.update);
       sendEncoded(bytes);
       pacer.sent(bytes.byteLength);
+      poses.joined(room, h.sub);
     });
   }
 
@@ -350,6 +337,8 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       }
       case 'presence':
         return onPresence(frame.doc, frame.payload);
+      case 'pose':
+        return poses.onPose(frame.doc, frame.record);
       case 'ping':
         return send({ type: 'pong', id: frame.id });
       case 'pong':

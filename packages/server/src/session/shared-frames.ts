@@ -1,0 +1,43 @@
+/**
+ * Frames that many sessions send with the same bytes, encoded once: a room hands the same update, sync state
+ * or presence record to each of its subscribers in turn, so one encoding serves every receiver.
+ */
+import { encodeFrame } from '@cairn/shared';
+
+/**
+ * A room hands the same committed update to each of its subscribers in turn, so the last encoded `update`
+ * frame is kept: one encoding per update instead of one per receiver.
+ */
+let lastUpdate: { doc: string; version: number; update: Uint8Array; bytes: Uint8Array } | null = null;
+
+export function updateFrame(doc: string, version: number, update: Uint8Array): Uint8Array {
+  if (lastUpdate?.update !== update || lastUpdate.version !== version || lastUpdate.doc !== doc) {
+    lastUpdate = { doc, version, update, bytes: encodeFrame({ type: 'update', doc, version, update }) };
+  }
+  return lastUpdate.bytes;
+}
+
+/**
+ * `sync` frames of whole-doc states the room shares between joiners (room.syncFor), so a burst of joins to
+ * a big doc copies it into a frame once, not once per joiner. Keyed by the state's bytes; a frame differs
+ * only by `writable`.
+ */
+const syncFrames = new WeakMap<Uint8Array, { doc: string; version: number; writable: boolean; bytes: Uint8Array }>();
+
+export function syncFrame(doc: string, version: number, writable: boolean, update: Uint8Array): Uint8Array {
+  const hit = syncFrames.get(update);
+  if (hit && hit.doc === doc && hit.version === version && hit.writable === writable) return hit.bytes;
+  const bytes = encodeFrame({ type: 'sync', doc, version, writable, update });
+  syncFrames.set(update, { doc, version, writable, bytes });
+  return bytes;
+}
+
+/** Rooms hand one record to each subscriber in turn: one encoding per record, not one per receiver. */
+let lastPose: { doc: string; peer: string; user: string; record: Uint8Array; bytes: Uint8Array } | null = null;
+
+export function peerPoseFrame(doc: string, peer: string, user: string, record: Uint8Array): Uint8Array {
+  if (lastPose?.record !== record || lastPose.doc !== doc || lastPose.peer !== peer || lastPose.user !== user) {
+    lastPose = { doc, peer, user, record, bytes: encodeFrame({ type: 'peer-pose', doc, peer, user, record }) };
+  }
+  return lastPose.bytes;
+}
