@@ -3,7 +3,7 @@
 // 30 times a second; Cairn's native pose path beside y-websocket awareness carrying the same poses as JSON,
 // in the same run, on this machine. Part of `npm run bench`.
 //
-//   node bench/presence-bench.mjs [--quick] [--runs N] [--variants y-websocket,cairn-pg,cairn-pg-2node] [--out DIR]
+//   node bench/presence-bench.mjs [--quick] [--runs N] [--variants y-websocket,cairn-pg,cairn-pg-2node] [--out DIR] [--quiet-wait S]
 //   node bench/presence-bench.mjs --report bench/results/presence.json   (rewrite the report from raw results)
 //
 // Each variant gets a fresh server (cairn-pg-2node: two Cairn processes on one Postgres schema and Redis
@@ -15,16 +15,35 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { startServer, TMP_DIR, BENCH_DIR } from './lib/servers.mjs';
 import { runLoadgen } from './lib/loadgen-fork.mjs';
-import { VARIANTS, payloadSample, presencePlot, presenceTable, presenceTargets } from './lib/presence-report.mjs';
+import { machineBusySeconds } from './lib/proc.mjs';
+import { sleep } from './lib/stats.mjs';
+import { VARIANTS, payloadSample, presencePlot, presenceTable, presenceTargets, sweepPlots, sweepTable } from './lib/presence-report.mjs';
 
-const FULL = { runs: 3, clients: 500, roomSize: 10, hz: 30, parts: 3, warmupMs: 3000, windowMs: 10_000, graceMs: 3000 };
-const QUICK = { runs: 1, clients: 100, roomSize: 10, hz: 30, parts: 2, warmupMs: 1000, windowMs: 2000, graceMs: 2000 };
+const FULL = { runs: 3, clients: 500, roomSize: 10, hz: 30, parts: 3, warmupMs: 3000, windowMs: 10_000, graceMs: 3000, sweep: { rates: [5, 10, 15, 20, 25, 30, 40], warmupMs: 2000, windowMs: 5000 } };
+const QUICK = { runs: 1, clients: 100, roomSize: 10, hz: 30, parts: 2, warmupMs: 1000, windowMs: 2000, graceMs: 2000, sweep: { rates: [10, 30], warmupMs: 500, windowMs: 1000 } };
 const TIMEOUT_MS = 120_000;
+
+/**
+ * The machine is shared (2 cores): before each variant, wait until the rest of it has been under
+ * `QUIET_PERCENT` of one core busy for a second, at most `maxMs`. Returns how long it waited and whether
+ * it found the machine quiet; the workload also reports the other processes' CPU during its window.
+ */
+const QUIET_PERCENT = 25;
+async function waitQuiet(maxMs) {
+  const t0 = Date.now();
+  for (;;) {
+    const b0 = machineBusySeconds();
+    await sleep(1000);
+    const busy = (machineBusySeconds() - b0) * 100;
+    if (busy < QUIET_PERCENT) return { waitedMs: Date.now() - t0, quiet: true, busyPercent: busy };
+    if (Date.now() - t0 > maxMs) return { waitedMs: Date.now() - t0, quiet: false, busyPercent: busy };
+  }
+}
 
 const log = (msg) => console.log(`[presence ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 function parseArgs(argv) {
-  const a = { quick: false, runs: null, variants: Object.keys(VARIANTS), out: null, report: null };
+  const a = { quick: false, runs: null, variants: Object.keys(VARIANTS), out: null, report: null, quietWaitMs: 120_000 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
@@ -32,6 +51,7 @@ function parseArgs(argv) {
     else if (k === '--variants') a.variants = argv[++i].split(',');
     else if (k === '--out') a.out = argv[++i];
     else if (k === '--report') a.report = argv[++i];
+    else if (k === '--quiet-wait') a.quietWaitMs = Number(argv[++i]) * 1000;
     else throw new Error(`unknown argument ${k}`);
   }
   for (const v of a.variants) if (!VARIANTS[v]) throw new Error(`unknown variant ${v}`);
@@ -56,6 +76,18 @@ function writeReport(results, outDir) {
     '',
     '![latency by percentile](presence-latency.svg)',
     '',
+    ...(results.sweep ? [
+      `## Rate sweep (one run, ${c.sweep.windowMs / 1000} s window per rate, one server per variant)`,
+      '',
+      'Where each saturates: the same headsets at other rates. A server past its capacity queues, and its latency grows with the length of the window.',
+      '',
+      sweepTable(results),
+      '',
+      '![p99 vs rate](presence-p99-vs-rate.svg)',
+      '',
+      '![server CPU vs rate](presence-cpu-vs-rate.svg)',
+      '',
+    ] : []),
     '## What one pose update carries',
     '',
     `Each headset sends its head and both hands (no ray, no app state): per pose a position in meters and a unit quaternion, float32 values as WebXR reports them, walking a 1-3 m circle around the space origin (bench/lib/headset-pose.mjs).`,
@@ -73,6 +105,7 @@ function writeReport(results, outDir) {
   writeFileSync(`${outDir}presence.md`, md);
   writeFileSync(`${outDir}presence.json`, JSON.stringify(results, (_k, v) => (v === Infinity ? 'Infinity' : v), 1));
   writeFileSync(`${outDir}presence-latency.svg`, presencePlot(results));
+  for (const [name, svg] of Object.entries(sweepPlots(results))) writeFileSync(`${outDir}${name}`, svg);
   return md;
 }
 
@@ -98,26 +131,51 @@ const results = {
   runs: [],
 };
 const started = Date.now();
+
+/** One measurement on a running server, after waiting for a quiet machine; never throws. */
+async function measure(server, cfg, what) {
+  const quiet = await waitQuiet(args.quietWaitMs);
+  if (!quiet.quiet) log(`  the machine stayed busy (${quiet.busyPercent.toFixed(0)}% of a core by others after ${Math.round(quiet.waitedMs / 1000)} s): running anyway`);
+  const r = await runLoadgen('presence', server.target, cfg, TIMEOUT_MS);
+  r.quietBefore = quiet;
+  if (r.error) log(`  ${what}: ERROR ${r.error.split('\n')[0]}`);
+  else log(`  ${what}: p50 ${r.p50?.toFixed(2)} ms, p99 ${r.p99?.toFixed(2)} ms, ${Math.round(r.deliveredPerSec)} deliveries/s, missing ${r.missing}, closed sockets ${r.closed}, server ${r.serverCpuPercent.toFixed(0)}%, load generator ${r.loadgenCpuPercent.toFixed(0)}%, others ${r.otherCpuPercent.toFixed(0)}%`);
+  return r;
+}
+
+/** Starts the variant's server, runs `body(server)` and stops it; an error becomes { error }. */
+async function withServer(v, run, body) {
+  let server = null;
+  try {
+    server = await startServer(VARIANTS[v].server, { run: `p${stamp}_${run}_${VARIANTS[v].nodes}`, log, nodes: VARIANTS[v].nodes });
+    return await body(server);
+  } catch (err) {
+    log(`${v}: ${err.message}`);
+    return { error: err.message };
+  } finally {
+    await server?.stop();
+  }
+}
+
 for (let run = 1; run <= config.runs; run++) {
   const entry = {};
   results.runs.push(entry);
   const order = args.variants.map((_, i) => args.variants[(i + run - 1) % args.variants.length]);
   for (const v of order) {
     log(`run ${run}/${config.runs}: ${v}`);
-    let server = null;
-    try {
-      server = await startServer(VARIANTS[v].server, { run: `p${stamp}_${run}_${VARIANTS[v].nodes}`, log, nodes: VARIANTS[v].nodes });
-      entry[v] = await runLoadgen('presence', server.target, config, TIMEOUT_MS);
-      const r = entry[v];
-      if (r.error) log(`  ERROR ${r.error.split('\n')[0]}`);
-      else log(`  p50 ${r.p50?.toFixed(2)} ms, p99 ${r.p99?.toFixed(2)} ms, ${Math.round(r.deliveredPerSec)} deliveries/s, missing ${r.missing}, closed sockets ${r.closed}, server ${r.serverCpuPercent.toFixed(0)}%, load generator ${r.loadgenCpuPercent.toFixed(0)}%`);
-    } catch (err) {
-      log(`${v}: ${err.message}`);
-      entry[v] = { error: err.message };
-    } finally {
-      await server?.stop();
-    }
+    entry[v] = await withServer(v, run, (server) => measure(server, config, `${config.hz} Hz`));
   }
+}
+
+// The rate sweep: one server per variant, one shorter measurement per rate, once: where each one saturates.
+results.sweep = { rates: config.sweep.rates, byVariant: {} };
+for (const v of args.variants) {
+  log(`sweep: ${v}`);
+  const points = [];
+  results.sweep.byVariant[v] = points;
+  await withServer(v, 'sweep', async (server) => {
+    for (const hz of config.sweep.rates) points.push(await measure(server, { ...config, ...config.sweep, hz }, `${hz} Hz`));
+  });
 }
 results.seconds = (Date.now() - started) / 1000;
 const md = writeReport(results, outDir);

@@ -49,6 +49,7 @@ async function open(msg) {
   roomSize = msg.roomSize;
   const { target } = msg;
   const byPeer = new Map(); // Cairn clientId or Yjs clientID → local index
+  const nonce = 1 + Math.floor(Math.random() * 2 ** 19);
   const make = [];
   for (const room of msg.rooms) {
     for (let j = 0; j < roomSize; j++) {
@@ -56,14 +57,16 @@ async function open(msg) {
       const global = room * roomSize + j;
       globals.push(global);
       if (kind === 'cairn') {
-        const clientId = `pb-${global}-${process.pid}`;
+        const clientId = `pb-${String(nonce).padStart(6, "0")}-${global}`;
         byPeer.set(clientId, local);
         const urls = target.nativeUrls ?? [target.nativeUrl];
         // Two nodes: half of each room on each, so every record crosses the bus to half its receivers.
         const url = urls[j % urls.length];
         make.push(() => connectPosePeer({ url, clientId, doc: presenceDoc(room), onPeerPose: (peer, seq, at, bytes) => onDelivery(byPeer.get(peer), local, seq, at, bytes) }));
       } else {
-        const clientID = 1 + global;
+        // Unique per connection, as Yjs's random clientIDs are: a server that saw this clientID before (a
+        // reused server in the rate sweep) ignores awareness whose clock is not above the one it last saw.
+        const clientID = (nonce * 4096 + global) >>> 0;
         byPeer.set(clientID, local);
         make.push(() => connectAwarenessPeer({ url: roomUrl(target, `pb${room}`), clientID, onAwareness: (id, clock, at, bytes) => onDelivery(byPeer.get(id), local, clock, at, bytes) }));
       }

@@ -6,7 +6,6 @@ import * as encoding from 'lib0/encoding';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { DEFAULT_LIMITS, encodeFrame, encodePresenceRecord } from '@cairn/shared';
 import { createHeadset } from './headset-pose.mjs';
-import { median } from './stats.mjs';
 import { linePlot } from './svg-plot.mjs';
 
 export const VARIANTS = {
@@ -15,6 +14,15 @@ export const VARIANTS = {
   'cairn-pg-2node': { server: 'cairn-pg', label: 'Cairn native, 2 nodes (Redis bus)', nodes: 2 },
 };
 
+/** Median that keeps Infinity (an undelivered p99 is ∞, not missing); NaN when nothing was measured. */
+function medianInf(values) {
+  const v = values.filter((x) => typeof x === 'number' && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+/** A ratio with two significant digits however small (0.00075×, 0.12×, 1.3×). */
+const ratio = (r) => (r === 0 ? '0' : Math.abs(r) >= 10 ? num(r, 0) : Number(r.toPrecision(2)).toString());
 const num = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? '—' : v === Infinity ? '∞' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 }));
 
 /** One headset frame as each side encodes it: the bytes of a pose update, before any run. */
@@ -45,20 +53,21 @@ const ROWS = [
   { label: 'delivery latency p95 (ms)', get: (r) => r.p95, d: 2 },
   { label: 'delivery latency p99 (ms)', get: (r) => r.p99, d: 2 },
   { label: 'delivery latency max (ms)', get: (r) => r.max, d: 1 },
-  { label: 'pose updates sent/s', get: (r) => r.sentPerSec, d: 0 },
+  { label: 'pose updates sent/s', noRatio: true, get: (r) => r.sentPerSec, d: 0 },
   { label: 'deliveries/s (to the other 9 of the space)', get: (r) => r.deliveredPerSec, d: 0 },
-  { label: 'deliveries missing after the grace time', get: (r) => r.missing, d: 0 },
-  { label: 'client sockets the server closed', get: (r) => r.closed, d: 0 },
+  { label: 'deliveries missing after the grace time', noRatio: true, get: (r) => r.missing, d: 0 },
+  { label: 'client sockets the server closed', noRatio: true, get: (r) => r.closed, d: 0 },
   { label: 'server CPU (% of one core; all nodes)', get: (r) => r.serverCpuPercent, d: 0 },
   { label: 'server CPU per delivery (µs)', get: (r) => r.serverCpuUsPerDelivered, d: 2 },
   { label: 'Postgres + Redis CPU (% of one core)', get: (r) => r.servicesCpuPercent, d: 0, cairnOnly: true },
-  { label: 'load generator CPU, all processes (% of one core)', get: (r) => r.loadgenCpuPercent, d: 0 },
-  { label: 'sends the load generator skipped (fell behind)', get: (r) => r.skipped, d: 0 },
+  { label: 'load generator CPU, all processes (% of one core)', noRatio: true, get: (r) => r.loadgenCpuPercent, d: 0 },
+  { label: 'sends the load generator skipped (fell behind)', noRatio: true, get: (r) => r.skipped, d: 0 },
+  { label: 'other processes on the machine during the window (% of one core)', noRatio: true, get: (r) => r.otherCpuPercent, d: 0 },
   { label: 'bytes per pose update, sent: WebSocket payload', get: (r) => r.bytes.upPayload, d: 1 },
   { label: 'bytes per pose update, sent: with WebSocket framing', get: (r) => r.bytes.upWithFraming, d: 1 },
   { label: 'bytes per delivery, received: WebSocket payload', get: (r) => r.bytes.downPayload, d: 1 },
   { label: 'bytes per delivery, received: with WebSocket framing', get: (r) => r.bytes.downWithFraming, d: 1 },
-  { label: 'echoes to the sender per pose update', get: (r) => r.bytes.echoesPerPose, d: 2 },
+  { label: 'echoes to the sender per pose update', noRatio: true, get: (r) => r.bytes.echoesPerPose, d: 2 },
   { label: 'socket bytes per pose update, all of the space (send + 9 deliveries + echo)', get: (r) => r.bytes.wirePerPose, d: 0 },
 ];
 
@@ -72,13 +81,14 @@ export function presenceTable(results) {
   for (const row of ROWS) {
     const cells = variants.map((v) => {
       if (row.cairnOnly && v === 'y-websocket') return '—';
-      return num(median(results.runs.map((run) => (ok(run[v]) ? row.get(run[v]) : NaN))), row.d);
+      return num(medianInf(results.runs.map((run) => (ok(run[v]) ? row.get(run[v]) : NaN))), row.d);
     });
     const ratios = variants.filter((v) => v !== 'y-websocket').map((v) => {
-      if (row.cairnOnly || !variants.includes('y-websocket')) return '—';
+      if (row.cairnOnly || row.noRatio || !variants.includes('y-websocket')) return '';
+      // A ratio to ∞ (y-websocket left >1% undelivered) is 0: it counts, as the faster side winning.
       const rs = results.runs.map((run) => (ok(run[v]) && ok(run['y-websocket']) ? row.get(run[v]) / row.get(run['y-websocket']) : NaN));
-      const m = median(rs.filter((x) => Number.isFinite(x)));
-      return Number.isFinite(m) ? `${num(m, 2)}×` : '—';
+      const m = medianInf(rs);
+      return Number.isFinite(m) ? `${ratio(m)}×` : '—';
     });
     head.push(`| ${row.label} | ${[...cells, ...ratios].join(' | ')} |`);
   }
@@ -89,8 +99,8 @@ export function presenceTable(results) {
 export function presenceTargets(results) {
   const lines = ['| variant | p99 ≤ 30 ms | server CPU ≤ 1 core |', '|---|---|---|'];
   for (const v of results.variants.filter((x) => x !== 'y-websocket')) {
-    const p99 = median(results.runs.map((run) => run[v]?.p99 ?? NaN));
-    const cpu = median(results.runs.map((run) => run[v]?.serverCpuPercent ?? NaN));
+    const p99 = medianInf(results.runs.map((run) => run[v]?.p99 ?? NaN));
+    const cpu = medianInf(results.runs.map((run) => run[v]?.serverCpuPercent ?? NaN));
     const mark = (ok) => (ok ? 'holds' : '**does not hold**');
     lines.push(`| ${VARIANTS[v].label} | ${num(p99, 1)} ms: ${mark(p99 <= 30)} | ${num(cpu, 0)}% of a core: ${mark(cpu <= 100)} |`);
   }
@@ -109,4 +119,44 @@ export function presencePlot(results) {
     xLabel: 'percentile of deliveries', yLabel: 'latency (ms, log)', yLog: true,
     hLine: { y: 30, label: 'target p99 30 ms' }, series,
   });
+}
+
+/** The rate sweep as a table: per rate, each variant's p50 / p99 and server CPU. */
+export function sweepTable(results) {
+  const sw = results.sweep;
+  if (!sw) return '';
+  const vs = results.variants;
+  const lines = [`| pose updates/s per headset (total) | ${vs.map((v) => `${VARIANTS[v].label}: p50 / p99 (ms), server CPU`).join(' | ')} |`, `|---|${'---:|'.repeat(vs.length)}`];
+  sw.rates.forEach((hz, i) => {
+    const cells = vs.map((v) => {
+      const r = sw.byVariant[v]?.[i];
+      if (!r || r.error) return '—';
+      return `${num(r.p50, 1)} / ${num(r.p99, 1)}, ${num(r.serverCpuPercent, 0)}%${r.otherCpuPercent > 25 ? ` (others ${num(r.otherCpuPercent, 0)}%)` : ''}`;
+    });
+    lines.push(`| ${hz} (${(hz * results.config.clients).toLocaleString('en-US')}) | ${cells.join(' | ')} |`);
+  });
+  return lines.join('\n');
+}
+
+/** The sweep's plots: p99 latency and server CPU against the pose rate. */
+export function sweepPlots(results) {
+  const sw = results.sweep;
+  if (!sw) return {};
+  const series = (get) => results.variants.map((v) => ({
+    name: VARIANTS[v].label,
+    points: (sw.byVariant[v] ?? []).map((r, i) => ({ x: sw.rates[i], y: r && !r.error ? get(r) : NaN })),
+  }));
+  const c = results.config;
+  return {
+    'presence-p99-vs-rate.svg': linePlot({
+      title: `Presence: p99 delivery latency vs pose rate (${c.clients} headsets, spaces of ${c.roomSize})`,
+      xLabel: 'pose updates/s per headset', yLabel: 'p99 latency (ms, log)', yLog: true,
+      hLine: { y: 30, label: 'target p99 30 ms' }, series: series((r) => r.p99),
+    }),
+    'presence-cpu-vs-rate.svg': linePlot({
+      title: `Presence: server CPU vs pose rate (${c.clients} headsets, spaces of ${c.roomSize})`,
+      xLabel: 'pose updates/s per headset', yLabel: 'server CPU (% of one core, all nodes)',
+      hLine: { y: 100, label: 'target: 1 core' }, series: series((r) => r.serverCpuPercent),
+    }),
+  };
 }

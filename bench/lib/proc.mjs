@@ -93,3 +93,10 @@ export function cpuWindow(serverPid, { services = [] } = {}) {
     };
   };
 }
+
+/** CPU seconds the whole machine spent busy (all cores: user, nice, system, irq, softirq, steal) since boot. */
+export function machineBusySeconds() {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = cpu;
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}

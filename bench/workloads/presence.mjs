@@ -8,7 +8,7 @@
 // (and Postgres + Redis for cairn-pg), every load generator process's CPU, and bytes per pose update: the
 // WebSocket payload and what the sockets read and wrote (payload plus WebSocket framing).
 import { fork } from 'node:child_process';
-import { cpuWindow } from '../lib/proc.mjs';
+import { cpuWindow, machineBusySeconds } from '../lib/proc.mjs';
 import { quantile, sleep } from '../lib/stats.mjs';
 
 function startPart() {
@@ -62,9 +62,11 @@ export async function presence(target, o) {
     await sleep(measureFrom - Date.now());
     const meter = cpuWindow(target.pids ?? target.pid, { services: target.services });
     const self0 = process.cpuUsage();
+    const machine0 = machineBusySeconds();
     await sleep(measureTo - Date.now());
     const cpu = meter();
     const selfCpu = process.cpuUsage(self0);
+    const machineSeconds = machineBusySeconds() - machine0;
     const per = await Promise.all(results);
     const sum = (k) => per.reduce((a, r) => a + r[k], 0);
     const sends = sum('sends');
@@ -85,6 +87,9 @@ export async function presence(target, o) {
     const upPerPose = upPayload / sends;
     const downPerMessage = downPayload / delivered;
     const partCpu = per.map((r) => (100 * r.cpuSeconds) / w);
+    const loadgenCpuPercent = partCpu.reduce((a, b) => a + b, 0) + (100 * (selfCpu.user + selfCpu.system)) / 1e6 / w;
+    const serverCpuPercent = (100 * cpu.serverSeconds) / w;
+    const servicesCpuPercent = (100 * cpu.servicesSeconds) / w;
     return {
       kind,
       clients: sum('clients'),
@@ -109,12 +114,16 @@ export async function presence(target, o) {
       // Latency at every percentile (and 99.5, 99.9) for the distribution plot.
       cdf: [...Array.from({ length: 99 }, (_, i) => (i + 1) / 100), 0.995, 0.999].map((p) => [p, q(p)]),
       cpu,
-      serverCpuPercent: (100 * cpu.serverSeconds) / w,
-      servicesCpuPercent: (100 * cpu.servicesSeconds) / w,
+      serverCpuPercent,
+      servicesCpuPercent,
       serverCpuUsPerDelivered: delivered ? (cpu.serverSeconds * 1e6) / delivered : NaN,
       serverCpuUsPerPose: sends ? (cpu.serverSeconds * 1e6) / sends : NaN,
-      loadgenCpuPercent: partCpu.reduce((a, b) => a + b, 0) + (100 * (selfCpu.user + selfCpu.system)) / 1e6 / w,
+      loadgenCpuPercent,
       loadgenCpuPercentByPart: partCpu,
+      // The whole machine over the window, and what was neither the server, Postgres/Redis nor the load
+      // generator: other work on this shared machine that the bench competed with for the 2 cores.
+      machineCpuPercent: (100 * machineSeconds) / w,
+      otherCpuPercent: Math.max(0, (100 * machineSeconds) / w - serverCpuPercent - servicesCpuPercent - loadgenCpuPercent),
       bytes: {
         // One pose update: the sender's message, and what each receiver gets.
         upPayload: upPerPose,
