@@ -43,7 +43,7 @@ async function waitQuiet(maxMs) {
 const log = (msg) => console.log(`[presence ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 function parseArgs(argv) {
-  const a = { quick: false, runs: null, variants: Object.keys(VARIANTS), out: null, report: null, quietWaitMs: 120_000 };
+  const a = { quick: false, runs: null, variants: Object.keys(VARIANTS), out: null, report: null, quietWaitMs: 30_000 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
