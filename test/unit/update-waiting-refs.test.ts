@@ -53,4 +53,26 @@ describe('updates that would wait for clocks the room does not hold', () => {
     expect(c.frames.some((f) => f.type === 'reject')).toBe(false);
     expect(await ctl.store.headVersion('t1', DOC)).toBe(3);
   });
+
+  it('C4: a waiting push waits for every earlier write of its doc, not only the one just before it', async () => {
+    // Two tabs share one outbox, so one session pipelines both tabs' Yjs clients: tab A's second and third
+    // pushes wait for its first while it commits; tab B's push between them applies at once and commits in
+    // the first batch. The third push then waited only for B's push (its predecessor), found A's second
+    // still uncommitted after the resync, and was refused: an honest edit lost.
+    const { ctl, c } = await subscribed();
+    const [a, b] = [new Y.Doc(), new Y.Doc()];
+    const pushes: Uint8Array[] = [];
+    for (const d of [a, b]) d.on('update', (u: Uint8Array) => pushes.push(u));
+    a.getMap('m').set('a1', 1);
+    a.getMap('m').set('a2', 2); // waits for a1
+    b.getMap('m').set('b1', 3); // applies at once
+    a.getMap('m').set('a3', 4); // waits for a2
+    const release = ctl.hold();
+    pushes.forEach((update, i) => c.send({ type: 'push', doc: DOC, seq: i + 1, update }));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    await c.next('ack', (f) => f.seq === 4);
+    expect(c.frames.filter((f) => f.type === 'reject')).toEqual([]);
+    expect(await ctl.store.headVersion('t1', DOC)).toBe(4);
+  });
 });

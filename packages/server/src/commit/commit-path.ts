@@ -41,7 +41,13 @@ export function createCommitPath(deps: {
 }): CommitPath {
   const { group, rooms, fanout, metrics, readModel } = deps;
   const maxWaitingBytes = deps.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES;
-  /** Per doc, the last write started on this node; a write that waits goes after it (see run). */
+  /**
+   * Per doc, a promise that settles once every write started on this node so far has settled; a write
+   * that waits goes after all of them (see run). Not just after the last one: a write that does not wait
+   * skips its own `before`, so it can commit ahead of an earlier one still waiting, and a later write that
+   * waited only for it resynced without that earlier write and was refused (an honest edit lost: a tab's
+   * push between two of another tab's pipelined pushes, SEED=1451820405 of readmodel-merge.test.ts).
+   */
   const tails = new Map<string, Promise<unknown>>();
   /**
    * Bytes of writes waiting for their doc's room to load. The group bounds what waits for a commit, but
@@ -143,9 +149,11 @@ export function createCommitPath(deps: {
         waiting = false;
       };
       const key = `${req.tenant}\u0000${req.doc}`;
-      const done = run(req, tails.get(key), loaded);
+      const before = tails.get(key);
+      const done = run(req, before, loaded);
       void done.then(loaded, loaded);
-      const tail = done.then(() => undefined, () => undefined);
+      const settled = done.then(() => undefined, () => undefined);
+      const tail = before ? before.then(() => settled) : settled;
       tails.set(key, tail);
       void tail.then(() => {
         if (tails.get(key) === tail) tails.delete(key);
