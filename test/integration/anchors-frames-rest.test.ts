@@ -14,6 +14,7 @@ import { createCairnClient, type CairnClient, type Space, type SpaceAnchor } fro
 import { issueToken } from '@cairn/server';
 import { isolatedEnv, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
 import { readModelCaughtUp } from '../support/readmodel-caught-up.js';
+import { untilValue } from '../support/until.js';
 
 const iso = isolatedEnv('it_anchors_frames_rest');
 const SPACE = 'yard';
@@ -38,16 +39,6 @@ function client(): CairnClient {
   });
   clients.push(c);
   return c;
-}
-
-async function until<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last saw ${JSON.stringify(v)?.slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const pose = (x: number, z: number, yaw: number): Pose => ({ p: [x, 1.5, z], q: [0, Math.sin(yaw / 2), 0, Math.cos(yaw / 2)] });
@@ -84,7 +75,7 @@ describe('two offline origins of one space, on Postgres', () => {
 
     for (const d of devices) d.goOnline();
     await Promise.all(devices.map((d) => d.whenSynced()));
-    await until(
+    await untilValue(
       () => spaces.map((s) => ({ origin: s.origin, n: s.anchors.all().length })),
       (v) => v.every((x) => x.n === placed.size && x.origin.lat === v[0]!.origin.lat && x.origin.lon === v[0]!.origin.lon),
       'both devices to agree on the origin and to see every anchor',

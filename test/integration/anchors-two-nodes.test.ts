@@ -12,6 +12,7 @@ import { cellBounds, cellOf, createGeoFrame, type ClientSocket, type Pose } from
 import { createCairnClient, type CairnClient, type Space, type SpaceAnchor } from '@cairn/client';
 import { issueToken } from '@cairn/server';
 import { isolatedEnv, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
+import { untilValue } from '../support/until.js';
 
 const iso = isolatedEnv('it_anchors_two_nodes');
 // The space's origin sits on a cell edge: x < 0 is in WEST, x > 0 in EAST, and the region holds both.
@@ -40,16 +41,6 @@ function client(node: ServerProcess): CairnClient {
   });
   clients.push(c);
   return c;
-}
-
-async function until<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last saw ${JSON.stringify(v)?.slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** A replica's view as plain data, by id (lat/lon/alt included: both replicas derive them from one origin). */
@@ -87,7 +78,7 @@ describe('anchors across two server nodes', () => {
     for (const [i, x] of [-4, -8, -12].entries()) made.push(await spaceA.anchors.create({ pose: pose(x, -i), props: { n: i } }));
     expect(new Set(made.map((m) => m.cell))).toEqual(new Set([WEST]));
     await onA.whenSynced();
-    await until(() => viewOf(spaceB), (v) => Object.keys(v).length === 3, 'node B device to see the three anchors');
+    await untilValue(() => viewOf(spaceB), (v) => Object.keys(v).length === 3, 'node B device to see the three anchors');
     expect(viewOf(spaceB)).toEqual(viewOf(spaceA));
 
     // Offline on A: a new anchor, a move across the cell edge, a move within the cell, a props change, a delete.
@@ -105,7 +96,7 @@ describe('anchors across two server nodes', () => {
 
     onA.goOnline();
     await onA.whenSynced();
-    const seen = await until(() => viewOf(spaceB), (v) => isDeepStrictEqual(v, viewOf(spaceA)), 'node B device to converge with A');
+    const seen = await untilValue(() => viewOf(spaceB), (v) => isDeepStrictEqual(v, viewOf(spaceA)), 'node B device to converge with A');
     expect(Object.keys(seen).sort()).toEqual([made[0]!.id, made[1]!.id, fresh.id].sort());
     expect(spaceB.anchors.get(made[0]!.id)?.pose).toEqual(across.pose);
     expect(spaceB.anchors.get(made[0]!.id)?.cell).toBe(EAST);
@@ -119,7 +110,7 @@ describe('anchors across two server nodes', () => {
     // The server's read model (asynchronous) agrees with both replicas, asked through either node.
     for (const node of [a, b]) {
       const url = `${node.url}/v1/spaces/${SPACE}/anchors?near=${ORIGIN.lat},${ORIGIN.lon}&radius=100`;
-      const rest = await until(
+      const rest = await untilValue(
         async () => {
           const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
           const body = (await res.json()) as { anchors: (SpaceAnchor & { distanceM: number })[] };
