@@ -6,8 +6,9 @@ import { idle } from './workloads/idle.mjs';
 import { join } from './workloads/join.mjs';
 import { durable } from './workloads/durable.mjs';
 import { reconnect } from './workloads/reconnect.mjs';
+import { presence } from './workloads/presence.mjs';
 
-const WORKLOADS = { fanout, knee, idle, join, durable, reconnect };
+const WORKLOADS = { fanout, knee, idle, join, durable, reconnect, presence };
 
 process.once('message', async ({ workload, target, options }) => {
   try {

@@ -9,7 +9,6 @@
 // another process (bench/loadgen.mjs). Results: bench/results/RESULTS.md (tables, targets), results.json
 // (raw), and the plots. `--quick` is a short smoke run that writes to bench/.tmp/quick/. Never fails on a
 // timing: it exits non-zero only when it could not run.
-import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { startServer, SERVERS, TMP_DIR, BENCH_DIR, PG_URL } from './lib/servers.mjs';
@@ -17,6 +16,7 @@ import { cpuSeconds } from './lib/proc.mjs';
 import { sleep } from './lib/stats.mjs';
 import { markdownTables, plots, targets } from './lib/report.mjs';
 import { storeCeiling } from './lib/store-ceiling.mjs';
+import { runLoadgen } from './lib/loadgen-fork.mjs';
 
 const FULL = {
   runs: 3,
@@ -58,25 +58,6 @@ function parseArgs(argv) {
 }
 
 const log = (msg) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-
-function runLoadgen(workload, target, options) {
-  return new Promise((resolve) => {
-    const child = fork(new URL('./loadgen.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve({ error: `timed out after ${WORKLOAD_TIMEOUT_MS / 1000} s` });
-    }, WORKLOAD_TIMEOUT_MS);
-    child.once('message', (m) => {
-      clearTimeout(timer);
-      resolve(m.ok ? m.result : { error: m.error });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ error: `load generator exited with ${code}` });
-    });
-    child.send({ workload, target, options });
-  });
-}
 
 /** Waits until the server is idle (under 5% of a core over 300 ms), at most 15 s: backlogs of one workload stay out of the next. */
 async function quiesce(pid) {
@@ -198,7 +179,7 @@ for (let run = 1; run <= config.runs; run++) {
         server ??= await startServer(id, { run: `${stamp}_${run}`, log });
         const t0 = Date.now();
         const options = { ...config[CONFIG_OF[w] ?? w], ...OPTIONS_OF[w], tmpDir: TMP_DIR };
-        res[w] = await runLoadgen(CONFIG_OF[w] ?? w, server.target, options);
+        res[w] = await runLoadgen(CONFIG_OF[w] ?? w, server.target, options, WORKLOAD_TIMEOUT_MS);
         if (res[w]?.error) log(`  ${w}: ERROR ${res[w].error.split('\n')[0]}`);
         else log(`  ${w} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         if (FRESH.has(w)) {

@@ -72,17 +72,22 @@ function cpuGrowth(before, after) {
   return total;
 }
 
-/** A CPU meter over a window: start(), then stop() returns the seconds each watched party used. */
+/**
+ * A CPU meter over a window: start(), then stop() returns the seconds each watched party used. `serverPid`
+ * may be a list (a server of several nodes): their sum.
+ */
 export function cpuWindow(serverPid, { services = [] } = {}) {
+  const pids = [].concat(serverPid);
+  const serverCpu = () => pids.reduce((a, pid) => a + cpuSeconds(pid), 0);
   const t0 = performance.now();
-  const s0 = cpuSeconds(serverPid);
+  const s0 = serverCpu();
   const svc0 = services.length ? cpuSecondsNamed(services) : new Map();
   const self0 = process.cpuUsage();
   return () => {
     const self = process.cpuUsage(self0);
     return {
       wallSeconds: (performance.now() - t0) / 1000,
-      serverSeconds: cpuSeconds(serverPid) - s0,
+      serverSeconds: serverCpu() - s0,
       servicesSeconds: services.length ? cpuGrowth(svc0, cpuSecondsNamed(services)) : 0,
       loadgenSeconds: (self.user + self.system) / 1e6,
     };

@@ -55,11 +55,14 @@ async function waitHttp(port, child, timeoutMs) {
 
 /**
  * Starts one server. `run` names the run (schema, key prefix, data dir); `extraFlags` adds node flags
- * (e.g. --cpu-prof for profiling).
+ * (e.g. --cpu-prof for profiling). `nodes` > 1 (cairn-pg only) starts that many Cairn processes on the same
+ * Postgres schema and Redis prefix, a cluster whose nodes meet on the Redis bus; the target then lists
+ * every node's pid and native URL.
  */
-export async function startServer(id, { run, extraFlags = [], log = () => {} }) {
+export async function startServer(id, { run, extraFlags = [], log = () => {}, nodes = 1 }) {
   const def = SERVERS[id];
   if (!def) throw new Error(`unknown server ${id}`);
+  if (nodes > 1 && id !== 'cairn-pg') throw new Error(`${id} runs as one process only`);
   const port = await freePort();
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   for (const k of ['DATABASE_URL', 'CAIRN_PG_SCHEMA', 'REDIS_URL', 'CAIRN_REDIS_PREFIX', 'CAIRN_DATA_DIR', 'CAIRN_AUTH_SECRET', 'YPERSISTENCE']) delete env[k];
@@ -73,20 +76,31 @@ export async function startServer(id, { run, extraFlags = [], log = () => {} }) 
     mkdirSync(dataDir, { recursive: true });
     env.CAIRN_DATA_DIR = dataDir;
   }
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, def.script], { env, cwd: TMP_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stdout.on('data', () => {});
-  child.stderr.on('data', (d) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const spawnNode = async (nodePort) => {
+    const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, def.script], { env: { ...env, PORT: String(nodePort) }, cwd: TMP_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', () => {});
+    child.stderr.on('data', (d) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await waitHttp(nodePort, child, 60_000);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw new Error(`${id}: ${err.message}\n${stderr}`);
+    }
+    log(`${id} listening on ${nodePort} (pid ${child.pid})`);
+    return { child, exited, port: nodePort };
+  };
+  const procs = [await spawnNode(port)];
   try {
-    await waitHttp(port, child, 60_000);
+    for (let n = 1; n < nodes; n++) procs.push(await spawnNode(await freePort()));
   } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`${id}: ${err.message}\n${stderr}`);
+    for (const p of procs) p.child.kill('SIGKILL');
+    throw err;
   }
-  log(`${id} listening on ${port} (pid ${child.pid})`);
+  const child = procs[0].child;
   const base = `ws://127.0.0.1:${port}`;
   return {
     id,
@@ -102,12 +116,14 @@ export async function startServer(id, { run, extraFlags = [], log = () => {} }) 
       yUrlTemplate: def.cairn ? `${base}/y/{room}` : def.protocol === 'hocus' ? `${base}/` : `${base}/{room}`,
       nativeUrl: def.cairn ? `${base}/v1/sync` : null,
       services: id === 'cairn-pg' ? ['postgres', 'redis-server'] : [],
+      ...(nodes > 1 ? { pids: procs.map((p) => p.child.pid), nativeUrls: procs.map((p) => `ws://127.0.0.1:${p.port}/v1/sync`) } : {}),
     },
     stderr: () => stderr,
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      for (const { child: c, exited } of procs) {
+        if (c.exitCode !== null) continue;
+        c.kill('SIGTERM');
+        const timer = setTimeout(() => c.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
       }
