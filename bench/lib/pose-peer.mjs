@@ -3,12 +3,25 @@
 // sends. Every `peer-pose` that arrives is read by hand (frame type, doc, peer, user, then the record's
 // seq: the record's first byte is its flags, then seq as a varUint) rather than by decodeFrame, which would
 // also copy the record: 135,000 of them a second go through one load generator, and its CPU must stay
-// small next to the server's.
+// small next to the server's. A `peer-poses` frame (a server turn's records for this socket in one message)
+// is read the same way, entry by entry; each delivery is counted with its share of the message's bytes.
 import WebSocket from 'ws';
 import * as decoding from 'lib0/decoding';
 import { DEFAULT_LIMITS, PROTOCOL_VERSION, decodeFrame, encodeFrame, encodePresenceRecord } from '@cairn/shared';
 
 const PEER_POSE = 14;
+const PEER_POSES = 15;
+
+/** Reads one entry's peer and seq (after its doc or doc index) and hands it on. */
+function readEntry(dec, o, at, bytes) {
+  const peer = decoding.readVarString(dec);
+  decoding.readVarString(dec); // user
+  const len = decoding.readVarUint(dec); // record length
+  const end = dec.pos + len;
+  decoding.readUint8(dec); // record flags
+  o.onPeerPose(peer, decoding.readVarUint(dec), at, bytes);
+  dec.pos = end;
+}
 const LIMITS = { maxPresenceAppStateBytes: DEFAULT_LIMITS.maxPresenceAppStateBytes, maxPresenceDepth: DEFAULT_LIMITS.maxPresenceDepth };
 
 /**
@@ -32,11 +45,19 @@ export function connectPosePeer(o) {
       const dec = decoding.createDecoder(data);
       decoding.readVarUint(dec); // type
       decoding.readVarString(dec); // doc
-      const peer = decoding.readVarString(dec);
-      decoding.readVarString(dec); // user
-      decoding.readVarUint(dec); // record length
-      decoding.readUint8(dec); // record flags
-      o.onPeerPose(peer, decoding.readVarUint(dec), at, data.length);
+      readEntry(dec, o, at, data.length);
+      return;
+    }
+    if (data[0] === PEER_POSES) {
+      const dec = decoding.createDecoder(data);
+      decoding.readVarUint(dec); // type
+      const docs = decoding.readVarUint(dec);
+      for (let i = 0; i < docs; i++) decoding.readVarString(dec);
+      const count = decoding.readVarUint(dec);
+      for (let i = 0; i < count; i++) {
+        decoding.readVarUint(dec); // doc index
+        readEntry(dec, o, at, data.length / count);
+      }
       return;
     }
     const f = decodeFrame(data);

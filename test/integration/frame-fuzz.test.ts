@@ -142,6 +142,8 @@ function nativeFrame(rng: Prng, role: Role, home: string): Frame {
     case 'presence': return { type, doc: doc(rng, role, home), payload: presencePayload(rng) };
     case 'pose': return { type, doc: doc(rng, role, home), record: poseRecord(rng) };
     case 'peer-pose': return { type, doc: doc(rng, role, home), peer: `fz-client-${rng.int(20)}`, user: 'evil', record: poseRecord(rng) };
+    // Server-only, as peer-pose: a client that sends one is closed with MALFORMED_FRAME, and it relays nothing.
+    case 'peer-poses': return { type, poses: Array.from({ length: 1 + rng.int(rng.chance(0.1) ? 1024 : 5) }, () => ({ doc: doc(rng, role, home), peer: `fz-client-${rng.int(20)}`, user: 'evil', record: poseRecord(rng) })) };
     case 'ping': return { type, id: n() };
     case 'pong': return { type, id: n() };
   }

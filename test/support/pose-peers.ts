@@ -1,6 +1,8 @@
 /**
  * Raw protocol peers for the presence record tests (P4): a session that says hello (protocol 3 unless told),
- * subscribes to docs and waits for each sync; and records made from a few numbers.
+ * subscribes to docs and waits for each sync; and records made from a few numbers. A peer's `frames` list
+ * records: the server's `peer-poses` batches (one message per turn) appear as the `peer-pose`s they carry,
+ * and `messages` has what arrived.
  */
 import { DEFAULT_LIMITS, PROTOCOL_VERSION, decodePresenceRecord, encodePresenceRecord, type ClientSocket, type PresenceRecord } from '@cairn/shared';
 import { connectRaw, type RawClient } from './raw-client.js';
@@ -10,7 +12,7 @@ export async function posePeer(
   clientId: string,
   opts: { token?: string; docs?: string[]; version?: number; url?: string } = {},
 ): Promise<RawClient> {
-  const c = await connectRaw(connect, opts.url);
+  const c = await connectRaw(connect, opts.url, { poseRecords: true });
   c.send({ type: 'hello', protocolVersion: opts.version ?? PROTOCOL_VERSION, clientId, token: opts.token ?? 'writer' });
   await c.next('welcome');
   for (const doc of opts.docs ?? []) {

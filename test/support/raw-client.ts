@@ -5,7 +5,10 @@
 import { decodeFrame, encodeFrame, toBytes, type ClientSocket, type Frame, type FrameTypeName } from '@cairn/shared';
 
 export interface RawClient {
+  /** Every frame received; with `poseRecords`, a `peer-poses` is listed as the `peer-pose` records it carries. */
   readonly frames: Frame[];
+  /** Every frame exactly as received, one per WebSocket message. */
+  readonly messages: Frame[];
   send(frame: Frame): void;
   sendBytes(bytes: Uint8Array): void;
   /** The next received frame of this type (and matching `where`) not yet taken by an earlier wait. */
@@ -15,10 +18,15 @@ export interface RawClient {
   close(): void;
 }
 
-export async function connectRaw(connect: (url: string) => ClientSocket, url = 'mem://test'): Promise<RawClient> {
+/**
+ * `poseRecords`: list the records of a `peer-poses` frame (the server's batch of one turn, P4) in `frames` as
+ * the `peer-pose` frames that would carry them alone, so a test counts and awaits records, not messages.
+ */
+export async function connectRaw(connect: (url: string) => ClientSocket, url = 'mem://test', opts: { poseRecords?: boolean } = {}): Promise<RawClient> {
   const socket = connect(url);
   socket.binaryType = 'arraybuffer';
   const frames: Frame[] = [];
+  const messages: Frame[] = [];
   const taken = new Set<number>();
   let wake: (() => void) | null = null;
   let isClosed = false;
@@ -30,7 +38,10 @@ export async function connectRaw(connect: (url: string) => ClientSocket, url = '
     };
   });
   socket.onmessage = (ev) => {
-    frames.push(decodeFrame(toBytes(ev.data)));
+    const frame = decodeFrame(toBytes(ev.data));
+    messages.push(frame);
+    if (opts.poseRecords && frame.type === 'peer-poses') for (const p of frame.poses) frames.push({ type: 'peer-pose', ...p });
+    else frames.push(frame);
     wake?.();
   };
   await new Promise<void>((resolve, reject) => {
@@ -39,6 +50,7 @@ export async function connectRaw(connect: (url: string) => ClientSocket, url = '
   });
   return {
     frames,
+    messages,
     send: (frame) => socket.send(encodeFrame(frame)),
     sendBytes: (bytes) => socket.send(bytes),
     async next(type, where, timeoutMs = 5000) {

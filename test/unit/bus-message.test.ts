@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as encoding from 'lib0/encoding';
-import { decodeBusMessage, encodeBusMessage, type BusMessage } from '../../packages/server/src/fanout/bus-message.js';
+import { MAX_BUS_POSES, decodeBusMessage, encodeBusMessage, type BusMessage, type PoseEntry } from '../../packages/server/src/fanout/bus-message.js';
 
 describe('bus messages', () => {
   it('an update and a presence message round-trip', () => {
@@ -28,6 +28,19 @@ describe('bus messages', () => {
     const sync: BusMessage = { kind: 'pose-sync', nodeId: 'node-b', tenant: 't', doc: 'space/cell-u4pruy' };
     for (const m of [pose, replay, sync]) expect(decodeBusMessage(encodeBusMessage(m))).toEqual(m);
     const bytes = encodeBusMessage(pose);
+    expect(decodeBusMessage(Uint8Array.from([...bytes.subarray(0, -1), 2]))).toBeNull(); // replay is 0 or 1
+  });
+
+  it("P4: one turn's records of a doc (kind 5) round-trip in order with each entry's replay flag; malformed ones decode to null", () => {
+    const entry = (i: number, replay = false): PoseEntry => ({ peer: `peer-${i}`, user: i % 2 ? 'alice' : '', record: new Uint8Array([1, i, 0, 0]), replay });
+    const batch: BusMessage = { kind: 'poses', nodeId: 'node-a', tenant: 't', doc: 'space/cell-u4pruy', poses: [entry(1), entry(2, true), entry(3)] };
+    expect(decodeBusMessage(encodeBusMessage(batch))).toEqual(batch);
+    const full: BusMessage = { ...batch, poses: Array.from({ length: MAX_BUS_POSES }, (_, i) => entry(i % 200)) };
+    expect(decodeBusMessage(encodeBusMessage(full))).toEqual(full);
+    expect(decodeBusMessage(encodeBusMessage({ ...batch, poses: [...full.poses, entry(1)] }))).toBeNull(); // past the cap
+    expect(decodeBusMessage(encodeBusMessage({ ...batch, poses: [entry(1)] }))).toBeNull(); // a lone record is kind 3
+    const bytes = encodeBusMessage(batch);
+    for (let n = 1; n < bytes.length; n++) expect(decodeBusMessage(bytes.subarray(0, n))).toBeNull();
     expect(decodeBusMessage(Uint8Array.from([...bytes.subarray(0, -1), 2]))).toBeNull(); // replay is 0 or 1
   });
 

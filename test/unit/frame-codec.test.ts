@@ -80,6 +80,11 @@ const samples: Frame[] = [
   { type: 'update', doc: DOC, version: 8, update: smallUpdate },
   { type: 'pose', doc: DOC, record: new Uint8Array([1, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0]) },
   { type: 'peer-pose', doc: DOC, peer: CLIENT_ID, user: 'ada@example.com', record: new Uint8Array([32, 0]) },
+  { type: 'peer-poses', poses: [
+    { doc: DOC, peer: CLIENT_ID, user: 'ada@example.com', record: new Uint8Array([1, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0]) },
+    { doc: 'lab/cell-b', peer: 'b0ffee42-replica', user: '', record: new Uint8Array([32, 0]) },
+    { doc: DOC, peer: CLIENT_ID, user: 'ada@example.com', record: new Uint8Array([1, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0]) },
+  ] },
   { type: 'presence', doc: DOC, payload: new Uint8Array([1, 1, 1, 2, 0x7b, 0x7d]) },
   { type: 'ping', id: 1 },
   { type: 'pong', id: 1 },

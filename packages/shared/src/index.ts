@@ -6,10 +6,10 @@ export {
 export { parseDocId, isValidDocId, isValidSegment, spaceOf, newClientId, isValidClientId, type DocRef } from './ids.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export {
-  PROTOCOL_VERSION, MIN_PROTOCOL_VERSION, FrameType, encodeFrame, decodeFrame, rejectFrame, MAX_TOKEN_BYTES,
+  PROTOCOL_VERSION, MIN_PROTOCOL_VERSION, FrameType, encodeFrame, decodeFrame, rejectFrame, MAX_TOKEN_BYTES, MAX_PEER_POSES_PER_FRAME,
   type Frame, type FrameTypeName, type HelloFrame, type WelcomeFrame, type SubFrame, type UnsubFrame,
   type PushFrame, type AckFrame, type RejectFrame, type SyncFrame, type UpdateFrame, type PresenceFrame,
-  type PingFrame, type PongFrame, type PushPartFrame, type PoseFrame, type PeerPoseFrame,
+  type PingFrame, type PongFrame, type PushPartFrame, type PoseFrame, type PeerPoseFrame, type PeerPosesFrame, type PeerPoseEntry,
 } from './protocol/frames.js';
 export {
   encodePresenceRecord, decodePresenceRecord, leaveRecordBytes,

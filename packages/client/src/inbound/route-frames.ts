@@ -52,6 +52,10 @@ export function createFrameRouter(o: FrameRouterOptions): FrameRouter {
         return;
       case 'peer-pose':
         return o.presence.received(frame, session);
+      case 'peer-poses':
+        // One turn's records on the server, in the order it relayed them: each is a peer-pose.
+        for (const p of frame.poses) o.presence.received({ type: 'peer-pose', ...p }, session);
+        return;
       case 'presence':
         return; // awareness (the y-websocket path) is not part of this client
       default:

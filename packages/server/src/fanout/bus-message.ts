@@ -10,6 +10,10 @@
  *   a presence-sync request rather than a live one (room/peer-poses.ts keeps a replay only if it is newer);
  * - 4, a presence-sync request: `{nodeId, tenant, doc}`; a node that starts following a doc asks the others
  *   to replay their local peers' cached records, so its joiners get every peer's state at once.
+ * - 5, the presence records of one doc published in one event-loop turn, in order:
+ *   `{nodeId, tenant, doc, count, (peer, user, record, replay)*count}` with 2 ≤ count ≤ MAX_BUS_POSES; each
+ *   entry means exactly what the same kind 3 message would (a node publishes a turn's lone record as kind
+ *   3, so a node that predates kind 5 still gets those; it drops a kind 5 as undecodable).
  * A message that fails to decode is dropped; for updates the next one (or a resync) repairs the gap (F2).
  */
 import * as decoding from 'lib0/decoding';
@@ -54,9 +58,38 @@ export interface PoseSyncMessage {
   doc: string;
 }
 
-export type BusMessage = UpdateMessage | PresenceMessage | PoseMessage | PoseSyncMessage;
+export type PoseEntry = Pick<PoseMessage, 'peer' | 'user' | 'record' | 'replay'>;
 
-const KIND = { update: 1, presence: 2, pose: 3, 'pose-sync': 4 } as const;
+export interface PosesMessage {
+  kind: 'poses';
+  nodeId: string;
+  tenant: string;
+  doc: string;
+  poses: PoseEntry[];
+}
+
+export type BusMessage = UpdateMessage | PresenceMessage | PoseMessage | PoseSyncMessage | PosesMessage;
+
+/** Entries in one kind 5 message: a longer turn is published as several. */
+export const MAX_BUS_POSES = 1024;
+
+const KIND = { update: 1, presence: 2, pose: 3, 'pose-sync': 4, poses: 5 } as const;
+
+function writePose(enc: encoding.Encoder, p: PoseEntry): void {
+  encoding.writeVarString(enc, p.peer);
+  encoding.writeVarString(enc, p.user);
+  encoding.writeVarUint8Array(enc, p.record);
+  encoding.writeUint8(enc, p.replay ? 1 : 0);
+}
+
+/** An entry, or null when its replay flag is out of range. */
+function readPose(dec: decoding.Decoder): PoseEntry | null {
+  const peer = decoding.readVarString(dec);
+  const user = decoding.readVarString(dec);
+  const record = decoding.readVarUint8Array(dec);
+  const replay = decoding.readUint8(dec);
+  return replay > 1 ? null : { peer, user, record, replay: replay === 1 };
+}
 
 export function encodeBusMessage(m: BusMessage): Uint8Array {
   const enc = encoding.createEncoder();
@@ -74,12 +107,13 @@ export function encodeBusMessage(m: BusMessage): Uint8Array {
       encoding.writeVarUint8Array(enc, m.payload);
       break;
     case 'pose':
-      encoding.writeVarString(enc, m.peer);
-      encoding.writeVarString(enc, m.user);
-      encoding.writeVarUint8Array(enc, m.record);
-      encoding.writeUint8(enc, m.replay ? 1 : 0);
+      writePose(enc, m);
       break;
     case 'pose-sync':
+      break;
+    case 'poses':
+      encoding.writeVarUint(enc, m.poses.length);
+      for (const p of m.poses) writePose(enc, p);
       break;
   }
   return encoding.toUint8Array(enc);
@@ -95,14 +129,22 @@ function readBody(kind: number, dec: decoding.Decoder, head: { nodeId: string; t
     case KIND.presence:
       return { kind: 'presence', ...head, payload: decoding.readVarUint8Array(dec) };
     case KIND.pose: {
-      const peer = decoding.readVarString(dec);
-      const user = decoding.readVarString(dec);
-      const record = decoding.readVarUint8Array(dec);
-      const replay = decoding.readUint8(dec);
-      return replay > 1 ? null : { kind: 'pose', ...head, peer, user, record, replay: replay === 1 };
+      const p = readPose(dec);
+      return p && { kind: 'pose', ...head, ...p };
     }
     case KIND['pose-sync']:
       return { kind: 'pose-sync', ...head };
+    case KIND.poses: {
+      const count = decoding.readVarUint(dec);
+      if (count < 2 || count > MAX_BUS_POSES) return null;
+      const poses: PoseEntry[] = [];
+      for (let i = 0; i < count; i++) {
+        const p = readPose(dec);
+        if (!p) return null;
+        poses.push(p);
+      }
+      return { kind: 'poses', ...head, poses };
+    }
     default:
       return null;
   }
@@ -112,7 +154,7 @@ export function decodeBusMessage(bytes: Uint8Array): BusMessage | null {
   try {
     const dec = decoding.createDecoder(bytes);
     const kind = decoding.readVarUint(dec);
-    if (kind < KIND.update || kind > KIND['pose-sync']) return null;
+    if (kind < KIND.update || kind > KIND.poses) return null;
     const head = { nodeId: decoding.readVarString(dec), tenant: decoding.readVarString(dec), doc: decoding.readVarString(dec) };
     const m = readBody(kind, dec, head);
     return !m || decoding.hasContent(dec) ? null : m;

@@ -10,9 +10,15 @@
  * A publish that fails (the bus is down) is kept, up to MAX_UNSENT, and sent again when this node's bus
  * reconnects: otherwise a doc that sees no further commit would leave other nodes behind until their own
  * reconnect. Receivers drop versions they already hold, so a late copy is harmless.
+ *
+ * Presence records are published at the end of the event-loop turn (turn-end.ts): a doc's records of one
+ * turn go as one bus message (kind 5; a lone one as kind 3), in the order they were published. At 30 Hz
+ * per device a busy doc otherwise costs one bus round trip per record on every node, this one included
+ * (a Redis subscriber gets its own node's messages back and drops them only after reading them).
  */
 import type { Bus, BusHandler } from '../bus/bus.js';
-import { channelFor, decodeBusMessage, encodeBusMessage, type BusMessage, type PoseMessage } from './bus-message.js';
+import { atTurnEnd } from '../turn-end.js';
+import { MAX_BUS_POSES, channelFor, decodeBusMessage, encodeBusMessage, type BusMessage, type PoseEntry, type PoseMessage } from './bus-message.js';
 
 const MAX_UNSENT = 10_000;
 
@@ -27,7 +33,7 @@ export interface Fanout {
   publish(tenant: string, doc: string, version: number, update: Uint8Array, actor?: string): Promise<void>;
   /** Tells the other nodes a presence (awareness) update of a client of this node. Never kept or retried. */
   publishPresence(tenant: string, doc: string, payload: Uint8Array): void;
-  /** Tells the other nodes a presence record (P4) of a client of this node. Never kept or retried. */
+  /** Tells the other nodes a presence record (P4) of a client of this node, at the turn's end. Never kept or retried. */
   publishPose(tenant: string, doc: string, pose: Pick<PoseMessage, 'peer' | 'user' | 'record' | 'replay'>): void;
   /** Asks the other nodes to replay the presence records of their clients in the doc (presence-sync). */
   requestPoses(tenant: string, doc: string): void;
@@ -55,6 +61,21 @@ export interface FollowHandlers {
 export function createFanout(opts: { bus: Bus; nodeId: string; observer?: FanoutObserver; onError?: (err: unknown) => void }): Fanout {
   const { bus, nodeId, observer } = opts;
   let unsent: Array<{ channel: string; message: Uint8Array }> = [];
+  /** Presence records published this turn, per channel, sent at its end. */
+  let poses = new Map<string, { tenant: string; doc: string; poses: PoseEntry[] }>();
+
+  function sendPoses(tenant: string, doc: string, batch: PoseEntry[]): void {
+    const message = batch.length === 1
+      ? encodeBusMessage({ kind: 'pose', nodeId, tenant, doc, ...batch[0]! })
+      : encodeBusMessage({ kind: 'poses', nodeId, tenant, doc, poses: batch });
+    void send(channelFor(tenant, doc), message);
+  }
+
+  function flushPoses(): void {
+    const turn = poses;
+    poses = new Map();
+    for (const { tenant, doc, poses: batch } of turn.values()) if (batch.length > 0) sendPoses(tenant, doc, batch);
+  }
 
   async function send(channel: string, message: Uint8Array): Promise<boolean> {
     try {
@@ -91,7 +112,15 @@ export function createFanout(opts: { bus: Bus; nodeId: string; observer?: Fanout
       void send(channelFor(tenant, doc), encodeBusMessage({ kind: 'presence', nodeId, tenant, doc, payload }));
     },
     publishPose(tenant, doc, pose) {
-      void send(channelFor(tenant, doc), encodeBusMessage({ kind: 'pose', nodeId, tenant, doc, ...pose }));
+      const channel = channelFor(tenant, doc);
+      if (poses.size === 0) atTurnEnd(flushPoses);
+      let pending = poses.get(channel);
+      if (!pending) poses.set(channel, (pending = { tenant, doc, poses: [] }));
+      pending.poses.push({ peer: pose.peer, user: pose.user, record: pose.record, replay: pose.replay });
+      if (pending.poses.length >= MAX_BUS_POSES) {
+        sendPoses(tenant, doc, pending.poses);
+        pending.poses = [];
+      }
     },
     requestPoses(tenant, doc) {
       void send(channelFor(tenant, doc), encodeBusMessage({ kind: 'pose-sync', nodeId, tenant, doc }));
@@ -106,6 +135,7 @@ export function createFanout(opts: { bus: Bus; nodeId: string; observer?: Fanout
         if (m.kind === 'update') deliver(m.version, m.update, m.actor);
         else if (m.kind === 'presence') ephemeral.presence?.(m.payload);
         else if (m.kind === 'pose') ephemeral.pose?.(m);
+        else if (m.kind === 'poses') for (const p of m.poses) ephemeral.pose?.({ kind: 'pose', nodeId: m.nodeId, tenant, doc, ...p });
         else ephemeral.poseSync?.();
       };
       try {

@@ -24,6 +24,7 @@ import { guardPreAuth } from './pre-auth-budget.js';
 import { createRateLimitedLog } from '../log/rate-limited-log.js';
 import { registerSyncProbe } from './sync-probe.js';
 import { guarded } from '../session/socket-guard.js';
+import { atTurnEnd } from '../turn-end.js';
 
 export interface WebSocketOptions {
   node: SyncNode;
@@ -98,6 +99,8 @@ function originRefused(req: IncomingMessage, allowed: readonly string[] | '*'): 
  * The first send of a turn corks the raw socket and the end of the turn uncorks it: ws still frames and
  * writes everything itself, in order with its own pings and close frames, and Node hands what piled up
  * to the kernel as one writev. ws counts corked bytes in `bufferedAmount`, so back-pressure still sees them.
+ * The uncork is the turn's last step (turn-end.ts): the presence records batched for a socket in the turn
+ * are sent just before it, in the same writev.
  */
 const corked = new Set<Duplex>();
 
@@ -108,7 +111,7 @@ function uncorkAll(): void {
 
 function cork(raw: Duplex): void {
   if (corked.has(raw)) return;
-  if (corked.size === 0) setImmediate(uncorkAll);
+  if (corked.size === 0) atTurnEnd(uncorkAll, 'write');
   corked.add(raw);
   raw.cork();
 }

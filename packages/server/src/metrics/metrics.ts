@@ -28,8 +28,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const busDropped = new Counter({ name: 'cairn_fanout_dropped_total', help: 'Bus messages skipped', labelNames: ['reason'], registers: r });
   const quarantined = new Counter({ name: 'cairn_quarantined_updates_total', help: 'Log rows that did not apply on load and were quarantined by this node (C4)', registers: r });
   const repaired = new Counter({ name: 'cairn_fanout_repaired_updates_total', help: 'Updates loaded from the Store to fill bus gaps (F2)', registers: r });
-  // P4: presence records. Relayed counts peer-pose frames sent to sockets (one record to n receivers is n).
-  const posesRelayed = new Counter({ name: 'cairn_poses_relayed_total', help: 'peer-pose frames sent to sockets (P4)', registers: r });
+  // P4: presence records. Relayed counts records handed to sockets (one record to n receivers is n), whether
+  // each went alone (peer-pose) or with others of its turn (peer-poses).
+  const posesRelayed = new Counter({ name: 'cairn_poses_relayed_total', help: 'presence records relayed to sockets, alone or batched (P4)', registers: r });
   const posesDropped = new Counter({ name: 'cairn_poses_dropped_total', help: 'Presence records dropped: over the socket rate (rate_limited), or not sent to a socket behind on reading (slow_reader)', labelNames: ['reason'], registers: r });
   // Issue 4: the anchor read model (readmodel/updater.ts).
   const readModelLag = new Histogram({ name: 'cairn_readmodel_lag_seconds', help: 'From a commit on this node to the anchor read model reflecting it', buckets: [...LATENCY_BUCKETS, 5, 10, 30, 60], registers: r });

@@ -72,7 +72,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   const pacer = createSyncPacer({ buffered: () => socket.bufferedAmount(), lowWater: Math.min(1024 * 1024, limits.maxBufferedBytes / 4) });
   // Presence records (P4): pose in, peer-pose out, leave when this session leaves a doc it posed in.
   const poses = createPosePath({
-    ctx, sendEncoded, reject, fail, backlog: () => pacer.backlog(), held: (doc) => heldRoom(docs.get(doc)),
+    ctx, sendEncoded: sendNow, reject, fail, backlog: () => pacer.backlog(), held: (doc) => heldRoom(docs.get(doc)),
     identity: () => ({ version: helloVersion, clientId, user: principal?.subject ?? '' }),
   });
   /** State vector bytes of the sub answers waiting in the pacer. */
@@ -98,6 +98,12 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
 
   /** Sends a frame already encoded (shared between receivers), unless the socket is past its buffer limit. */
   function sendEncoded(bytes: Uint8Array): void {
+    // Records batched for this turn go first: frames leave in the order the session produced them (P4).
+    poses.flush();
+    sendNow(bytes);
+  }
+
+  function sendNow(bytes: Uint8Array): void {
     if (state === 'closed') return;
     if (pacer.backlog() > limits.maxBufferedBytes) {
       fail('SLOW_CONSUMER');

@@ -7,6 +7,10 @@
  *                        record decodes and is within limits? ─no─► INVALID_PRESENCE, close 4029
  *                        ─► room.poses.local: cached, relayed to the doc's other protocol-3 subscribers, bus
  *
+ * Records relayed to the session within one event-loop turn leave together at the turn's end, as one
+ * `peer-poses` frame (one `peer-pose` if the turn brought one): pose-batch.ts. Any other frame the session
+ * sends meanwhile sends the batch first, so the socket sees frames in the order they were produced.
+ *
  * The relayed frame names the session's clientId as `peer` (bound to its principal, C5) and the principal's
  * subject as `user`: whatever the record holds, a client speaks only for itself (S1). When the session leaves
  * a doc it posed in (unsub, close) the room sends a leave for it (peer-poses.ts); a client's own leave record
@@ -20,7 +24,7 @@ import { PROTOCOL_VERSION, decodePresenceRecord, isCairnError, type ErrorCode, t
 import type { Room, RoomSubscriber } from '../room/room.js';
 import type { SessionContext } from './context.js';
 import { createTokenBucket } from './rate-limit.js';
-import { peerPoseFrame } from './shared-frames.js';
+import { createPoseBatch } from './pose-batch.js';
 
 /** Poses (and their frames) arrive first in 3.0. */
 export const POSE_PROTOCOL_VERSION = 3;
@@ -33,6 +37,8 @@ export interface PosePath {
   joined(room: Room, sub: RoomSubscriber): void;
   /** The session leaves the room's doc (unsub, close). */
   left(room: Room, sub: RoomSubscriber): void;
+  /** Sends the records batched so far, before another frame of the session: frames keep their order. */
+  flush(): void;
 }
 
 export interface PosePathOptions {
@@ -41,6 +47,7 @@ export interface PosePathOptions {
   identity(): { version: number; clientId: string; user: string };
   /** The session's subscription to `doc`, once its room is loaded. */
   held(doc: string): { room: Room; sub: RoomSubscriber } | null;
+  /** Sends at once (not through the session's own send, which flushes this path's batch first). */
   sendEncoded(bytes: Uint8Array): void;
   backlog(): number;
   reject(code: ErrorCode, extra: { doc?: string; message?: string }): void;
@@ -53,11 +60,13 @@ export function createPosePath(opts: PosePathOptions): PosePath {
   const recordLimits = { maxPresenceAppStateBytes: limits.maxPresenceAppStateBytes, maxPresenceDepth: limits.maxPresenceDepth };
   /** Docs this session sent a record in since it joined them (or since its own leave there). */
   const posed = new Set<string>();
+  // What the room relays to this socket in one turn leaves as one message at the turn's end (pose-batch.ts).
+  const batch = createPoseBatch((bytes) => opts.sendEncoded(bytes));
 
   function deliver(doc: string, peer: string, user: string, record: Uint8Array): void {
     if (peer === opts.identity().clientId) return; // its own, from another socket of the same client
-    if (opts.backlog() > limits.maxBufferedBytes / 2) return void metrics.posesDropped.inc({ reason: 'slow_reader' });
-    opts.sendEncoded(peerPoseFrame(doc, peer, user, record));
+    if (opts.backlog() + batch.pendingBytes > limits.maxBufferedBytes / 2) return void metrics.posesDropped.inc({ reason: 'slow_reader' });
+    batch.add(doc, peer, user, record);
     metrics.posesRelayed.inc();
   }
 
@@ -95,5 +104,6 @@ export function createPosePath(opts: PosePathOptions): PosePath {
       const { clientId, user } = opts.identity();
       room.poses.leave(sub, clientId, user);
     },
+    flush: () => batch.flush(),
   };
 }

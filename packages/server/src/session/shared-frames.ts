@@ -1,6 +1,6 @@
 /**
- * Frames that many sessions send with the same bytes, encoded once: a room hands the same update, sync state
- * or presence record to each of its subscribers in turn, so one encoding serves every receiver.
+ * Frames that many sessions send with the same bytes, encoded once: a room hands the same update or sync state
+ * to each of its subscribers in turn, so one encoding serves every receiver (presence records: pose-batch.ts).
  */
 import { encodeFrame } from '@cairn/shared';
 
@@ -30,14 +30,4 @@ export function syncFrame(doc: string, version: number, writable: boolean, updat
   const bytes = encodeFrame({ type: 'sync', doc, version, writable, update });
   syncFrames.set(update, { doc, version, writable, bytes });
   return bytes;
-}
-
-/** Rooms hand one record to each subscriber in turn: one encoding per record, not one per receiver. */
-let lastPose: { doc: string; peer: string; user: string; record: Uint8Array; bytes: Uint8Array } | null = null;
-
-export function peerPoseFrame(doc: string, peer: string, user: string, record: Uint8Array): Uint8Array {
-  if (lastPose?.record !== record || lastPose.doc !== doc || lastPose.peer !== peer || lastPose.user !== user) {
-    lastPose = { doc, peer, user, record, bytes: encodeFrame({ type: 'peer-pose', doc, peer, user, record }) };
-  }
-  return lastPose.bytes;
 }

@@ -17,7 +17,7 @@ import { isValidClientId, parseDocId } from '../ids.js';
 
 /**
  * Version 2 added the limits of A3 to `welcome` and the `push-part` frame; version 3 the presence frames
- * `pose` and `peer-pose` (P4) and their limits in `welcome`. A server also accepts an older hello and answers
+ * `pose`, `peer-pose` and `peer-poses` (P4) and their limits in `welcome`. A server also accepts an older hello and answers
  * it with a welcome of that version, which such a client decodes, and sends it no frame it does not know.
  */
 export const PROTOCOL_VERSION = 3;
@@ -39,6 +39,7 @@ export const FrameType = {
   'push-part': 12,
   pose: 13,
   'peer-pose': 14,
+  'peer-poses': 15,
 } as const;
 export type FrameTypeName = keyof typeof FrameType;
 
@@ -78,15 +79,25 @@ export interface PoseFrame { type: 'pose'; doc: string; record: Uint8Array }
  * subject ('' when anonymous), both set by the server from the authenticated session, never by the sender.
  */
 export interface PeerPoseFrame { type: 'peer-pose'; doc: string; peer: string; user: string; record: Uint8Array }
+/** One relayed record of a `peer-poses` frame: a `peer-pose` without its frame type. */
+export type PeerPoseEntry = Omit<PeerPoseFrame, 'type'>;
+/**
+ * The records the server relays to one socket within one event-loop turn, in the order it relayed them,
+ * for any of its docs: one WebSocket message instead of one per record (protocol 3; a server still sends a
+ * lone record as `peer-pose`). Each entry means exactly what the same `peer-pose` would.
+ */
+export interface PeerPosesFrame { type: 'peer-poses'; poses: PeerPoseEntry[] }
 export interface PingFrame { type: 'ping'; id: number }
 export interface PongFrame { type: 'pong'; id: number }
 
 export type Frame =
   | HelloFrame | WelcomeFrame | SubFrame | UnsubFrame | PushFrame | AckFrame | RejectFrame
-  | SyncFrame | UpdateFrame | PresenceFrame | PingFrame | PongFrame | PushPartFrame | PoseFrame | PeerPoseFrame;
+  | SyncFrame | UpdateFrame | PresenceFrame | PingFrame | PongFrame | PushPartFrame | PoseFrame | PeerPoseFrame | PeerPosesFrame;
 
 export const MAX_TOKEN_BYTES = 8192;
 export const MAX_STRING_BYTES = 1024;
+/** Entries in one `peer-poses` frame: a sender splits a longer turn into several frames; more is MALFORMED_FRAME. */
+export const MAX_PEER_POSES_PER_FRAME = 1024;
 
 function writeDoc(enc: encoding.Encoder, doc: string): void {
   encoding.writeVarString(enc, doc);
@@ -176,8 +187,49 @@ export function encodeFrame(frame: Frame): Uint8Array {
       encoding.writeVarString(enc, frame.user);
       encoding.writeVarUint8Array(enc, frame.record);
       break;
+    case 'peer-poses':
+      writePeerPoses(enc, frame.poses);
+      break;
   }
   return encoding.toUint8Array(enc);
+}
+
+/**
+ * `peer-poses` body: the docs once, then each entry's doc as an index into them (a socket's records of one
+ * turn are mostly of one or two cell docs, each id ~20 bytes).
+ *   varUint(docCount) string(doc)*docCount varUint(count) (varUint(docIndex) string(peer) string(user) bytes(record))*count
+ */
+function writePeerPoses(enc: encoding.Encoder, poses: readonly PeerPoseEntry[]): void {
+  if (poses.length === 0 || poses.length > MAX_PEER_POSES_PER_FRAME) throw new CairnError('BAD_REQUEST', `peer-poses holds 1-${MAX_PEER_POSES_PER_FRAME} entries`);
+  const docs: string[] = [];
+  for (const p of poses) if (!docs.includes(p.doc)) docs.push(p.doc);
+  encoding.writeVarUint(enc, docs.length);
+  for (const doc of docs) writeDoc(enc, doc);
+  encoding.writeVarUint(enc, poses.length);
+  for (const p of poses) {
+    encoding.writeVarUint(enc, docs.indexOf(p.doc));
+    encoding.writeVarString(enc, p.peer);
+    encoding.writeVarString(enc, p.user);
+    encoding.writeVarUint8Array(enc, p.record);
+  }
+}
+
+function readPeerPoses(dec: decoding.Decoder): PeerPosesFrame {
+  const docCount = readUint(dec);
+  if (docCount < 1 || docCount > MAX_PEER_POSES_PER_FRAME) throw new CairnError('MALFORMED_FRAME', `peer-poses names 1-${MAX_PEER_POSES_PER_FRAME} docs`);
+  const docs: string[] = [];
+  for (let i = 0; i < docCount; i++) docs.push(readDoc(dec));
+  const count = readUint(dec);
+  if (count < docCount || count > MAX_PEER_POSES_PER_FRAME) throw new CairnError('MALFORMED_FRAME', `peer-poses holds ${docCount}-${MAX_PEER_POSES_PER_FRAME} entries, not ${count}`);
+  const poses: PeerPoseEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const doc = docs[readUint(dec)];
+    if (doc === undefined) throw new CairnError('MALFORMED_FRAME', 'peer-poses entry names no listed doc');
+    const peer = readString(dec, 64, 'peer');
+    const user = readString(dec, MAX_STRING_BYTES, 'user');
+    poses.push({ doc, peer, user, record: decoding.readVarUint8Array(dec) });
+  }
+  return { type: 'peer-poses', poses };
 }
 
 function readString(dec: decoding.Decoder, maxBytes: number, what: string): string {
@@ -308,6 +360,8 @@ function readBody(dec: decoding.Decoder): Frame {
       const user = readString(dec, MAX_STRING_BYTES, 'user');
       return { type: 'peer-pose', doc, peer, user, record: decoding.readVarUint8Array(dec) };
     }
+    case FrameType['peer-poses']:
+      return readPeerPoses(dec);
     default:
       throw new CairnError('MALFORMED_FRAME', `unknown frame type ${tag}`);
   }
