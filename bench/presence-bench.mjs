@@ -92,7 +92,7 @@ function writeReport(results, outDir) {
     '',
     `Each headset sends its head and both hands (no ray, no app state): per pose a position in meters and a unit quaternion, float32 values as WebXR reports them, walking a 1-3 m circle around the space origin (bench/lib/headset-pose.mjs).`,
     '',
-    `- **Cairn**: a presence record (\`encodePresenceRecord\`: flags, seq, three poses of 0.5 mm position steps and a 6-byte rotation) of ${s.record} bytes, in a \`pose\` frame of ${s.poseFrame} bytes with the cell doc id (\`pb7/cell/u09tunq\`); each receiver gets a \`peer-pose\` frame of ${s.peerPose} bytes (doc, the sender's clientId \`pb-73-12345\`, user '' in dev mode, the record's bytes unchanged).`,
+    `- **Cairn**: a presence record (\`encodePresenceRecord\`: flags, seq, three poses of 0.5 mm position steps and a 6-byte rotation) of ${s.record} bytes, in a \`pose\` frame of ${s.poseFrame} bytes with the cell doc id (\`pb7/cell/u09tunq\`); a receiver gets the records relayed to it in one event-loop turn in one \`peer-poses\` message (each doc named once, then per record the sender's clientId \`pb-73-12345\`, user '' in dev mode and the record's bytes unchanged), or a lone record as a \`peer-pose\` frame of ${s.peerPose} bytes; bytes per delivery below are each message's bytes shared among its records.`,
     `- **y-websocket**: \`awareness.setLocalStateField('pose', { head, left, right })\`, sent as the provider does ([messageAwareness][encodeAwarenessUpdate]): ${s.awarenessMsg} bytes for this sample, of which ${s.jsonBytes} are the state's JSON; the server relays the same bytes to every client of the room, the sender included (the echo). The sample state:`,
     '',
     '```json',
