@@ -4,6 +4,7 @@
  */
 import { CairnError } from '@cairn/shared';
 import { isHostEntry } from './http/host-allowlist.js';
+import { settingDefault, type SettingName } from './settings.js';
 
 export interface ServerConfig {
   port: number;
@@ -31,17 +32,17 @@ export interface ServerConfig {
   snapshotMinUpdates: number;
 }
 
-/** A positive integer from the environment, its default when unset or empty; anything else refuses to start. */
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A positive integer from the environment, its default (settings.ts) when unset or empty; anything else refuses to start. */
+function positiveInt(env: NodeJS.ProcessEnv, name: SettingName): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') return Number(settingDefault(name));
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 1) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a positive integer`);
   return n;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
-  const port = Number(env.PORT ?? 8787);
+  const port = Number(env.PORT ?? settingDefault('PORT'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CairnError('BAD_REQUEST', `PORT=${env.PORT} is not a port`);
   const authSecret = env.CAIRN_AUTH_SECRET || null;
   if (authSecret !== null && authSecret.length < 32) throw new CairnError('BAD_REQUEST', 'CAIRN_AUTH_SECRET must be at least 32 characters');
@@ -56,19 +57,19 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     host: env.HOST ?? (authSecret ? '0.0.0.0' : '127.0.0.1'),
     databaseUrl: env.DATABASE_URL || null,
     pgSchema: env.CAIRN_PG_SCHEMA || null,
-    dataDir: env.CAIRN_DATA_DIR || './.cairn-data',
+    dataDir: env.CAIRN_DATA_DIR || settingDefault('CAIRN_DATA_DIR'),
     redisUrl: env.REDIS_URL || null,
-    redisPrefix: env.CAIRN_REDIS_PREFIX || 'cairn:',
+    redisPrefix: env.CAIRN_REDIS_PREFIX || settingDefault('CAIRN_REDIS_PREFIX'),
     authSecret,
     allowedOrigins: origins === '*' ? '*' : origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : [],
     allowedHosts: hosts === '*' ? '*' : hostList.length > 0 ? hostList : null,
     nodeId: env.CAIRN_NODE_ID || null,
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel: env.LOG_LEVEL || settingDefault('LOG_LEVEL'),
     staticDir: env.CAIRN_STATIC_DIR || null,
-    pgPoolSize: positiveInt(env, 'CAIRN_PG_POOL_SIZE', 10),
-    maxConnections: positiveInt(env, 'CAIRN_MAX_CONNECTIONS', 10_000),
-    maxConnectionsPerAddress: positiveInt(env, 'CAIRN_MAX_CONNECTIONS_PER_ADDRESS', 256),
-    maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES', 64 * 1024),
-    snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES', 1000),
+    pgPoolSize: positiveInt(env, 'CAIRN_PG_POOL_SIZE'),
+    maxConnections: positiveInt(env, 'CAIRN_MAX_CONNECTIONS'),
+    maxConnectionsPerAddress: positiveInt(env, 'CAIRN_MAX_CONNECTIONS_PER_ADDRESS'),
+    maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES'),
+    snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES'),
   };
 }

@@ -1,68 +1,8 @@
 /**
- * `npm start`: reads the environment, opens the Store and Bus it names (embedded defaults otherwise),
- * builds the server and listens. SIGTERM/SIGINT shut down gracefully. Nothing else lives here.
+ * `npm start`: reads the environment and starts a node (start-node.ts). Nothing else lives here; the
+ * `cairn-server` bin (cli/bin.ts) starts the same node and adds a startup summary.
  */
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import { readConfig } from './config.js';
-import { buildServer } from './build-server.js';
-import { createPgStore } from './store/pg-store.js';
-import { createPgliteStore } from './store/pglite-store.js';
-import { createMemoryBus } from './bus/memory-bus.js';
-import { createRedisBus } from './bus/redis-bus.js';
-import { createTokenVerifier } from './auth/tokens.js';
-import type { Store } from './store/store.js';
+import { startNode } from './start-node.js';
 
-const config = readConfig(process.env);
-const store: Store = config.databaseUrl
-  ? createPgStore({ connectionString: config.databaseUrl, poolSize: config.pgPoolSize, ...(config.pgSchema ? { schema: config.pgSchema } : {}) })
-  : await createPgliteStore({ dataDir: config.dataDir });
-await store.migrate();
-const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
-const verifier = createTokenVerifier(config.authSecret ? { secret: config.authSecret } : {});
-const demoDir = fileURLToPath(new URL('../../../demo/dist', import.meta.url));
-const staticDir = config.staticDir ?? (existsSync(demoDir) ? demoDir : null);
-
-const server = await buildServer({
-  store,
-  bus,
-  verify: (token) => verifier.verify(token),
-  allowedOrigins: config.allowedOrigins,
-  // S8: dev mode serves loopback names only (anonymous read+write must not reach a DNS-rebinding page);
-  // with a secret every socket and REST call needs a token, so an unset list serves any Host.
-  allowedHosts: config.allowedHosts ?? (config.authSecret ? '*' : []),
-  logger: { level: config.logLevel },
-  limits: { maxPreAuthBytes: config.maxPreAuthBytes },
-  maxConnections: config.maxConnections,
-  maxConnectionsPerAddress: config.maxConnectionsPerAddress,
-  // Room loads take at most half the pool, so commits always find connections (S7).
-  maxConcurrentLoads: Math.max(1, Math.floor(config.pgPoolSize / 2)),
-  snapshotMinUpdates: config.snapshotMinUpdates,
-  ...(config.nodeId ? { nodeId: config.nodeId } : {}),
-  ...(staticDir ? { staticDir } : {}),
-});
-const log = server.app.log;
-if (verifier.devMode) log.warn('CAIRN_AUTH_SECRET is unset: dev mode, every socket is anonymous with read+write on every space');
-if (config.allowedHosts === null && config.authSecret) log.warn('CAIRN_ALLOWED_HOSTS is unset: requests for any Host are served; set it to the public host names');
-log.info({ store: store.kind, bus: bus.kind, nodeId: server.node.nodeId }, 'cairn starting');
-await server.listen({ port: config.port, host: config.host });
-
-// S6: a promise that rejects with nobody listening is a bug, and is logged as one; it must not take the
-// node, and every socket on it, down with it (Node's default for an unhandled rejection is to exit).
-process.on('unhandledRejection', (err: unknown) => log.error({ err }, 'unhandled rejection (a bug); the node goes on'));
-
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: finishing in-flight commits');
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+await startNode(readConfig(process.env));

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * `cairn-server` (`npx @cairn/server`): start a node with the same environment as `npm start` and print
+ * one startup summary, mint a development token, list or drop quarantined updates (C4), or print the help
+ * and version. It is the package's only bin, so `npx @cairn/server` knows which one to run. Exit codes: 0 done,
+ * 1 failed (e.g. no secret to sign with), 2 usage error (unknown command or flag).
+ */
+import { readFileSync } from 'node:fs';
+import { readConfig } from '../config.js';
+import { startNode } from '../start-node.js';
+import { runQuarantine } from '../admin/quarantine-run.js';
+import { parseCli } from './args.js';
+import { helpText } from './help.js';
+import { startupSummary } from './summary.js';
+import { runTokenCommand } from './token-command.js';
+
+const io = { out: (t: string) => console.log(t), err: (t: string) => console.error(t) };
+const cmd = parseCli(process.argv.slice(2));
+
+switch (cmd.kind) {
+  case 'usage':
+    io.err(`cairn-server: ${cmd.message}\nRun \`cairn-server --help\` for the commands and settings.`);
+    process.exitCode = 2;
+    break;
+  case 'help':
+    process.stdout.write(helpText());
+    break;
+  case 'version': {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    io.out(pkg.version);
+    break;
+  }
+  case 'quarantine':
+    process.exitCode = await runQuarantine(cmd.args, process.env, io.out);
+    break;
+  case 'token':
+    process.exitCode = await runTokenCommand(cmd, process.env, io);
+    break;
+  case 'start': {
+    let config;
+    try {
+      config = readConfig(process.env);
+    } catch (err) {
+      // A bad setting is the operator's to fix: say which, without a stack trace.
+      io.err(`cairn-server: ${(err as Error).message}`);
+      process.exit(1);
+    }
+    const node = await startNode(config);
+    io.out(startupSummary(config, node.address, node.server.node.nodeId));
+    break;
+  }
+}

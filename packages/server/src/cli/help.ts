@@ -1,0 +1,23 @@
+/**
+ * `cairn-server --help`: the commands, then every environment setting from settings.ts (the table
+ * config.ts reads its defaults from), so a setting cannot exist without being listed here.
+ */
+import { SETTINGS } from '../settings.js';
+
+export function helpText(): string {
+  const width = Math.max(...SETTINGS.map((s) => s.env.length));
+  const settings = SETTINGS.map((s) => `  ${s.env.padEnd(width)}  ${s.meaning}\n  ${' '.repeat(width)}  default: ${s.default}`);
+  return [
+    'Usage: cairn-server [start]              start a node (same environment as `npm start`)',
+    '       cairn-server token --space <name> [--space <name>...] [--rw|--ro] [--sub <user>] [--tenant <id>] [--ttl <seconds>]',
+    '                                         print a development token signed with CAIRN_AUTH_SECRET',
+    '                                         (read-only unless --rw; sub "dev", tenant "default", ttl 3600 by default)',
+    '       cairn-server quarantine list [tenant] [doc] | drop <tenant> <doc> <version>',
+    '                                         list or drop stored updates that did not apply (C4), on the same Store',
+    '       cairn-server --help | --version',
+    '',
+    'Settings (environment variables; docs/OPERATIONS.md "Configuration" explains each):',
+    ...settings,
+    '',
+  ].join('\n');
+}

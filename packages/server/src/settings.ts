@@ -1,0 +1,40 @@
+/**
+ * The one table of environment settings (DESIGN.md section 8): config.ts reads its defaults from here and
+ * `cairn-server --help` prints it, so the help text and what the server does cannot drift apart
+ * (docs/OPERATIONS.md "Configuration" has the long form of each meaning).
+ */
+
+export interface Setting {
+  readonly env: string;
+  /** The default as an operator reads it; for numeric settings also the value config.ts uses. */
+  readonly default: string;
+  readonly meaning: string;
+}
+
+export const SETTINGS = [
+  { env: 'PORT', default: '8787', meaning: 'TCP port for HTTP and both WebSocket endpoints (0: a free port)' },
+  { env: 'HOST', default: '127.0.0.1 (0.0.0.0 with CAIRN_AUTH_SECRET)', meaning: 'interface to listen on' },
+  { env: 'DATABASE_URL', default: 'unset: embedded Postgres (PGlite)', meaning: 'Postgres connection string; needed for more than one node' },
+  { env: 'CAIRN_PG_SCHEMA', default: 'unset: search_path', meaning: "schema for Cairn's tables (with DATABASE_URL)" },
+  { env: 'CAIRN_PG_POOL_SIZE', default: '10', meaning: 'Postgres connections per node; room loads use at most half' },
+  { env: 'CAIRN_DATA_DIR', default: './.cairn-data', meaning: 'PGlite data folder when DATABASE_URL is unset (memory:// for none)' },
+  { env: 'REDIS_URL', default: 'unset: in-process bus (one node)', meaning: 'Redis for fan-out between nodes' },
+  { env: 'CAIRN_REDIS_PREFIX', default: 'cairn:', meaning: 'prefix of every Redis channel; the same on all nodes of a deployment' },
+  { env: 'CAIRN_AUTH_SECRET', default: 'unset: dev mode (no auth)', meaning: 'HS256 key for tokens, at least 32 characters' },
+  { env: 'CAIRN_ALLOWED_ORIGINS', default: "the server's own origin", meaning: 'comma-separated browser origins allowed to open sockets, or *' },
+  { env: 'CAIRN_ALLOWED_HOSTS', default: 'loopback (any host with CAIRN_AUTH_SECRET)', meaning: 'comma-separated host or host:port names served, or * (S8)' },
+  { env: 'CAIRN_NODE_ID', default: 'node-<random> per start', meaning: "this node's id, unique in a deployment" },
+  { env: 'LOG_LEVEL', default: 'info', meaning: 'pino level; logs are JSON lines on stdout' },
+  { env: 'CAIRN_STATIC_DIR', default: 'demo/dist if built', meaning: 'folder served at /' },
+  { env: 'CAIRN_MAX_CONNECTIONS', default: '10000', meaning: 'open sockets per node (S7)' },
+  { env: 'CAIRN_MAX_CONNECTIONS_PER_ADDRESS', default: '256', meaning: 'open sockets per remote address (S7)' },
+  { env: 'CAIRN_PRE_AUTH_BYTES', default: '65536', meaning: 'bytes a socket may send before its hello is answered (S3)' },
+  { env: 'CAIRN_SNAPSHOT_MIN_UPDATES', default: '1000', meaning: "versions after a doc's snapshot before a new one is written" },
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof SETTINGS)[number]['env'];
+
+/** The default of a setting as text (config.ts turns the numeric ones into numbers). */
+export function settingDefault(env: SettingName): string {
+  return SETTINGS.find((s) => s.env === env)!.default;
+}

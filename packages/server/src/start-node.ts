@@ -1,0 +1,80 @@
+/**
+ * Starting a node from its config: open the Store and Bus it names (embedded defaults otherwise), build the
+ * server, listen, and shut down gracefully on SIGTERM/SIGINT. Shared by `npm start` (main.ts) and
+ * `cairn-server start` (cli/bin.ts), so the two start the same node from the same environment.
+ */
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import type { ServerConfig } from './config.js';
+import { buildServer, type CairnServer } from './build-server.js';
+import { createPgStore } from './store/pg-store.js';
+import { createPgliteStore } from './store/pglite-store.js';
+import { createMemoryBus } from './bus/memory-bus.js';
+import { createRedisBus } from './bus/redis-bus.js';
+import { createTokenVerifier } from './auth/tokens.js';
+import type { Store } from './store/store.js';
+import type { Bus } from './bus/bus.js';
+
+export interface StartedNode {
+  readonly server: CairnServer;
+  readonly store: Store;
+  readonly bus: Bus;
+  /** The address `listen` reported, e.g. http://127.0.0.1:8787 (the real port when PORT=0). */
+  readonly address: string;
+}
+
+export async function startNode(config: ServerConfig): Promise<StartedNode> {
+  const store: Store = config.databaseUrl
+    ? createPgStore({ connectionString: config.databaseUrl, poolSize: config.pgPoolSize, ...(config.pgSchema ? { schema: config.pgSchema } : {}) })
+    : await createPgliteStore({ dataDir: config.dataDir });
+  await store.migrate();
+  const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
+  const verifier = createTokenVerifier(config.authSecret ? { secret: config.authSecret } : {});
+  const demoDir = fileURLToPath(new URL('../../../demo/dist', import.meta.url));
+  const staticDir = config.staticDir ?? (existsSync(demoDir) ? demoDir : null);
+
+  const server = await buildServer({
+    store,
+    bus,
+    verify: (token) => verifier.verify(token),
+    allowedOrigins: config.allowedOrigins,
+    // S8: dev mode serves loopback names only (anonymous read+write must not reach a DNS-rebinding page);
+    // with a secret every socket and REST call needs a token, so an unset list serves any Host.
+    allowedHosts: config.allowedHosts ?? (config.authSecret ? '*' : []),
+    logger: { level: config.logLevel },
+    limits: { maxPreAuthBytes: config.maxPreAuthBytes },
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    // Room loads take at most half the pool, so commits always find connections (S7).
+    maxConcurrentLoads: Math.max(1, Math.floor(config.pgPoolSize / 2)),
+    snapshotMinUpdates: config.snapshotMinUpdates,
+    ...(config.nodeId ? { nodeId: config.nodeId } : {}),
+    ...(staticDir ? { staticDir } : {}),
+  });
+  const log = server.app.log;
+  if (verifier.devMode) log.warn('CAIRN_AUTH_SECRET is unset: dev mode, every socket is anonymous with read+write on every space');
+  if (config.allowedHosts === null && config.authSecret) log.warn('CAIRN_ALLOWED_HOSTS is unset: requests for any Host are served; set it to the public host names');
+  log.info({ store: store.kind, bus: bus.kind, nodeId: server.node.nodeId }, 'cairn starting');
+  const address = await server.listen({ port: config.port, host: config.host });
+
+  // S6: a promise that rejects with nobody listening is a bug, and is logged as one; it must not take the
+  // node, and every socket on it, down with it (Node's default for an unhandled rejection is to exit).
+  process.on('unhandledRejection', (err: unknown) => log.error({ err }, 'unhandled rejection (a bug); the node goes on'));
+
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down: finishing in-flight commits');
+      server.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+  return { server, store, bus, address };
+}
