@@ -3,6 +3,8 @@
  * client asks the server with a plain fetch of the same URL, which must be readable from another origin
  * (CORS). The page lives on the shared server A; server B lists A's origin in CAIRN_ALLOWED_ORIGINS. The
  * real @cairn/client, bundled for the browser, runs in the page with the browser's own WebSocket and fetch.
+ * Both servers run in dev mode, where every loopback origin is allowed (S2), so the foreign page is B's
+ * served under a name that is not loopback: Chromium resolves `b.test` to 127.0.0.1, and B serves that Host.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { build } from 'vite';
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, isolatedEnv, startServer, type ServerProcess } from '../test/support/server-process.js';
 import { serverUrl } from './support/demo-device.js';
 import { devModeEnv } from './support/dev-mode.js';
+import { CHROMIUM } from './support/chromium.js';
 
 declare global {
   interface Window {
@@ -18,6 +21,7 @@ declare global {
 }
 
 test.describe.configure({ mode: 'default' }); // one worker: one server B and one bundle
+test.use({ launchOptions: { executablePath: CHROMIUM.executablePath, args: [...CHROMIUM.args, '--host-resolver-rules=MAP b.test 127.0.0.1'] } });
 
 const CLIENT = fileURLToPath(new URL('../packages/client/src/index.ts', import.meta.url));
 let bundle = '';
@@ -26,7 +30,7 @@ const iso = isolatedEnv('e2e_diagnosis');
 
 test.beforeAll(async () => {
   const a = new URL(serverUrl());
-  b = await startServer({ ...devModeEnv(iso.env), CAIRN_ALLOWED_ORIGINS: a.origin });
+  b = await startServer({ ...devModeEnv(iso.env), CAIRN_ALLOWED_ORIGINS: a.origin, CAIRN_ALLOWED_HOSTS: 'b.test' });
   const out = await build({
     configFile: false,
     logLevel: 'warn',
@@ -80,8 +84,8 @@ test('O4: a wrong path on another origin is NOT_FOUND, told once, and the retrie
 });
 
 test('O4/S2: an Origin outside the allowlist is ORIGIN_NOT_ALLOWED; the allowed origin syncs', async ({ page }) => {
-  // B's page connecting to A: A allows only its own origin.
-  await pageOn(page, b.url);
+  // B's page, on a name that is not loopback, connecting to A: A allows only its own origin and loopback ones.
+  await pageOn(page, `http://b.test:${b.port}`);
   const refused = await page.evaluate((u) => window.diagnose(u), `${serverUrl().replace('http', 'ws')}/v1/sync`);
   expect(refused).toMatchObject({ codes: ['ORIGIN_NOT_ALLOWED'], state: 'offline', retriesAfterDiagnosis: 0 });
   // A's page connecting to B, which lists A's origin.
@@ -89,6 +93,14 @@ test('O4/S2: an Origin outside the allowlist is ORIGIN_NOT_ALLOWED; the allowed 
   const allowed = await page.evaluate((u) => window.diagnose(u), `${b.wsUrl}/v1/sync`);
   expect(allowed.codes).toEqual([]);
   expect(allowed.state).toBe('synced');
+});
+
+test('S2: in dev mode a page on another loopback origin (an app on its own dev server) syncs without an allowlist entry', async ({ page }) => {
+  // B's page on 127.0.0.1:<B's port> connecting to A, whose CAIRN_ALLOWED_ORIGINS is unset.
+  await pageOn(page, b.url);
+  const r = await page.evaluate((u) => window.diagnose(u), `${serverUrl().replace('http', 'ws')}/v1/sync`);
+  expect(r.codes).toEqual([]);
+  expect(r.state).toBe('synced');
 });
 
 test('O4: a port nobody listens on is UNREACHABLE, told once while the retries go on', async ({ page }) => {

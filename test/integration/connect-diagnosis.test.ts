@@ -96,7 +96,7 @@ describe('a misconfigured client is told why it cannot connect', () => {
     const foreign = await fetch(`${server.url}/v1/sync`, { headers: { origin: EVIL } });
     expect(foreign.status).toBe(403);
     expect(foreign.headers.get('access-control-allow-origin')).toBe('*');
-    expect(await foreign.json()).toEqual({ error: { code: 'ORIGIN_NOT_ALLOWED', message: 'the Origin of the upgrade is not allowed', retryable: false } });
+    expect(await foreign.json()).toEqual({ error: { code: 'ORIGIN_NOT_ALLOWED', message: 'the Origin of the upgrade is not allowed: list it in CAIRN_ALLOWED_ORIGINS on the server', retryable: false } });
     const wrong = await fetch(`${server.url}/v1/synk`, { headers: { origin: APP } });
     expect(wrong.status).toBe(404);
     expect(wrong.headers.get('access-control-allow-origin')).toBe('*');

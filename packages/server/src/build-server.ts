@@ -12,6 +12,7 @@ import type { SessionLimits } from './session/context.js';
 import { clientErrorHandler, createFrameworkErrorHandler, errorBody, registerErrorHandling } from './http/errors.js';
 import { createHostCheck, createHostRefusal, registerHostCheck, type AllowedHosts } from './http/host-allowlist.js';
 import { registerHealth } from './http/health.js';
+import { registerRequestLog } from './http/request-log.js';
 import { registerWebSockets } from './http/websocket.js';
 import { registerHome } from './http/home.js';
 import { anchorRoutes } from './http/anchors-routes.js';
@@ -23,6 +24,8 @@ export interface ServerDeps {
   verify: (token: string) => Promise<Principal>;
   /** Origins allowed to open sockets besides the server's own; '*' for any (S2). */
   allowedOrigins?: readonly string[] | '*';
+  /** Dev mode (no auth secret): loopback origins (localhost, *.localhost, 127.0.0.0/8, [::1]) pass too (S2). Default false. */
+  loopbackOrigins?: boolean;
   /** Hosts served besides loopback names, for HTTP and upgrades; '*' for any (S8). Default: loopback only. */
   allowedHosts?: AllowedHosts;
   limits?: Partial<SessionLimits>;
@@ -62,6 +65,8 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   const hostRefusal = createHostRefusal(hostAllowed, () => metrics.rejected.inc({ code: 'HOST_NOT_ALLOWED' }));
   const app = Fastify({
     logger: deps.logger ?? false,
+    // One line per request at debug instead of two at info (http/request-log.ts).
+    disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
     // Requests that arrive while the node shuts down get a catalog body (S4) from the hook below, not Fastify's own.
     return503OnClosing: false,
@@ -88,6 +93,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);
+  registerRequestLog(app);
   registerErrorHandling(app);
   app.addHook('onRequest', async (_req, reply) => {
     if (closing) return reply.code(503).header('connection', 'close').send(errorBody('SHUTTING_DOWN'));
@@ -99,7 +105,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   const sockets = registerWebSockets(app, {
     node,
     verify: deps.verify,
-    allowedOrigins: deps.allowedOrigins ?? [],
+    origins: { allowed: deps.allowedOrigins ?? [], loopback: deps.loopbackOrigins ?? false },
     hostAllowed,
     defaultSpace: deps.defaultSpace ?? 'default',
     ...(deps.maxConnections !== undefined ? { maxConnections: deps.maxConnections } : {}),

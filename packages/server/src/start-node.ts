@@ -38,6 +38,8 @@ export async function startNode(config: ServerConfig): Promise<StartedNode> {
     bus,
     verify: (token) => verifier.verify(token),
     allowedOrigins: config.allowedOrigins,
+    // S2: in dev mode a page from this machine (an app on its own dev server) connects without an entry.
+    loopbackOrigins: verifier.devMode,
     // S8: dev mode serves loopback names only (anonymous read+write must not reach a DNS-rebinding page);
     // with a secret every socket and REST call needs a token, so an unset list serves any Host.
     allowedHosts: config.allowedHosts ?? (config.authSecret ? '*' : []),

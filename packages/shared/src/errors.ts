@@ -22,7 +22,7 @@ export const ErrorCodes = {
   SHUTTING_DOWN: { num: 13, retryable: true, message: 'the server is shutting down' },
   STORE_UNAVAILABLE: { num: 14, retryable: true, message: 'the database could not commit, try again later' },
   SLOW_CONSUMER: { num: 15, retryable: true, message: 'the socket read too slowly and its buffer overflowed' },
-  ORIGIN_NOT_ALLOWED: { num: 16, retryable: false, message: 'the Origin of the upgrade is not allowed' },
+  ORIGIN_NOT_ALLOWED: { num: 16, retryable: false, message: 'the Origin of the upgrade is not allowed: list it in CAIRN_ALLOWED_ORIGINS on the server' },
   NOT_FOUND: { num: 17, retryable: false, message: 'no such route' },
   BAD_REQUEST: { num: 18, retryable: false, message: 'the request is not valid' },
   INTERNAL: { num: 19, retryable: true, message: 'internal error' },

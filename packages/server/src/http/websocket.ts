@@ -23,15 +23,15 @@ import { createConnectionCaps } from './connection-caps.js';
 import { guardPreAuth } from './pre-auth-budget.js';
 import { createRateLimitedLog } from '../log/rate-limited-log.js';
 import { registerSyncProbe } from './sync-probe.js';
+import { originRefused, type OriginPolicy } from './origin-check.js';
 import { guarded } from '../session/socket-guard.js';
 import { atTurnEnd } from '../turn-end.js';
 
 export interface WebSocketOptions {
   node: SyncNode;
   verify: (token: string) => Promise<Principal>;
-  /** '*' allows every Origin; otherwise these exact origins plus the server's own (same Host). Requests with
-   *  no Origin header (not from a browser) pass: S2 protects browsers from cross-site sockets. */
-  allowedOrigins: readonly string[] | '*';
+  /** S2: the Origins that may open sockets (http/origin-check.ts). */
+  origins: OriginPolicy;
   /** S8: upgrades whose Host this server does not serve get 421 before anything else (http/host-allowlist.ts). */
   hostAllowed?: (host: string | undefined) => boolean;
   defaultSpace: string;
@@ -65,18 +65,6 @@ function refuse(socket: Duplex, code: ErrorCode): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-/**
- * The browser origin a request's own Host stands for: the default allowlist (DESIGN.md section 8). It only
- * counts once the Host itself was accepted (hostAllowed): a DNS-rebinding page's Origin equals its Host too.
- */
-function sameOrigin(req: IncomingMessage, origin: string): boolean {
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
 /** A `/y/` room name from its path segment; null when its percent-encoding does not decode (a 400, not a throw). */
 function decodeRoom(segment: string): string | null {
   try {
@@ -84,11 +72,6 @@ function decodeRoom(segment: string): string | null {
   } catch {
     return null;
   }
-}
-
-function originRefused(req: IncomingMessage, allowed: readonly string[] | '*'): boolean {
-  const origin = req.headers.origin;
-  return origin !== undefined && allowed !== '*' && !allowed.includes(origin) && !sameOrigin(req, origin);
 }
 
 /**
@@ -157,7 +140,7 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
     refuse(socket, code);
   }
 
-  registerSyncProbe(app, (req) => (!accepting ? 'SHUTTING_DOWN' : originRefused(req, opts.allowedOrigins) ? 'ORIGIN_NOT_ALLOWED' : null));
+  registerSyncProbe(app, (req) => (!accepting ? 'SHUTTING_DOWN' : originRefused(req, opts.origins) ? 'ORIGIN_NOT_ALLOWED' : null));
 
   function attach(ws: WebSocket, handle: SessionHandle): void {
     alive.add(ws);
@@ -186,7 +169,7 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
     }
     socket.once('close', leave);
     const url = new URL(req.url ?? '/', 'http://x');
-    if (originRefused(req, opts.allowedOrigins)) {
+    if (originRefused(req, opts.origins)) {
       node.metrics.rejected.inc({ code: 'ORIGIN_NOT_ALLOWED' });
       return refused(req, socket, 'ORIGIN_NOT_ALLOWED');
     }
