@@ -5,16 +5,15 @@
  * Earth, and the server's REST read model reports the same pose and lat/lon for them as both clients.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import {
-  coverCircle, createGeoFrame, geodeticToEcef, vec3Distance, type ClientSocket, type GeoPoint, type Pose,
+  coverCircle, createGeoFrame, geodeticToEcef, vec3Distance, type GeoPoint, type Pose,
 } from '@cairn/shared';
-import { createCairnClient, type CairnClient, type Space, type SpaceAnchor } from '@cairn/client';
+import { type CairnClient, type Space, type SpaceAnchor } from '@cairn/client';
 import { issueToken } from '@cairn/server';
 import { isolatedEnv, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
 import { readModelCaughtUp } from '../support/readmodel-caught-up.js';
 import { untilValue } from '../support/until.js';
+import { nodeClient } from '../support/node-client.js';
 
 const iso = isolatedEnv('it_anchors_frames_rest');
 const SPACE = 'yard';
@@ -28,15 +27,7 @@ let token: string;
 const clients: CairnClient[] = [];
 
 function client(): CairnClient {
-  const c = createCairnClient({
-    url: `${server.wsUrl}/v1/sync`,
-    token,
-    indexedDB: new IDBFactory(),
-    IDBKeyRange,
-    socket: (url) => new WebSocket(url) as unknown as ClientSocket,
-    broadcastChannel: null,
-    networkEvents: null,
-  });
+  const c = nodeClient(server, token);
   clients.push(c);
   return c;
 }

@@ -6,13 +6,12 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { cellBounds, cellOf, createGeoFrame, type ClientSocket, type Pose } from '@cairn/shared';
-import { createCairnClient, type CairnClient, type Space, type SpaceAnchor } from '@cairn/client';
+import { cellBounds, cellOf, createGeoFrame, type Pose } from '@cairn/shared';
+import { type CairnClient, type Space, type SpaceAnchor } from '@cairn/client';
 import { issueToken } from '@cairn/server';
 import { isolatedEnv, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
 import { untilValue } from '../support/until.js';
+import { nodeClient } from '../support/node-client.js';
 
 const iso = isolatedEnv('it_anchors_two_nodes');
 // The space's origin sits on a cell edge: x < 0 is in WEST, x > 0 in EAST, and the region holds both.
@@ -30,15 +29,7 @@ let token: string;
 const clients: CairnClient[] = [];
 
 function client(node: ServerProcess): CairnClient {
-  const c = createCairnClient({
-    url: `${node.wsUrl}/v1/sync`,
-    token,
-    indexedDB: new IDBFactory(),
-    IDBKeyRange,
-    socket: (url) => new WebSocket(url) as unknown as ClientSocket,
-    broadcastChannel: null,
-    networkEvents: null,
-  });
+  const c = nodeClient(node, token);
   clients.push(c);
   return c;
 }

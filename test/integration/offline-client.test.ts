@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { createCairnClient, type CairnClient } from '@cairn/client';
+import { IDBFactory } from 'fake-indexeddb';
+import type { CairnClient } from '@cairn/client';
 import { issueToken, createPgStore } from '@cairn/server';
-import type { ClientSocket } from '@cairn/shared';
 import { isolatedEnv, PG_URL, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
 import { until } from '../support/until.js';
+import { nodeClient } from '../support/node-client.js';
 
 const iso = isolatedEnv('it_offline_client');
 let a: ServerProcess;
@@ -19,16 +19,7 @@ let b: ServerProcess;
 let token: string;
 
 function client(node: ServerProcess, indexedDB: IDBFactory, dbName = 'replica'): CairnClient {
-  return createCairnClient({
-    url: `${node.wsUrl}/v1/sync`,
-    token,
-    dbName,
-    indexedDB,
-    IDBKeyRange,
-    socket: (url) => new WebSocket(url) as unknown as ClientSocket,
-    broadcastChannel: null,
-    networkEvents: null,
-  });
+  return nodeClient(node, token, { indexedDB, dbName });
 }
 
 

@@ -4,13 +4,12 @@
  * leaves and comes back with its latest presence, and close is a leave.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { cellBounds, cellOf, type ClientSocket } from '@cairn/shared';
-import { createCairnClient, type CairnClient, type PeerPresence } from '@cairn/client';
+import { cellBounds, cellOf } from '@cairn/shared';
+import { type CairnClient, type PeerPresence } from '@cairn/client';
 import { issueToken } from '@cairn/server';
 import { isolatedEnv, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
 import { until } from '../support/until.js';
+import { nodeClient } from '../support/node-client.js';
 
 const iso = isolatedEnv('it_presence');
 const CELL = cellOf(48.8566, 2.3522, 7);
@@ -21,10 +20,7 @@ const clients: CairnClient[] = [];
 
 async function device(subject: string) {
   const token = await issueToken({ secret: SECRET, tenant: 'acme', subject, spaces: { '*': 'rw' } });
-  const client = createCairnClient({
-    url: `${server.wsUrl}/v1/sync`, token, indexedDB: new IDBFactory(), IDBKeyRange, dbName: subject,
-    socket: (url) => new WebSocket(url) as unknown as ClientSocket, broadcastChannel: null, networkEvents: null,
-  });
+  const client = nodeClient(server, token, { dbName: subject });
   clients.push(client);
   await client.whenSynced();
   return { client, space: client.space('venue', { origin: ORIGIN }) };
