@@ -18,6 +18,7 @@ import { createNativeSession } from './session/native-session.js';
 import { createYWebsocketSession } from './session/y-websocket-session.js';
 import { guardSession } from './session/socket-guard.js';
 import { createRateLimitedLog } from './log/rate-limited-log.js';
+import { reportTurnEndErrors } from './turn-end.js';
 import { createReadModelUpdater, type ReadModelUpdater } from './readmodel/updater.js';
 
 export interface SyncNodeOptions {
@@ -67,6 +68,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const log = createRateLimitedLog(opts.log ?? silentLog);
   const metrics = opts.metrics ?? createMetrics();
   const onError = (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'background error');
+  const stopReportingTurnEnd = reportTurnEndErrors((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'turn-end step failed (a bug); the node goes on'));
   const fanout = createFanout({ bus: opts.bus, nodeId, observer: metrics.fanoutObserver, onError });
   // C4: a quarantined row is counted and logged once, by the node that recorded it.
   const roomsObserver: typeof metrics.roomsObserver = {
@@ -133,6 +135,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       await rooms.close();
       // Issue 4: finish read model runs of the last commits before the caller closes the Store.
       await readModel.close();
+      stopReportingTurnEnd();
     },
   };
 }

@@ -13,10 +13,16 @@ export type TurnPhase = 'compose' | 'write';
 
 const queues: Record<TurnPhase, Array<() => void>> = { compose: [], write: [] };
 let scheduled = false;
+/** Who hears of a step that threw (each node's log, registered by its sync node); none: stderr. */
+const reporters = new Set<(err: unknown) => void>();
+
+function report(err: unknown): void {
+  if (reporters.size === 0) console.error('cairn: a turn-end step threw', err);
+  for (const r of reporters) r(err);
+}
 
 function run(): void {
   scheduled = false;
-  let failure: { err: unknown } | null = null;
   for (const phase of ['compose', 'write'] as const) {
     const q = queues[phase];
     // Steps added while the phase runs (a compose that corks a socket) run in this pass too.
@@ -24,12 +30,19 @@ function run(): void {
       try {
         q[i]!();
       } catch (err) {
-        failure ??= { err }; // each step guards its own work (S6); one that still throws stops no other's writes
+        // Each step guards its own work (S6); one that still throws stops no other's writes, and it is
+        // reported, not rethrown: a throw out of setImmediate would end the process and every socket on it.
+        report(err);
       }
     }
     q.length = 0;
   }
-  if (failure) throw failure.err;
+}
+
+/** Reports steps that throw to `reporter` until the returned function is called. */
+export function reportTurnEndErrors(reporter: (err: unknown) => void): () => void {
+  reporters.add(reporter);
+  return () => reporters.delete(reporter);
 }
 
 /** Runs `step` at the end of this turn, in `phase`. A step is run once per call: callers keep their own flag. */

@@ -88,8 +88,19 @@ function decodeRoom(segment: string): string | null {
 const corked = new Set<Duplex>();
 
 function uncorkAll(): void {
-  for (const raw of corked) raw.uncork();
+  // Emptied first: a socket whose uncork throws must not keep the set non-empty, or no later turn would
+  // schedule an uncork again and every socket corked after it would stay corked.
+  const sockets = [...corked];
   corked.clear();
+  let failure: { err: unknown } | null = null;
+  for (const raw of sockets) {
+    try {
+      raw.uncork();
+    } catch (err) {
+      failure ??= { err };
+    }
+  }
+  if (failure) throw failure.err; // reported by turn-end.ts after the other sockets were written
 }
 
 function cork(raw: Duplex): void {
