@@ -49,6 +49,23 @@ describe('a local write lands in the doc state and the outbox together, or in ne
     expect(await store.loadDoc(DOC)).toEqual([]);
   });
 
+  it('O1: a burst written as one transaction (many docs, many rows) fails whole when one outbox row fails', async () => {
+    const store = await open();
+    const add = IDBObjectStore.prototype.add;
+    let outboxAdds = 0;
+    vi.spyOn(IDBObjectStore.prototype, 'add').mockImplementation(function (this: IDBObjectStore, ...args) {
+      if (this.name === 'outbox' && ++outboxAdds === 3) throw new DOMException('forced failure', 'UnknownError');
+      return add.apply(this, args);
+    });
+    const writes = Array.from({ length: 6 }, (_, i) => ({ doc: `space-a/cell/c${i % 3}`, update: foreignUpdate(`k${i}`, i) }));
+    await expect(store.writeLocal(writes, 1)).rejects.toThrow();
+    expect(outboxAdds).toBe(3);
+    vi.restoreAllMocks();
+    expect(await store.outboxSize()).toBe(0);
+    for (let c = 0; c < 3; c++) expect(await store.loadDoc(`space-a/cell/c${c}`)).toEqual([]);
+    expect(await store.writeLocal(writes.slice(0, 2), 2)).toEqual([1, 2]);
+  });
+
   it('O1: a successful write holds the update in both, under one seq', async () => {
     const store = await open();
     const update = foreignUpdate('k', 1);

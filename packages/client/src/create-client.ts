@@ -237,6 +237,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     settled: () => settledGate.wait(),
     onError: reportError,
     presence,
+    stored: () => writer.flush(),
   });
 
   const alignments = createDeviceAlignments({

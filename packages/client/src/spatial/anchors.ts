@@ -18,6 +18,7 @@ import {
 import type { Emitter } from '../emitter.js';
 import type { AnchorIndex } from './anchor-index.js';
 import type { CellDocs } from './cell-docs.js';
+import { createCreateBatch } from './create-batch.js';
 import type { IndexSync, SpaceAnchorRecord } from './index-sync.js';
 import type { AnchorChange, Anchors, SpaceAnchor } from './space-api.js';
 
@@ -37,6 +38,8 @@ export interface AnchorsHost {
   replicaId(): string;
   now(): number;
   changes: Emitter<{ change: AnchorChange }>;
+  /** Resolves once every local update made so far is in the replica (create-batch.ts). */
+  stored(): Promise<void>;
 }
 
 function bad(detail: string): CairnError {
@@ -124,6 +127,9 @@ export function createAnchors(h: AnchorsHost): Anchors {
     return a;
   };
 
+  /** Creates started in one turn: one transaction per cell (create-batch.ts). */
+  const creates = createCreateBatch({ hold: write, transact, written, stored: () => h.stored() });
+
   /** A write to an existing anchor in the cell it lives in now. */
   const edit = async (id: string, fn: (a: SpaceAnchorRecord) => void): Promise<SpaceAnchor> => {
     await h.ready();
@@ -169,8 +175,10 @@ export function createAnchors(h: AnchorsHost): Anchors {
       const now = Math.floor(h.now());
       const id = newAnchorId(now);
       const cell = cellFor(pose.p);
-      return write([cell], () => {
-        transact(cell, (doc) =>
+      return creates.add({
+        id,
+        cell,
+        put: (doc) =>
           putAnchor(doc, {
             id,
             pose: authored(pose, h.hlc.now()),
@@ -179,8 +187,6 @@ export function createAnchors(h: AnchorsHost): Anchors {
             ...(ttl === null ? {} : { expiresAt: now + ttl }),
             platformRefs: refs,
           }),
-        );
-        return written(id);
       });
     },
     get: (id) => h.index.get(id),

@@ -34,6 +34,8 @@ export interface SpaceHost {
   settled(): Promise<void>;
   onError(err: unknown): void;
   presence: PresenceLink;
+  /** Resolves once every local update made so far is in the replica (the local writer's flush). */
+  stored(): Promise<void>;
 }
 
 export interface SpaceLifecycle {
@@ -152,6 +154,7 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
     replicaId: () => host.replicaId() ?? '',
     now: host.now,
     changes,
+    stored: host.stored,
   });
 
   return {
