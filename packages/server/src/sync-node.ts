@@ -87,7 +87,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     ...(opts.maxQueuedLoads !== undefined ? { maxQueuedLoads: opts.maxQueuedLoads } : {}),
   });
   const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.maxQueuedCommits ? { maxQueued: opts.maxQueuedCommits } : {}), ...(opts.maxQueuedCommitBytes ? { maxQueuedBytes: opts.maxQueuedCommitBytes } : {}) });
-  const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log });
+  const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log, quiet: () => commit.quiet() });
   const commit = createCommitPath({ group, rooms, fanout, metrics, readModel, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
   let stopping = false;
   const live = new Set<SessionHandle & LiveSession>();

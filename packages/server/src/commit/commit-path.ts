@@ -24,7 +24,16 @@ export interface WriteRequest extends CommitRequest {
 export interface CommitPath {
   /** Rejects with CairnError INVALID_UPDATE (before anything is stored), STORE_UNAVAILABLE or SHUTTING_DOWN. */
   write(req: WriteRequest): Promise<CommitOutcome>;
+  /**
+   * Resolves once no write is in flight, or after `maxWaitMs` (default QUIET_MAX_WAIT_MS) at most: work that
+   * no ack waits for (the read model) goes after the acks, and is only delayed, never starved, by a steady
+   * stream of writes.
+   */
+  quiet(maxWaitMs?: number): Promise<void>;
 }
+
+/** The longest quiet() waits: the read model's lag under a steady stream of writes stays about this small. */
+export const QUIET_MAX_WAIT_MS = 1000;
 
 /** A room that failed to load (or rebuild): its coded error, or STORE_UNAVAILABLE (retryable) with the cause. */
 function loadError(err: unknown): CairnError {
@@ -56,6 +65,9 @@ export function createCommitPath(deps: {
    * the writes before it is not counted: a pipelined honest client's burst chains that way.)
    */
   let waitingBytes = 0;
+  /** Writes started and not yet settled, and who waits for that to reach 0 (quiet). */
+  let inFlight = 0;
+  let quietWaiters: (() => void)[] = [];
 
   async function run(req: WriteRequest, before: Promise<unknown> | undefined, loaded: () => void): Promise<CommitOutcome> {
     // Checked against the doc it will be applied to (C4). A push to a doc this node does not hold (a
@@ -150,8 +162,16 @@ export function createCommitPath(deps: {
       };
       const key = `${req.tenant}\u0000${req.doc}`;
       const before = tails.get(key);
+      inFlight++;
       const done = run(req, before, loaded);
-      void done.then(loaded, loaded);
+      const ended = (): void => {
+        loaded();
+        if (--inFlight > 0) return;
+        const waiters = quietWaiters;
+        quietWaiters = [];
+        for (const wake of waiters) wake();
+      };
+      void done.then(ended, ended);
       const settled = done.then(() => undefined, () => undefined);
       const tail = before ? before.then(() => settled) : settled;
       tails.set(key, tail);
@@ -159,6 +179,21 @@ export function createCommitPath(deps: {
         if (tails.get(key) === tail) tails.delete(key);
       });
       return done;
+    },
+    quiet(maxWaitMs = QUIET_MAX_WAIT_MS) {
+      if (inFlight === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        // Under a steady stream of writes the count may never reach 0: the waiter leaves the list on time out.
+        const timer = setTimeout(() => {
+          quietWaiters = quietWaiters.filter((w) => w !== wake);
+          resolve();
+        }, maxWaitMs);
+        quietWaiters.push(wake);
+      });
     },
   };
 }

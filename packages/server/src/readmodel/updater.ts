@@ -59,6 +59,13 @@ export interface ReadModelOptions {
    * commit path, and must not starve it (acks wait for commits, never for the read model).
    */
   maxConcurrent?: number;
+  /**
+   * Resolves when the ack path has no write in flight, or after a bounded wait (CommitPath.quiet). Every
+   * pass waits for it first: the read model shares the Store (PGlite: its one connection) and this process
+   * with the commits that acks wait for, and during a burst it would take turns with them. Waiting also
+   * lets commits pile up per doc, so one pass covers many of them.
+   */
+  quiet?: () => Promise<void>;
   /** Backoff of retries after failures, ms: base · 2^(failures-1), capped. Default 1 s, 60 s. */
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -187,6 +194,7 @@ export function createReadModelUpdater(opts: ReadModelOptions): ReadModelUpdater
     const key = keyOf(w.tenant, w.doc);
     try {
       for (;;) {
+        await opts.quiet?.();
         const reached = await inSlot(() => pass(w));
         settle(w, reached);
         w.failures = 0;
