@@ -25,15 +25,21 @@ export interface CommitPath {
   /** Rejects with CairnError INVALID_UPDATE (before anything is stored), STORE_UNAVAILABLE or SHUTTING_DOWN. */
   write(req: WriteRequest): Promise<CommitOutcome>;
   /**
-   * Resolves once no write is in flight, or after `maxWaitMs` (default QUIET_MAX_WAIT_MS) at most: work that
-   * no ack waits for (the read model) goes after the acks, and is only delayed, never starved, by a steady
-   * stream of writes.
+   * Resolves once no write has been in flight for QUIET_IDLE_MS, or after `maxWaitMs` (default
+   * QUIET_MAX_WAIT_MS) at most: work that no ack waits for (the read model) goes after the acks, and is only
+   * delayed, never starved, by a steady stream of writes.
    */
   quiet(maxWaitMs?: number): Promise<void>;
 }
 
+/**
+ * How long the commit path must have been idle to count as quiet. Not 0: a client's burst reaches the
+ * commit path push by push when each one takes a while to validate and commit (PGlite runs on this thread),
+ * so the path goes idle for a moment between two pushes of one burst.
+ */
+export const QUIET_IDLE_MS = 100;
 /** The longest quiet() waits: the read model's lag under a steady stream of writes stays about this small. */
-export const QUIET_MAX_WAIT_MS = 1000;
+export const QUIET_MAX_WAIT_MS = 2000;
 
 /** A room that failed to load (or rebuild): its coded error, or STORE_UNAVAILABLE (retryable) with the cause. */
 function loadError(err: unknown): CairnError {
@@ -65,9 +71,9 @@ export function createCommitPath(deps: {
    * the writes before it is not counted: a pipelined honest client's burst chains that way.)
    */
   let waitingBytes = 0;
-  /** Writes started and not yet settled, and who waits for that to reach 0 (quiet). */
+  /** Writes started and not yet settled, and when one last started or ended (quiet). */
   let inFlight = 0;
-  let quietWaiters: (() => void)[] = [];
+  let lastActive = 0;
 
   async function run(req: WriteRequest, before: Promise<unknown> | undefined, loaded: () => void): Promise<CommitOutcome> {
     // Checked against the doc it will be applied to (C4). A push to a doc this node does not hold (a
@@ -163,13 +169,12 @@ export function createCommitPath(deps: {
       const key = `${req.tenant}\u0000${req.doc}`;
       const before = tails.get(key);
       inFlight++;
+      lastActive = performance.now();
       const done = run(req, before, loaded);
       const ended = (): void => {
         loaded();
-        if (--inFlight > 0) return;
-        const waiters = quietWaiters;
-        quietWaiters = [];
-        for (const wake of waiters) wake();
+        inFlight--;
+        lastActive = performance.now();
       };
       void done.then(ended, ended);
       const settled = done.then(() => undefined, () => undefined);
@@ -181,18 +186,15 @@ export function createCommitPath(deps: {
       return done;
     },
     quiet(maxWaitMs = QUIET_MAX_WAIT_MS) {
-      if (inFlight === 0) return Promise.resolve();
+      const deadline = performance.now() + maxWaitMs;
       return new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          resolve();
+        const check = (): void => {
+          const now = performance.now();
+          const idleFor = inFlight === 0 ? now - lastActive : 0;
+          if (idleFor >= QUIET_IDLE_MS || now >= deadline) return resolve();
+          setTimeout(check, Math.max(1, Math.min(deadline - now, QUIET_IDLE_MS - idleFor)));
         };
-        // Under a steady stream of writes the count may never reach 0: the waiter leaves the list on time out.
-        const timer = setTimeout(() => {
-          quietWaiters = quietWaiters.filter((w) => w !== wake);
-          resolve();
-        }, maxWaitMs);
-        quietWaiters.push(wake);
+        check();
       });
     },
   };

@@ -60,7 +60,7 @@ export interface ReadModelOptions {
    */
   maxConcurrent?: number;
   /**
-   * Resolves when the ack path has no write in flight, or after a bounded wait (CommitPath.quiet). Every
+   * Resolves when the ack path has been idle for a moment, or after a bounded wait (CommitPath.quiet). Every
    * pass waits for it first: the read model shares the Store (PGlite: its one connection) and this process
    * with the commits that acks wait for, and during a burst it would take turns with them. Waiting also
    * lets commits pile up per doc, so one pass covers many of them.
