@@ -2,6 +2,7 @@
  * The composition root of a server node: Fastify in front of the sync core. It only wires; behaviour lives
  * in the stages (session/, commit/, room/, fanout/) and the plugins (http/).
  */
+import type { Server as TlsServer } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
@@ -15,6 +16,7 @@ import { registerHealth } from './http/health.js';
 import { registerRequestLog } from './http/request-log.js';
 import { registerWebSockets } from './http/websocket.js';
 import { registerHome } from './http/home.js';
+import { registerHsts } from './http/hsts.js';
 import { anchorRoutes } from './http/anchors-routes.js';
 
 export interface ServerDeps {
@@ -48,6 +50,10 @@ export interface ServerDeps {
   /** Load shedding (OVERLOADED): pushes and update bytes that may wait for a commit (default: no count bound, 64 MiB). */
   maxQueuedCommits?: number;
   maxQueuedCommitBytes?: number;
+  /** PEM certificate chain and key (http/tls-files.ts): the port speaks https and wss; plain http/ws without. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
+  /** Seconds of Strict-Transport-Security on every answer; only with `tls` (http/hsts.ts). Default: no header. */
+  hstsMaxAge?: number;
 }
 
 export interface CairnServer {
@@ -55,6 +61,8 @@ export interface CairnServer {
   readonly node: SyncNode;
   readonly metrics: Metrics;
   listen(opts: { port: number; host?: string }): Promise<string>;
+  /** Presents this certificate to new TLS handshakes; open sockets keep theirs. Throws without `tls`. */
+  reloadTls(tls: { cert: Buffer | string; key: Buffer | string }): void;
   /** Graceful: refuse new sockets, finish in-flight commits and acks, close sockets, then the Store and Bus. */
   close(opts?: { seams?: boolean }): Promise<void>;
 }
@@ -64,6 +72,9 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   const hostAllowed = createHostCheck(deps.allowedHosts ?? []);
   const hostRefusal = createHostRefusal(hostAllowed, () => metrics.rejected.inc({ code: 'HOST_NOT_ALLOWED' }));
   const app = Fastify({
+    // Cast: Fastify types an https instance apart, but its server only differs in the handshake; the upgrade
+    // listener, inject() and close() are the same.
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     logger: deps.logger ?? false,
     // One line per request at debug instead of two at info (http/request-log.ts).
     disableRequestLogging: true,
@@ -74,7 +85,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     routerOptions: { maxParamLength: 256 },
     frameworkErrors: createFrameworkErrorHandler(hostRefusal),
     clientErrorHandler,
-  });
+  }) as unknown as FastifyInstance;
   const log = app.log as FastifyBaseLogger;
   const node = createSyncNode({
     store: deps.store,
@@ -95,6 +106,10 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   registerHostCheck(app, hostRefusal);
   registerRequestLog(app);
   registerErrorHandling(app);
+  if (deps.hstsMaxAge !== undefined) {
+    if (!deps.tls) throw new Error('hstsMaxAge needs tls: browsers ignore HSTS received over http');
+    registerHsts(app, deps.hstsMaxAge);
+  }
   app.addHook('onRequest', async (_req, reply) => {
     if (closing) return reply.code(503).header('connection', 'close').send(errorBody('SHUTTING_DOWN'));
   });
@@ -119,6 +134,10 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     metrics,
     async listen({ port, host = '127.0.0.1' }) {
       return app.listen({ port, host });
+    },
+    reloadTls(tls) {
+      if (!deps.tls) throw new Error('reloadTls: this server was built without tls');
+      (app.server as unknown as TlsServer).setSecureContext({ cert: tls.cert, key: tls.key });
     },
     close({ seams = true } = {}) {
       closing ??= (async () => {
