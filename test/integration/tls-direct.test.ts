@@ -128,6 +128,24 @@ describe('direct TLS', () => {
     await reader.destroy();
   });
 
+  it('S2: over wss the page of the node itself (https origin) opens a socket, a foreign https origin gets 403; GET /v1/sync probes over https', async () => {
+    const upgrade = (origin: string) =>
+      new Promise<number | 'open'>((resolve, reject) => {
+        const ws = new WebSocket(`${server.wsUrl}/v1/sync`, { ca: ca.caPem, origin });
+        ws.once('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once('error', reject);
+      });
+    expect(await upgrade(server.url)).toBe('open');
+    expect(await upgrade('https://evil.example')).toBe(403);
+    const probe = await httpsGet(`${server.url}/v1/sync`, ca.caPem);
+    expect(probe.status).toBe(426);
+    expect(JSON.parse(probe.body)).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+  });
+
   it('§4: plain http and ws to the TLS port fail at once and the node goes on serving https', async () => {
     const port = new URL(server.url).port;
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
