@@ -72,8 +72,8 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   const hostAllowed = createHostCheck(deps.allowedHosts ?? []);
   const hostRefusal = createHostRefusal(hostAllowed, () => metrics.rejected.inc({ code: 'HOST_NOT_ALLOWED' }));
   const app = Fastify({
-    // Cast: Fastify types an https instance apart, but its server only differs in the handshake; the upgrade
-    // listener, inject() and close() are the same.
+    // An https server differs from http only in the handshake: the upgrade listener (http/websocket.ts),
+    // inject() and close() are the same, so everything below is unaware of TLS.
     ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     logger: deps.logger ?? false,
     // One line per request at debug instead of two at info (http/request-log.ts).
@@ -85,7 +85,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     routerOptions: { maxParamLength: 256 },
     frameworkErrors: createFrameworkErrorHandler(hostRefusal),
     clientErrorHandler,
-  }) as unknown as FastifyInstance;
+  });
   const log = app.log as FastifyBaseLogger;
   const node = createSyncNode({
     store: deps.store,
