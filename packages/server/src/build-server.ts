@@ -114,7 +114,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     if (closing) return reply.code(503).header('connection', 'close').send(errorBody('SHUTTING_DOWN'));
   });
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
-  // Issue 4: REST queries on the anchor read model.
+  // REST queries on the anchor read model (readmodel/).
   await app.register(anchorRoutes, { anchors: deps.store.anchors, verify: deps.verify });
   await registerHome(app, { ...(deps.staticDir ? { staticDir: deps.staticDir } : {}), nodeId: node.nodeId });
   const sockets = registerWebSockets(app, {

@@ -53,8 +53,9 @@ export async function readTlsFiles(files: TlsFiles): Promise<TlsMaterial> {
   }
   try {
     createPrivateKey(key);
-  } catch (err) {
-    const encrypted = /passphrase/i.test((err as Error).message);
+  } catch {
+    // OpenSSL reports an encrypted key as "interrupted or cancelled" (no passphrase callback): say what it is.
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key.toString('latin1'));
     return refuse(`CAIRN_TLS_KEY=${files.keyFile} holds no ${encrypted ? 'unencrypted ' : ''}PEM private key${encrypted ? ' (decrypt it: openssl pkey -in key.pem -out key-plain.pem)' : ''}`);
   }
   try {
