@@ -38,7 +38,7 @@ export interface CairnClientOptions {
   socket?: ClientSocketFactory;
   /**
    * Says why a socket failed its handshake (UNREACHABLE, NOT_FOUND, ORIGIN_NOT_ALLOWED); null turns diagnosis
-   * off. Default: `createHttpProbe()`, a GET of the URL with the http(s) scheme.
+   * off. Default: a `fetch` GET of the URL with the http(s) scheme (socket/probe.ts).
    */
   probe?: Probe | null;
   /** Heartbeat interval; overrides the server's (welcome.heartbeatMs). */
@@ -71,7 +71,7 @@ export interface CairnClientEvents {
    * PROTOCOL_VERSION, NOT_FOUND, ORIGIN_NOT_ALLOWED: offline until goOnline()), UNREACHABLE (retries go on),
    * each diagnosis once per streak of failed connects. Updates from the server or another tab that do not
    * apply: INVALID_UPDATE; a frame the client cannot use: MALFORMED_FRAME. Any other failure (a `token`
-   * function that throws, a storage call after the replica closed) is INTERNAL, with the original as `cause`.
+   * function or socket factory that throws, one nobody foresaw) is INTERNAL, with the original as `cause`.
    */
   error: CairnError;
 }
