@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { cellBounds, cellDocId, cellOf, createGeoFrame, distanceToRectM, type CairnError } from '@cairn/shared';
-import { MAX_REGION_CELLS, regionCells, type CairnClient } from '@cairn/client';
+import { MAX_REGION_CELLS, type CairnClient } from '@cairn/client';
+import { regionCells } from '../../packages/client/src/spatial/region-cover.js';
 import { createFakeServer, type FakeServer } from './support/fake-server.js';
 import { clientOn } from './support/client-harness.js';
 

@@ -3,7 +3,7 @@
  * documents each of them.
  */
 import type * as Y from 'yjs';
-import type { ClientSocketFactory } from '@cairn/shared';
+import type { CairnError, ClientSocketFactory } from '@cairn/shared';
 import type { DeadLetters } from './outbox/dead-letters.js';
 import type { Rejection } from './outbox/settle.js';
 import type { StorageErrorEvent } from './replica/storage-error.js';
@@ -38,7 +38,7 @@ export interface CairnClientOptions {
   socket?: ClientSocketFactory;
   /**
    * Says why a socket failed its handshake (UNREACHABLE, NOT_FOUND, ORIGIN_NOT_ALLOWED); null turns diagnosis
-   * off. Default: `createHttpProbe()`, a GET of the URL with the http(s) scheme.
+   * off. Default: a `fetch` GET of the URL with the http(s) scheme (socket/probe.ts).
    */
   probe?: Probe | null;
   /** Heartbeat interval; overrides the server's (welcome.heartbeatMs). */
@@ -67,11 +67,13 @@ export interface CairnClientEvents {
   /** A push was moved to the dead letters, or a subscription was refused (O7). */
   rejected: Rejection;
   /**
-   * Connection errors as a CairnError: fatal ones (UNAUTHENTICATED, PROTOCOL_VERSION, NOT_FOUND,
-   * ORIGIN_NOT_ALLOWED: offline until goOnline()), UNREACHABLE (retries go on), each diagnosis once per streak
-   * of failed connects; and other failures.
+   * Always a CairnError with a catalog code. Connection errors: fatal ones (UNAUTHENTICATED,
+   * PROTOCOL_VERSION, NOT_FOUND, ORIGIN_NOT_ALLOWED: offline until goOnline()), UNREACHABLE (retries go on),
+   * each diagnosis once per streak of failed connects. Updates from the server or another tab that do not
+   * apply: INVALID_UPDATE; a frame the client cannot use: MALFORMED_FRAME. Any other failure (a `token`
+   * function or socket factory that throws, one nobody foresaw) is INTERNAL, with the original as `cause`.
    */
-  error: unknown;
+  error: CairnError;
 }
 
 export interface CairnClient {

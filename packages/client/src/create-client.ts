@@ -4,7 +4,7 @@
  * remote updates run socket/connection → inbound/route-frames → inbound/apply-remote → replica.
  */
 import * as Y from 'yjs';
-import { CairnError, DEFAULT_LIMITS, newClientId } from '@cairn/shared';
+import { CairnError, DEFAULT_LIMITS, newClientId, toCairnError } from '@cairn/shared';
 import type { CairnClient, CairnClientEvents, CairnClientOptions } from './client-api.js';
 import { createEmitter } from './emitter.js';
 import { createRemoteApplier } from './inbound/apply-remote.js';
@@ -42,7 +42,8 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   const now = options.now ?? Date.now;
   const compactThreshold = options.compactThreshold ?? DEFAULT_COMPACT_THRESHOLD;
   const events = createEmitter<CairnClientEvents>();
-  const reportError = (err: unknown) => events.emit('error', err);
+  // Stages report whatever they caught; the app's handler always gets a coded error (client-api.ts).
+  const reportError = (err: unknown) => events.emit('error', toCairnError(err));
   const memory = (seed: Omit<MemorySeed, 'compactThreshold'>) => createMemoryStore({ ...seed, compactThreshold });
   let destroyed = false;
 

@@ -1,6 +1,6 @@
 export { assert, unreachable, AssertionError } from './assert.js';
 export {
-  ErrorCodes, CairnError, isCairnError, isRetryable, errorCodeFromNum, closeCodeFor, errorCodeFromClose,
+  ErrorCodes, CairnError, isCairnError, isErrorCode, toCairnError, isRetryable, errorCodeFromNum, closeCodeFor, errorCodeFromClose,
   type ErrorCode,
 } from './errors.js';
 export { parseDocId, isValidDocId, isValidSegment, spaceOf, newClientId, isValidClientId, type DocRef } from './ids.js';
@@ -23,7 +23,6 @@ export {
   type ClientSocket, type ClientSocketFactory, type SessionSocket, type SessionHandle, type SessionAcceptor,
 } from './socket/socket.js';
 export { createMemoryNetwork, type MemoryNetwork, type Deliver } from './socket/memory-socket.js';
-// Issue 4 (spatial) exports are appended below this line.
 export { isVec3, vec3Add, vec3Sub, vec3Scale, vec3Dot, vec3Cross, vec3Length, vec3Distance, type Vec3 } from './spatial/vec3.js';
 export {
   identityQuat, isQuat, normalizeQuat, multiplyQuat, conjugateQuat, rotateVec3, quatFromAxisAngle, quatAngleDeg,
