@@ -1,0 +1,80 @@
+/**
+ * The README's region end to end (DESIGN §6, P4): a 200 m region around (48.8584, 2.2945) at precision 7
+ * needs 14 cells. Two real clients (Node, `ws`, fake-indexeddb) on a real server process (Postgres and
+ * Redis): one device writes an anchor, and stands, in the cover's far corner cell, the cell of the region
+ * the server is asked for last; the other device, which only subscribed the region, sees both.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cellBounds, cellOf, createGeoFrame, distanceM, distanceToRectM, type Vec3 } from '@cairn/shared';
+import { regionCells, type CairnClient } from '@cairn/client';
+import { issueToken } from '@cairn/server';
+import { isolatedEnv, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
+import { until } from '../support/until.js';
+import { nodeClient } from '../support/node-client.js';
+
+const iso = isolatedEnv('it_region_radius');
+const README = { lat: 48.8584, lon: 2.2945, radiusM: 200 };
+const ORIGIN = { lat: README.lat, lon: README.lon, alt: 0 };
+const frame = createGeoFrame(ORIGIN);
+let server: ServerProcess;
+const clients: CairnClient[] = [];
+
+async function device(subject: string) {
+  const token = await issueToken({ secret: SECRET, tenant: 'acme', subject, spaces: { '*': 'rw' } });
+  const client = nodeClient(server, token, { dbName: subject });
+  clients.push(client);
+  await client.whenSynced();
+  return { client, space: client.space('tower', { origin: ORIGIN, precision: 7 }) };
+}
+
+/** A point of the cell inside the circle: the cell's nearest point to the center, 2 m into the cell. */
+function insideCorner(cell: string): Vec3 {
+  const b = cellBounds(cell);
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  const near = { lat: clamp(README.lat, b.minLat, b.maxLat), lon: clamp(README.lon, b.minLon, b.maxLon), alt: 0 };
+  const mid = frame.toLocal({ lat: (b.minLat + b.maxLat) / 2, lon: (b.minLon + b.maxLon) / 2, alt: 0 });
+  const p = frame.toLocal(near);
+  const toMid = [mid[0] - p[0], mid[2] - p[2]] as const;
+  const len = Math.hypot(toMid[0], toMid[1]);
+  return [p[0] + (2 * toMid[0]) / len, 1.5, p[2] + (2 * toMid[1]) / len];
+}
+
+beforeAll(async () => {
+  server = await startServer({ ...iso.env, CAIRN_NODE_ID: 'node-r' });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.destroy()));
+  await server?.kill('SIGKILL');
+  await iso.drop();
+});
+
+describe('the README region on a real server', () => {
+  it('§6/P4: a 200 m region at precision 7 holds 14 cells and syncs an anchor and a peer in its far corner cell', async () => {
+    const cover = regionCells(README, 7);
+    expect(cover).toHaveLength(14);
+    const far = cover[cover.length - 1]!;
+    expect(far).not.toBe(cellOf(README.lat, README.lon, 7));
+    expect(distanceToRectM(README, cellBounds(far))).toBeGreaterThan(100);
+
+    const viewer = await device('viewer');
+    const region = await viewer.space.subscribeRegion(README);
+    expect(region.cells).toEqual([...cover].sort());
+
+    const surveyor = await device('surveyor');
+    const at = insideCorner(far);
+    const made = await surveyor.space.anchors.create({ pose: { p: at, q: [0, 0, 0, 1] }, props: { label: 'far corner' } });
+    expect(made.cell).toBe(far);
+    expect(distanceM(README, made)).toBeLessThan(README.radiusM);
+    await surveyor.client.whenSynced();
+
+    await until(() => viewer.space.anchors.get(made.id) !== undefined, 'the viewer sees the far corner anchor');
+    expect(viewer.space.anchors.get(made.id)).toMatchObject({ cell: far, props: { label: 'far corner' } });
+    expect(viewer.space.anchors.geoWithin(README.lat, README.lon, README.radiusM).map((a) => a.id)).toEqual([made.id]);
+
+    // Presence rides on the same cells: the surveyor standing in the far corner is a peer of the viewer.
+    surveyor.space.presence.set({ head: { p: at, q: [0, 0, 0, 1] }, state: { name: 'surveyor' } });
+    await until(() => viewer.space.presence.get(surveyor.client.clientId!) !== undefined, 'the viewer sees the surveyor');
+    expect(viewer.space.presence.get(surveyor.client.clientId!)).toMatchObject({ user: 'surveyor', cell: far });
+  });
+});
