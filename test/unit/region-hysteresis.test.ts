@@ -4,10 +4,11 @@
  * region or a write still holds are never closed under them.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { cellBounds, cellDocId, cellOf, createGeoFrame } from '@cairn/shared';
+import { cellBounds, cellDocId, cellOf, createGeoFrame, distanceToRectM } from '@cairn/shared';
 import type { CairnClient } from '@cairn/client';
 import { createFakeServer, type FakeServer } from './support/fake-server.js';
 import { clientOn, createManualTimers, settle, type ManualTimers } from './support/client-harness.js';
+import { MAX_KEPT_CELLS, MAX_REGION_CELLS, regionCells } from '../../packages/client/src/spatial/region-cover.js';
 
 // The space's origin sits on the east edge of its cell, so x < 0 is in WEST and x > 0 in EAST.
 const START = cellOf(48.8566, 2.3522, 7);
@@ -123,4 +124,51 @@ describe('region hysteresis', () => {
     expect(space.anchors.all().map((x) => [x.id, x.cell])).toEqual([[a.id, EAST]]);
     expect(server.received('push').length).toBeGreaterThan(0);
   });
+
+  it('a long jump of a large region keeps only MAX_KEPT_CELLS beyond its cover, the nearest, and lets the rest go before subscribing', async () => {
+    // The server sees the region's cell subs at once; the most it ever holds must stay within the bound.
+    let most = 0;
+    const server = createFakeServer({
+      sub: (f) => {
+        if (f.doc.startsWith('site/cell/')) {
+          const held = [...server.sessions.at(-1)!.subs].filter((d) => d.startsWith('site/cell/')).length + 1;
+          most = Math.max(most, held);
+        }
+        return null;
+      },
+    });
+    const { client, timers } = await walker(server);
+    const space = client.space('site', { origin: ORIGIN, precision: 7 });
+    const start = { lat: ORIGIN.lat, lon: ORIGIN.lon, radiusM: 600 };
+    const region = await space.subscribeRegion(start, { hysteresisMs: 30_000 });
+    const first = region.cells;
+    expect(first.length).toBeGreaterThan(80);
+    expect(first.length).toBeLessThanOrEqual(MAX_REGION_CELLS);
+
+    // A walk of 300 m east: everything left behind is kept (within the bound).
+    const walked = { ...frame.toGeo([300, 0, 0]), radiusM: 600 };
+    await region.move(walked);
+    const afterWalk = region.cells;
+    expect(afterWalk).toEqual(expect.arrayContaining([...first]));
+    expect(afterWalk.length).toBeLessThanOrEqual(MAX_REGION_CELLS + MAX_KEPT_CELLS);
+
+    // A jump of 2 km north: the whole old cover is left; only the cells nearest the new center are kept.
+    const jumped = { ...frame.toGeo([0, 0, -2000]), radiusM: 600 };
+    await region.move(jumped);
+    const cover = new Set(regionCells(jumped, 7));
+    const kept = region.cells.filter((c) => !cover.has(c));
+    expect(region.cells.length).toBe(Math.min(MAX_REGION_CELLS + MAX_KEPT_CELLS, cover.size + afterWalk.length));
+    expect(kept.length).toBe(MAX_REGION_CELLS + MAX_KEPT_CELLS - cover.size);
+    const gone = afterWalk.filter((c) => !cover.has(c) && !kept.includes(c));
+    const d = (c: string) => distanceToRectM(jumped, cellBounds(c));
+    expect(Math.max(...kept.map(d))).toBeLessThanOrEqual(Math.min(...gone.map(d)));
+    for (const c of gone) expect(unsubs(server, c)).toBe(1);
+    expect(most).toBeLessThanOrEqual(MAX_REGION_CELLS + MAX_KEPT_CELLS);
+
+    timers.advance(30_000);
+    await settle();
+    expect(new Set(region.cells)).toEqual(cover);
+    expect(server.sessions.at(-1)!.subs.size).toBe(cover.size + 1); // and the meta doc
+  });
 });
+

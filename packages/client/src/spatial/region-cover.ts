@@ -6,7 +6,8 @@
  * Cell docs exist only at the partition precision, so a coarser cover is of no use. What bounds a cover is
  * the server's per-socket doc budget (`maxDocsPerSocket`, 256 by default; a sub past it is refused with
  * TOO_MANY_DOCS and that cell never syncs): a region may cover MAX_REGION_CELLS = 128 cells, half the
- * budget, which leaves room for its hysteresis cells, meta docs, app docs and smaller regions. The bound
+ * budget, and keeps at most MAX_KEPT_CELLS more for hysteresis (region.ts), so one region at its largest
+ * holds 160 docs and leaves 96 for meta docs, app docs and smaller regions on the same socket. The bound
  * is fixed rather than read from the server: a region may be made offline, before any welcome, and the
  * welcome does not state maxDocsPerSocket. At precision 7, 128 cells hold a radius of about 700 m at the
  * equator and 600 m at 49° N (the README's Paris example asks 200 m: 14 cells).
@@ -19,6 +20,7 @@ import { precisionFor, regionLimitM } from './region-limit.js';
 import type { RegionInput } from './space-api.js';
 
 export const MAX_REGION_CELLS = 128;
+export const MAX_KEPT_CELLS = 32;
 
 /** The cells of the circle's cover at `precision`, nearest to the center first (ties by name). */
 export function regionCells(input: Readonly<RegionInput>, precision: number): string[] {
