@@ -2,11 +2,12 @@
  * The README's region end to end (DESIGN §6, P4): a 200 m region around (48.8584, 2.2945) at precision 7
  * needs 14 cells. Two real clients (Node, `ws`, fake-indexeddb) on a real server process (Postgres and
  * Redis): one device writes an anchor, and stands, in the cover's far corner cell, the cell of the region
- * the server is asked for last; the other device, which only subscribed the region, sees both.
+ * the server is asked for last; the other device, which only subscribed the region, sees both. A region at
+ * its largest stays within the server's per-socket limits (docs, subs per second), also when it jumps.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellBounds, cellOf, createGeoFrame, distanceM, distanceToRectM, type Vec3 } from '@cairn/shared';
-import { regionCells, type CairnClient } from '@cairn/client';
+import { MAX_REGION_CELLS, regionCells, type CairnClient } from '@cairn/client';
 import { issueToken } from '@cairn/server';
 import { isolatedEnv, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
 import { until } from '../support/until.js';
@@ -76,5 +77,35 @@ describe('the README region on a real server', () => {
     surveyor.space.presence.set({ head: { p: at, q: [0, 0, 0, 1] }, state: { name: 'surveyor' } });
     await until(() => viewer.space.presence.get(surveyor.client.clientId!) !== undefined, 'the viewer sees the surveyor');
     expect(viewer.space.presence.get(surveyor.client.clientId!)).toMatchObject({ user: 'surveyor', cell: far });
+  });
+
+  it('S3/S7: a region at its largest syncs every cell, and a 5 km jump keeps the socket, with 40 app docs, within maxDocsPerSocket and the sub rate', async () => {
+    const viewer = await device('viewer-wide');
+    const refused: unknown[] = [];
+    viewer.client.on('rejected', (r) => refused.push(r));
+    viewer.client.on('error', (e) => refused.push(e));
+    // The app's own docs share the socket's budget with the region.
+    for (let i = 0; i < 40; i++) await viewer.client.open(`tower/notes-${i}`);
+    // 690 m is what the refusal of a larger circle names here (693 m): ~128 cells.
+    const wide = { lat: README.lat, lon: README.lon, radiusM: 690 };
+    const region = await viewer.space.subscribeRegion(wide);
+    expect(region.cells.length).toBeGreaterThan(MAX_REGION_CELLS - 16);
+    await viewer.client.whenSynced();
+
+    const surveyor = await device('surveyor-wide');
+    const far = regionCells(wide, 7).at(-1)!;
+    const b = cellBounds(far);
+    const inFar = frame.toLocal({ lat: (b.minLat + b.maxLat) / 2, lon: (b.minLon + b.maxLon) / 2, alt: 0 });
+    const made = await surveyor.space.anchors.create({ pose: { p: inFar, q: [0, 0, 0, 1] } });
+    expect(made.cell).toBe(far);
+    await until(() => viewer.space.anchors.get(made.id) !== undefined, 'the wide region sees its far edge');
+
+    const away = { lat: README.lat + 0.045, lon: README.lon, radiusM: 690 }; // 5 km north
+    await region.move(away);
+    expect(region.cells.length).toBeLessThanOrEqual(MAX_REGION_CELLS + 32);
+    const there = await surveyor.space.anchors.create({ pose: { p: frame.toLocal({ ...away, alt: 0 }), q: [0, 0, 0, 1] } });
+    await until(() => viewer.space.anchors.get(there.id) !== undefined, 'the moved region syncs');
+    await viewer.client.whenSynced();
+    expect(refused).toEqual([]);
   });
 });
