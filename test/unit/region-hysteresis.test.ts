@@ -9,6 +9,7 @@ import type { CairnClient } from '@cairn/client';
 import { createFakeServer, type FakeServer } from './support/fake-server.js';
 import { clientOn, createManualTimers, settle, type ManualTimers } from './support/client-harness.js';
 import { MAX_KEPT_CELLS, MAX_REGION_CELLS, regionCells } from '../../packages/client/src/spatial/region-cover.js';
+import { openRegion } from '../../packages/client/src/spatial/region.js';
 
 // The space's origin sits on the east edge of its cell, so x < 0 is in WEST and x > 0 in EAST.
 const START = cellOf(48.8566, 2.3522, 7);
@@ -169,6 +170,50 @@ describe('region hysteresis', () => {
     await settle();
     expect(new Set(region.cells)).toEqual(cover);
     expect(server.sessions.at(-1)!.subs.size).toBe(cover.size + 1); // and the meta doc
+  });
+
+  it('a jump whose new cells fail to open leaves the region on its old cover, the cells let go early held again', async () => {
+    // A bare RegionHost counting holds per cell; opening any cell of the new place fails (a storage error).
+    const holds = new Map<string, number>();
+    const start = { lat: ORIGIN.lat, lon: ORIGIN.lon, radiusM: 600 };
+    const jumped = { ...frame.toGeo([0, 0, -2000]), radiusM: 600 };
+    const bad = new Set(regionCells(jumped, 7));
+    const timers = createManualTimers();
+    const region = await openRegion(
+      {
+        precision: () => 7,
+        acquire: async (cells) => {
+          if (cells.some((c) => bad.has(c))) throw new Error('quota exceeded');
+          for (const c of cells) holds.set(c, (holds.get(c) ?? 0) + 1);
+        },
+        release: async (cells) => {
+          for (const c of cells) holds.set(c, holds.get(c)! - 1);
+        },
+        timers,
+        onError: (err) => {
+          throw err;
+        },
+        onClosed: () => undefined,
+      },
+      start,
+      30_000,
+    );
+    const before = region.cells;
+    const walk = { ...frame.toGeo([300, 0, 0]), radiusM: 600 };
+    await region.move(walk); // a walk: left cells kept
+    const walked = region.cells;
+    expect(walked.length).toBeGreaterThan(before.length);
+    await expect(region.move(jumped)).rejects.toThrow('quota exceeded');
+    expect(region.cells).toEqual(walked);
+    const held = [...holds].filter(([, n]) => n > 0).map(([c]) => c).sort();
+    expect(held).toEqual(walked);
+    expect([...holds.values()].every((n) => n === 0 || n === 1)).toBe(true);
+    // The kept cells still leave after the hysteresis.
+    timers.advance(30_000);
+    await settle();
+    expect(region.cells).toEqual([...regionCells(walk, 7)].sort());
+    await region.close();
+    expect([...holds.values()].every((n) => n === 0)).toBe(true);
   });
 });
 

@@ -104,9 +104,8 @@ export async function openRegion(host: RegionHost, input: RegionInput, hysteresi
     try {
       await host.acquire(toOpen);
     } catch (err) {
-      // Back to the old cover's plan, with the cells of the old cover let go early held again.
-      const back = early.filter((c) => cover.has(c));
-      await host.acquire(back).then(() => back.forEach((c) => held.add(c)), host.onError);
+      // Back to the old plan: the cells let go early are held again (those outside the old cover leave anew).
+      await host.acquire(early).then(() => early.forEach((c) => held.add(c)), host.onError);
       await host.release(leaveOutside());
       throw err;
     }
