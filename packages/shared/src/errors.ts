@@ -36,6 +36,7 @@ export const ErrorCodes = {
   HOST_NOT_ALLOWED: { num: 27, retryable: false, message: 'the Host of the request is not one this server serves' },
   UPDATE_TOO_LARGE: { num: 28, retryable: false, message: 'the update is larger than the server accepts' },
   INVALID_PRESENCE: { num: 29, retryable: false, message: 'the presence payload is not a valid awareness update' },
+  REGION_TOO_LARGE: { num: 30, retryable: false, message: 'the region needs more cell docs than a region may hold' },
 } as const satisfies Record<string, { num: number; retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

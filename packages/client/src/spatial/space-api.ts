@@ -91,7 +91,12 @@ export interface Space {
   readonly anchors: Anchors;
   /** Where the other devices in this device's region are, and where this one is (P4). */
   readonly presence: SpacePresence;
-  /** Subscribes the cell docs covering the circle (≤ 12 cells), keeping left cells for `hysteresisMs` (default 30 s). */
+  /**
+   * Subscribes the cell docs covering the circle, nearest first, keeping left cells for `hysteresisMs` (default
+   * 30 s). A cover may hold up to MAX_REGION_CELLS (128) cells, about 700 m of radius at precision 7 at 49°;
+   * a larger circle is refused with REGION_TOO_LARGE, whose message names the radius that fits and the precision
+   * that would hold the asked one.
+   */
   subscribeRegion(input: RegionInput, opts?: { hysteresisMs?: number }): Promise<Region>;
   /** Opens the cell docs for these geohash cells (used by regions; apps rarely need it). */
   openCells(cells: readonly string[]): Promise<void>;
