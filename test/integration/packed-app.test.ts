@@ -148,6 +148,9 @@ describe("a user's app, from the packed tarballs", () => {
     const server = await starting!;
     expect(server.line).toContain(`store: PGlite in ${dataDir}`);
     expect(server.line).toContain('auth: off (dev mode');
+    // What a user sees at start is the summary and the dev-mode warning, not a process warning (a
+    // deprecation, an experimental API) they cannot act on.
+    expect(server.output()).not.toMatch(/^\(node:\d+\) /m);
     const port = new URL(server.url).port;
     const wsUrl = `ws://localhost:${port}/v1/sync`;
 
