@@ -179,14 +179,17 @@ describe("a user's app, from the packed tarballs", () => {
     expect(logs, logs.join('\n')).toContain('log: synced 0 pending');
     expect(logs.some((l) => l.startsWith('log: nearest:') && l.includes('valve 3')), logs.join('\n')).toBe(true);
 
+    const readerLogs: string[] = [];
     const reader = await clock.step('reader page (second device)', async () => {
       const context = await browser!.newContext();
       const page = await context.newPage();
+      page.on('console', (m) => readerLogs.push(`${m.type()}: ${m.text()}`));
+      page.on('pageerror', (e) => readerLogs.push(`pageerror: ${e.name}: ${e.message}`));
       await page.goto(`${site.origin}/?role=reader&server=${encodeURIComponent(wsUrl)}`);
       return finished(page);
     });
-    expect(reader.state, reader.error).toBe('done');
-    const view = reader.result as ReaderView;
+    expect(reader?.state, `${reader?.error ?? ''}\n${readerLogs.join('\n')}`).toBe('done');
+    const view = reader!.result as ReaderView;
     expect(view.note).toBe('Valve 3 replaced');
     expect(view.anchors).toEqual([{ label: 'valve 3', p: [1.3, 0.9, -3.4] }]);
     if (AWAITING_I12_RADIUS) {
@@ -204,14 +207,17 @@ describe("a user's app, from the packed tarballs", () => {
   }, 150_000);
 });
 
-async function finished(page: Page): Promise<RunState> {
-  await page.waitForFunction(
-    () => {
-      const run = (window as unknown as { cairnRun?: RunState }).cairnRun;
-      return run !== undefined && run.state !== 'running';
-    },
-    undefined,
-    { timeout: 45_000 },
-  );
-  return page.evaluate(() => (window as unknown as { cairnRun: RunState }).cairnRun);
+/** How the page's run ended, or `running` if it had not after 45 s (the caller's expect then shows the page's console). */
+async function finished(page: Page): Promise<RunState | undefined> {
+  await page
+    .waitForFunction(
+      () => {
+        const run = (window as unknown as { cairnRun?: RunState }).cairnRun;
+        return run !== undefined && run.state !== 'running';
+      },
+      undefined,
+      { timeout: 45_000 },
+    )
+    .catch(() => undefined);
+  return page.evaluate(() => (window as unknown as { cairnRun?: RunState }).cairnRun);
 }
