@@ -196,7 +196,7 @@ describe("a user's app, from the packed tarballs", () => {
       expect(view.region200, 'i12-radius has landed: set AWAITING_I12_RADIUS to false in this file').toMatch(/region too large for precision 7/);
     }
 
-    // The server's own read model (REST), which nothing in the browser feeds but the committed updates.
+    // The server's read model (REST) is built from committed updates only: the anchor there is stored.
     const rest = await untilValue(
       async () => ((await (await fetch(`${server.url}/v1/spaces/site-42/anchors?near=48.8584,2.2945&radius=100`)).json()) as { anchors?: { props: unknown; pose: { p: number[] } }[] }),
       (r) => (r.anchors ?? []).length > 0,
