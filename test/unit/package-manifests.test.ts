@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * What a user gets from `npm install @cairn/<pkg>` is decided by package.json alone, and nothing else in
- * the suite installs the packages from a tarball: a missing dependency or an empty `files` would only show
- * on a user's machine. These read the manifests and the lockfile.
+ * What a user gets from `npm install @cairn/<pkg>` is decided by package.json alone. These read the
+ * manifests and the lockfile, fast and with no network; test/integration/packed-app.test.ts packs and
+ * installs the real tarballs and runs what they hold.
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PACKAGES = ['shared', 'client', 'server'] as const;
@@ -89,10 +89,11 @@ describe('the published packages', () => {
     expect(lock.packages[`packages/${pkg}/node_modules/@cairn/shared`]).toBeUndefined();
   });
 
-  it.each(PACKAGES)('@cairn/%s builds itself before it is packed and ships dist, README.md and LICENSE', (pkg) => {
+  it.each(PACKAGES)('@cairn/%s builds itself before it is packed and ships dist, the src its maps name, README.md and LICENSE', (pkg) => {
     const m = manifest(pkg);
     expect(m.scripts?.prepack).toBe('tsc -b');
-    expect([...(m.files ?? [])].sort()).toEqual(['LICENSE', 'README.md', 'dist']);
+    // dist's .js.map and .d.ts.map point at ../src: without it a debugger and go-to-definition find no source.
+    expect([...(m.files ?? [])].sort()).toEqual(['LICENSE', 'README.md', 'dist', 'src']);
     expect(existsSync(`${ROOT}packages/${pkg}/README.md`)).toBe(true);
   });
 
