@@ -46,7 +46,7 @@ function compare(a: [number, number, number], b: [number, number, number]): numb
 
 /**
  * Enough of semver's range grammar for the `engines.node` fields in the lockfile: `||` alternatives of
- * space-separated `>=x.y.z`, `^x.y.z`, bare `x` / `x.y` and `*`. Anything else throws, so a new form is
+ * space-separated `>=x.y.z`, `^x.y.z`, bare `x` / `x.y`, wildcards (`10.x`, `10.*`) and `*`. Anything else throws, so a new form is
  * noticed here rather than passed.
  */
 function satisfies(version: string, range: string): boolean {
@@ -55,7 +55,7 @@ function satisfies(version: string, range: string): boolean {
     const comparators = alt.trim().replace(/(>=|<=|>|<|\^)\s+/g, '$1').split(/\s+/).filter(Boolean);
     return comparators.every((c) => {
       if (c === '*') return true;
-      const m = /^(>=|<|\^)?v?(\d+(?:\.(?:\d+|x))?(?:\.(?:\d+|x))?)$/.exec(c);
+      const m = /^(>=|<|\^)?v?(\d+(?:\.(?:\d+|x|\*))?(?:\.(?:\d+|x|\*))?)$/.exec(c);
       if (!m) throw new Error(`engines range not understood: ${range}`);
       const [, op, ver] = m as unknown as [string, string | undefined, string];
       const r = parseVersion(ver);
@@ -63,7 +63,7 @@ function satisfies(version: string, range: string): boolean {
       if (op === '<') return compare(v, r) < 0;
       if (op === '^') return v[0] === r[0] && compare(v, r) >= 0;
       // A bare `20` or `20.9` is every version with that prefix.
-      const fixed = ver.split('.').filter((p) => p !== 'x').length;
+      const fixed = ver.split('.').filter((p) => p !== 'x' && p !== '*').length;
       return v.slice(0, fixed).every((n, i) => n === r[i]);
     });
   });
@@ -79,6 +79,10 @@ describe('the published packages', () => {
     expect(satisfies('21.0.0', '20 || >=22')).toBe(false);
     expect(satisfies('20.0.0', '>= 10.x')).toBe(true);
     expect(satisfies('20.0.0', '>=v0.2.0')).toBe(true);
+    // get-caller-file (yargs, under dpdm) says `6.* || 8.* || >= 10.*`.
+    expect(satisfies('20.0.0', '6.* || 8.* || >= 10.*')).toBe(true);
+    expect(satisfies('8.9.0', '6.* || 8.* || >= 10.*')).toBe(true);
+    expect(satisfies('9.0.0', '6.* || 8.* || >= 10.*')).toBe(false);
   });
 
   it.each(['client', 'server'])('@cairn/%s depends on @cairn/shared at the workspace version', (pkg) => {

@@ -13,7 +13,8 @@ import { createGroupCommit } from './commit/group-commit.js';
 import { createFanout } from './fanout/fanout.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createRooms, type Rooms } from './room/rooms.js';
-import type { LiveSession, SessionContext, SessionLimits, SessionLog } from './session/context.js';
+import type { LiveSession, SessionContext, SessionLimits } from './session/context.js';
+import type { Logger } from './log/logger.js';
 import { createNativeSession } from './session/native-session.js';
 import { createYWebsocketSession } from './session/y-websocket-session.js';
 import { guardSession } from './session/socket-guard.js';
@@ -27,7 +28,7 @@ export interface SyncNodeOptions {
   verify: (token: string) => Promise<Principal>;
   nodeId?: string;
   limits?: Partial<SessionLimits>;
-  log?: SessionLog;
+  log?: Logger;
   metrics?: Metrics;
   maxIdleRooms?: number;
   /** Versions after a doc's snapshot before a room writes a new one (default 1,000; room/room.ts). */
@@ -59,7 +60,7 @@ export interface SyncNode {
   shutdown(): Promise<void>;
 }
 
-const silentLog: SessionLog = { info() {}, warn() {}, error() {} };
+const silentLog: Logger = { info() {}, warn() {}, error() {} };
 
 export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const nodeId = opts.nodeId ?? `node-${newClientId().slice(0, 12)}`;
