@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellBounds, cellOf, createGeoFrame, distanceM, distanceToRectM, type Vec3 } from '@cairn/shared';
-import { MAX_REGION_CELLS, regionCells, type CairnClient } from '@cairn/client';
+import { MAX_REGION_CELLS, type CairnClient } from '@cairn/client';
+import { regionCells } from '../../packages/client/src/spatial/region-cover.js';
 import { issueToken } from '@cairn/server';
 import { isolatedEnv, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
 import { until } from '../support/until.js';
