@@ -15,6 +15,7 @@ import type { Timers } from './socket/timers.js';
 import type { Space, SpaceOptions } from './spatial/space-api.js';
 import type { TabPortFactory } from './tabs/tab-channel.js';
 import type { DeviceAlignment, DeviceAlignmentOptions } from './xr/device-alignment.js';
+import type { AnchorAt, AnchorsAtQuery, HistoricalDoc, HistoryTarget } from './history/history-reads.js';
 
 export interface CairnClientOptions {
   /**
@@ -57,6 +58,8 @@ export interface CairnClientOptions {
   compactThreshold?: number;
   /** Reconnect backoff. Default base 250 ms, cap 30 s. */
   backoff?: Partial<BackoffOptions>;
+  /** The fetch history reads use (`openAt`, `anchorsAt`). Default: the global fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface CairnClientEvents {
@@ -110,6 +113,14 @@ export interface CairnClient {
    * stored in the replica. One instance per space name; `opts` apply when it is first asked for.
    */
   alignment(space: string, opts?: DeviceAlignmentOptions): DeviceAlignment;
+  /**
+   * L1: the doc as of a version or a time, read from the server over REST (needs a connection, read access
+   * to the space). A DETACHED copy: edits to it never leave the device. BAD_REQUEST for a version past the
+   * head; a time before the doc existed gives an empty doc at version 0.
+   */
+  openAt(docId: string, target: HistoryTarget): Promise<HistoricalDoc>;
+  /** L1: a space's anchors as of a time, from the server (REST `anchors?at=`), merged as replicas merge them. */
+  anchorsAt(space: string, at: Date | string, query?: AnchorsAtQuery): Promise<AnchorAt[]>;
   /** Flushes local writes, closes the spaces, the socket, the tab channel and the database. */
   destroy(): Promise<void>;
 }

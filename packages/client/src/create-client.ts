@@ -31,6 +31,7 @@ import { createStatusTracker } from './socket/status.js';
 import { systemTimers } from './socket/timers.js';
 import { createSettledGate } from './spatial/settled-gate.js';
 import { createSpaces } from './spatial/spaces.js';
+import { createHistoryReads } from './history/history-reads.js';
 import { createTabApplier } from './tabs/apply-tab-update.js';
 import { createTabChannel, defaultTabPortFactory } from './tabs/tab-channel.js';
 import { createDeviceAlignments } from './xr/device-alignment.js';
@@ -228,6 +229,12 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     await writer.flush();
   };
 
+  const history = createHistoryReads({
+    url: options.url,
+    token: async () => (typeof options.token === 'function' ? await options.token() : (options.token ?? '')),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+
   const settledGate = createSettledGate(() => status.current, (fn) => events.on('status', fn));
   const spaces = createSpaces({
     open: openDoc,
@@ -238,6 +245,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     settled: () => settledGate.wait(),
     onError: reportError,
     presence,
+    history,
   });
 
   const alignments = createDeviceAlignments({
@@ -258,6 +266,8 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   return {
     open: openDoc,
     close: closeDoc,
+    openAt: (docId, target) => history.openAt(docId, target),
+    anchorsAt: (space, at, query) => history.anchorsAt(space, at, query),
     get status() {
       return status.current;
     },

@@ -15,6 +15,7 @@ export { StorageErrorKind, type StorageErrorEvent } from './replica/storage-erro
 export type { Rejection } from './outbox/settle.js';
 export type { DeadLetters } from './outbox/dead-letters.js';
 export type { DeadLetter } from './replica/replica-store.js';
+export type { HistoricalDoc, HistoryTarget, AnchorsAtQuery, AnchorAt } from './history/history-reads.js';
 
 // What the options take where the host is not a browser tab (Node, a worker, a test) and injects its own.
 export type { ClientSocket, ClientSocketFactory } from '@cairn/shared';

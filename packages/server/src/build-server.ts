@@ -18,6 +18,9 @@ import { registerWebSockets } from './http/websocket.js';
 import { registerHome } from './http/home.js';
 import { registerHsts } from './http/hsts.js';
 import { anchorRoutes } from './http/anchors-routes.js';
+import { historyRoutes } from './http/history-routes.js';
+import { spaceAnchorsAt } from './history/space-anchors-at.js';
+import type { RevertRecord } from './history/reverter.js';
 
 export interface ServerDeps {
   store: Store;
@@ -54,6 +57,8 @@ export interface ServerDeps {
   tls?: { cert: Buffer | string; key: Buffer | string };
   /** Seconds of Strict-Transport-Security on every answer; only with `tls` (http/hsts.ts). Default: no header. */
   hstsMaxAge?: number;
+  /** L2, L4: told of every revert (doc, space, anchor) once it committed, with what it did (history/reverter.ts). */
+  onRevert?: (record: RevertRecord) => void;
 }
 
 export interface CairnServer {
@@ -102,6 +107,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.maxQueuedLoads !== undefined ? { maxQueuedLoads: deps.maxQueuedLoads } : {}),
     ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
+    ...(deps.onRevert ? { onRevert: deps.onRevert } : {}),
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);
@@ -116,7 +122,12 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   });
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
   // REST queries on the anchor read model (readmodel/).
-  await app.register(anchorRoutes, { anchors: deps.store.anchors, verify: deps.verify });
+  await app.register(anchorRoutes, {
+    anchors: deps.store.anchors, verify: deps.verify,
+    anchorsAt: (tenant, space, at, query, options) => spaceAnchorsAt(deps.store, tenant, space, at, query, options),
+  });
+  // L1, L2: history reads and reverts from the log (history/).
+  await app.register(historyRoutes, { store: deps.store, reverter: node.reverter, verify: deps.verify });
   await registerHome(app, { ...(deps.staticDir ? { staticDir: deps.staticDir } : {}), nodeId: node.nodeId });
   const sockets = registerWebSockets(app, {
     node,

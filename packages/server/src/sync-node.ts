@@ -21,6 +21,7 @@ import { guardSession } from './session/socket-guard.js';
 import { createRateLimitedLog } from './log/rate-limited-log.js';
 import { reportTurnEndErrors } from './turn-end.js';
 import { createReadModelUpdater, type ReadModelUpdater } from './readmodel/updater.js';
+import { createReverter, type RevertRecord, type Reverter } from './history/reverter.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -41,6 +42,8 @@ export interface SyncNodeOptions {
   maxQueuedCommits?: number;
   /** Update bytes that may wait for a commit before more pushes are refused with OVERLOADED (default 64 MiB). */
   maxQueuedCommitBytes?: number;
+  /** L2, L4: told of every revert once it committed (history/reverter.ts); a throw is logged, never undoes it. */
+  onRevert?: (record: RevertRecord) => void;
 }
 
 export interface SyncNode {
@@ -50,6 +53,8 @@ export interface SyncNode {
   readonly limits: SessionLimits;
   /** Issue 4: keeps the anchor read model up to date from this node's commits. */
   readonly readModel: ReadModelUpdater;
+  /** L2: reverts of docs, spaces and anchors, committed through this node's commit path. */
+  readonly reverter: Reverter;
   acceptNative: SessionAcceptor;
   acceptY(socket: SessionSocket, target: { principal: Principal; doc: string; space: string }): SessionHandle;
   readonly sessions: number;
@@ -90,6 +95,16 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.maxQueuedCommits ? { maxQueued: opts.maxQueuedCommits } : {}), ...(opts.maxQueuedCommitBytes ? { maxQueuedBytes: opts.maxQueuedCommitBytes } : {}) });
   const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log });
   const commit = createCommitPath({ group, rooms, fanout, metrics, readModel, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
+  const reverter = createReverter({
+    store: opts.store, commit,
+    onRevert(record) {
+      try {
+        opts.onRevert?.(record);
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'onRevert hook failed; the revert is committed');
+      }
+    },
+  });
   let stopping = false;
   const live = new Set<SessionHandle & LiveSession>();
 
@@ -120,6 +135,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     metrics,
     limits,
     readModel,
+    reverter,
     acceptNative: (socket) => track(createNativeSession(ctx, socket), socket, 'native'),
     acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target), socket, 'y-websocket'),
     get sessions() {

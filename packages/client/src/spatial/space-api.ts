@@ -4,6 +4,7 @@
  * code against these types.
  */
 import type { Anchor, GeoPoint, PlatformRef, Pose, Vec3 } from '@cairn/shared';
+import type { AnchorAt, AnchorsAtQuery } from '../history/history-reads.js';
 import type { SpacePresence } from '../presence/presence-api.js';
 import type { AnchorQuery } from './anchor-query.js';
 import type { LiveQuery, QueryDiff } from './live-queries.js';
@@ -98,6 +99,11 @@ export interface Space {
    * that would hold the asked one.
    */
   subscribeRegion(input: RegionInput, opts?: { hysteresisMs?: number }): Promise<Region>;
+  /**
+   * L1: the space's anchors as of a time, from the server (REST `anchors?at=`, read access), merged and
+   * expired as of that time; not the local view. Default query: every anchor with a place on Earth.
+   */
+  anchorsAt(at: Date | string, query?: AnchorsAtQuery): Promise<AnchorAt[]>;
   /** Opens the cell docs for these geohash cells (used by regions; apps rarely need it). */
   openCells(cells: readonly string[]): Promise<void>;
   close(): Promise<void>;
