@@ -46,6 +46,11 @@ export async function readDocAt(store: Store, tenant: string, doc: string, targe
       from = snapshot.version;
     }
     const rows = version > from ? await store.loadUpdates(tenant, doc, from, version) : [];
+    // A log trimmed below its snapshot (retention) cannot answer for the versions it no longer holds:
+    // replaying what is left would show a wrong doc, not an old one.
+    if (rows.length !== version - from || (rows.length > 0 && rows[0]!.version !== from + 1)) {
+      throw new CairnError('BAD_REQUEST', `version ${version} is older than the history this server keeps for the doc`);
+    }
     // One transaction for the whole replay: Yjs cleans up (merges, observers) once instead of per row.
     Y.transact(ydoc, () => {
       for (const row of rows) if (!skip.has(row.version)) Y.applyUpdate(ydoc, row.update, ORIGIN.HYDRATE);
