@@ -58,11 +58,10 @@ function isoOf(at: Date | string): string {
 }
 
 export function createHistoryReads(opts: HistoryReadsOptions): HistoryReads {
-  const base = new URL(opts.url);
-  base.protocol = base.protocol === 'wss:' ? 'https:' : 'http:';
-
   async function get(path: string, params: Record<string, string>): Promise<unknown> {
-    const u = new URL(path, base);
+    // Resolved per call: the client checks its URL itself (INVALID_URL), and a custom socket factory may
+    // use a scheme (mem://) that has no http twin; such a client simply cannot read history.
+    const u = new URL(path, opts.url.replace(/^ws(s?):/, 'http$1:'));
     for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
     const token = await opts.token();
     const doFetch = opts.fetch ?? globalThis.fetch;
