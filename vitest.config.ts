@@ -13,6 +13,9 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Type-level tests (*.test-d.ts): tsc checks them against the packages' src, like the aliases above, so
+    // no build is needed. Type errors elsewhere are left to `npm run typecheck`.
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './test/tsconfig.types.json', ignoreSourceErrors: true },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration suites start real server processes on fixed ports of their own; files run in parallel

@@ -3,6 +3,7 @@ import { MIGRATIONS } from '../../packages/server/src/store/migrations/list.js';
 import { createPgStore } from '../../packages/server/src/store/pg-store.js';
 import { describeStoreContract } from './store.contract.js';
 import { describeQuarantineContract } from './store-quarantine.contract.js';
+import { describeHistoryContract } from './store-history.contract.js';
 import { dropSchema, PG_URL, uniqueSchema, withPgClient } from './store-pg-schema.js';
 import { push } from './store-fixtures.js';
 
@@ -10,6 +11,7 @@ const schema = uniqueSchema('store');
 
 describeStoreContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 8 }));
 describeQuarantineContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
+describeHistoryContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
 
 describe('Store postgres: migrations', () => {
   it('records each migration once in cairn_migrations, in its own schema, however often migrate() runs', async () => {

@@ -7,9 +7,10 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { createCairnClient, createHttpProbe, type CairnClient, type CairnClientOptions } from '@cairn/client';
+import { createCairnClient, type CairnClient, type CairnClientOptions } from '@cairn/client';
 import { issueToken } from '@cairn/server';
 import { CairnError, type ClientSocket } from '@cairn/shared';
+import { createHttpProbe } from '../../packages/client/src/socket/probe.js';
 import { freePort, isolatedEnv, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
 import { until } from '../support/until.js';
 

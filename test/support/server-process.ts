@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
@@ -39,7 +40,23 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startServer(env: Record<string, string>, opts: { port?: number; readyTimeoutMs?: number } = {}): Promise<ServerProcess> {
+/** Status of a GET over https, verifying the server against `ca` (no global fetch option takes a CA). */
+function httpsStatus(url: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * `ca`: the server serves TLS (CAIRN_TLS_CERT/KEY in `env`) with a certificate this CA signed
+ * (test-certificates.ts); `url` and `wsUrl` are then https:// and wss://, and readiness is checked over https.
+ */
+export async function startServer(env: Record<string, string>, opts: { port?: number; readyTimeoutMs?: number; ca?: string } = {}): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
   const port = opts.port ?? (await freePort());
   let out = '';
@@ -52,15 +69,16 @@ export async function startServer(env: Record<string, string>, opts: { port?: nu
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const url = `http://127.0.0.1:${port}`;
+  const tls = opts.ca !== undefined;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   let dead = false;
   void exited.then(() => (dead = true));
   for (;;) {
     if (dead) throw new Error(`server exited before it was ready:\n${out}`);
     try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.ok) break;
+      const status = tls ? await httpsStatus(`${url}/readyz`, opts.ca!) : (await fetch(`${url}/readyz`)).status;
+      if (status === 200) break;
     } catch {
       // not listening yet
     }
@@ -73,7 +91,7 @@ export async function startServer(env: Record<string, string>, opts: { port?: nu
   return {
     port,
     url,
-    wsUrl: `ws://127.0.0.1:${port}`,
+    wsUrl: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}`,
     child,
     output: () => out,
     exited,

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { metaDocId, readSpaceMeta } from '@cairn/shared';
-import type { CairnClient } from '@cairn/client';
+import type { CairnClient, CairnError } from '@cairn/client';
 import { createFakeServer } from './support/fake-server.js';
 import { clientOn } from './support/client-harness.js';
 
@@ -54,7 +54,7 @@ describe('space meta', () => {
   it('a live-query callback that throws is reported as a client error and does not stop the index', async () => {
     const client = track(clientOn(createFakeServer()));
     client.goOffline();
-    const errors: unknown[] = [];
+    const errors: CairnError[] = [];
     client.on('error', (e) => errors.push(e));
     const s = client.space('field', { origin: LATER });
     await s.subscribeRegion({ lat: LATER.lat, lon: LATER.lon, radiusM: 20 });
@@ -64,6 +64,7 @@ describe('space meta', () => {
     const a = await s.anchors.create({ pose: { p: [1, 0, 0], q: [0, 0, 0, 1] } });
     const b = await s.anchors.create({ pose: { p: [2, 0, 0], q: [0, 0, 0, 1] } });
     expect(s.anchors.all().map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
-    expect(errors.map((e) => (e as Error).message)).toEqual(['app bug', 'app bug']);
+    // The app's own error, wrapped so the event always carries a catalog code (S4).
+    expect(errors.map((e) => [e.code, (e.cause as Error).message])).toEqual([['INTERNAL', 'app bug'], ['INTERNAL', 'app bug']]);
   });
 });

@@ -12,6 +12,8 @@ import { startupSummary } from '../../packages/server/src/cli/summary.js';
 import { SETTINGS } from '../../packages/server/src/settings.js';
 
 const CONFIG_SOURCE = readFileSync(new URL('../../packages/server/src/config.ts', import.meta.url), 'utf8');
+const SERVER_README = readFileSync(new URL('../../packages/server/README.md', import.meta.url), 'utf8');
+const OPERATIONS = readFileSync(new URL('../../docs/OPERATIONS.md', import.meta.url), 'utf8');
 
 describe('cairn-server arguments', () => {
   it('§8: no command and `start` both start a node; --help and --version win anywhere', () => {
@@ -70,6 +72,24 @@ describe('cairn-server --help', () => {
     expect([...read].sort()).toEqual(SETTINGS.map((s) => s.env).sort());
   });
 
+  it('§8: TLS files come in pairs, and HSTS only with them', () => {
+    expect(readConfig({}).tls).toBeNull();
+    expect(() => readConfig({ CAIRN_TLS_CERT: '/c.pem' })).toThrow(/CAIRN_TLS_CERT is set but CAIRN_TLS_KEY is not/);
+    expect(() => readConfig({ CAIRN_TLS_KEY: '/k.pem' })).toThrow(/CAIRN_TLS_KEY is set but CAIRN_TLS_CERT is not/);
+    expect(() => readConfig({ CAIRN_HSTS_MAX_AGE: '600' })).toThrow(/CAIRN_HSTS_MAX_AGE needs CAIRN_TLS_CERT/);
+    const both = { CAIRN_TLS_CERT: '/c.pem', CAIRN_TLS_KEY: '/k.pem' };
+    expect(() => readConfig({ ...both, CAIRN_HSTS_MAX_AGE: '1y' })).toThrow(/CAIRN_HSTS_MAX_AGE=1y is not a number of seconds/);
+    expect(readConfig({ ...both, CAIRN_HSTS_MAX_AGE: '31536000' }).hstsMaxAge).toBe(31536000);
+    expect(readConfig(both).hstsMaxAge).toBeNull();
+  });
+
+  it('§8: the server README and the configuration table of OPERATIONS.md name every setting', () => {
+    for (const s of SETTINGS) {
+      expect(SERVER_README, s.env).toContain(`\`${s.env}\``);
+      expect(OPERATIONS, s.env).toContain(`| \`${s.env}\` |`);
+    }
+  });
+
   it('§8: the numeric defaults in the table are the ones readConfig uses', () => {
     const config = readConfig({});
     const byEnv = Object.fromEntries(SETTINGS.map((s) => [s.env, s.default]));
@@ -87,7 +107,7 @@ describe('cairn-server startup summary', () => {
   it('S8: defaults: PGlite dir, in-process bus, auth off and what dev mode means', () => {
     const line = startupSummary(readConfig({}), 'http://127.0.0.1:8787', 'node-a');
     expect(line).toBe(
-      'cairn-server listening on http://127.0.0.1:8787 (node node-a) | store: PGlite in ./.cairn-data | bus: in-process (this node only) | ' +
+      'cairn-server listening on http://127.0.0.1:8787 (node node-a) | native: ws://127.0.0.1:8787/v1/sync | store: PGlite in ./.cairn-data | bus: in-process (this node only) | ' +
         'auth: off (dev mode: every socket is anonymous with read+write on every space; loopback Host names only)',
     );
   });
@@ -103,5 +123,12 @@ describe('cairn-server startup summary', () => {
     expect(line).toContain('bus: Redis cache.internal:6379, prefix cairn:');
     expect(line).toContain('auth: on');
     for (const hidden of ['hunter2', 'redispw', 'cairn:hunter2', secret]) expect(line).not.toContain(hidden);
+  });
+
+  it('§8: with TLS the line names the https address and the native wss URL', () => {
+    const config = readConfig({ CAIRN_TLS_CERT: '/etc/cairn/fullchain.pem', CAIRN_TLS_KEY: '/etc/cairn/key.pem' });
+    expect(config.tls).toEqual({ certFile: '/etc/cairn/fullchain.pem', keyFile: '/etc/cairn/key.pem' });
+    const line = startupSummary(config, 'https://0.0.0.0:8443', 'node-c');
+    expect(line).toMatch(/^cairn-server listening on https:\/\/0\.0\.0\.0:8443 \(node node-c\) \| native: wss:\/\/0\.0\.0\.0:8443\/v1\/sync \| /);
   });
 });

@@ -4,7 +4,7 @@
  * test/integration/connect-diagnosis.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { createHttpProbe } from '@cairn/client';
+import { createHttpProbe } from '../../packages/client/src/socket/probe.js';
 import { ErrorCodes, type ErrorCode } from '@cairn/shared';
 
 const catalog = (status: number, code: ErrorCode) =>

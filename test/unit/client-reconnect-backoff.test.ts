@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_BACKOFF, type CairnClient } from '@cairn/client';
+import type { CairnClient } from '@cairn/client';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../packages/client/src/socket/backoff.js';
 import { createFakeServer } from './support/fake-server.js';
 import { clientOn, createManualTimers, seededRandom, testSeed, until } from './support/client-harness.js';
 

@@ -8,10 +8,10 @@ import { createHostCheck, isHostEntry } from '../../packages/server/src/http/hos
 describe('Host allowlist matching', () => {
   it('S8: loopback names are always served, on any port; nothing else is without a list', () => {
     const check = createHostCheck([]);
-    for (const host of ['localhost', 'localhost:8787', 'LOCALHOST:1', 'localhost.:80', '127.0.0.1', '127.0.0.1:8787', '127.255.0.9:3', '[::1]', '[::1]:8787']) {
+    for (const host of ['localhost', 'localhost:8787', 'LOCALHOST:1', 'localhost.:80', '127.0.0.1', '127.0.0.1:8787', '127.255.0.9:3', '[::1]', '[::1]:8787', 'app.localhost:5173', 'a.b.localhost', 'APP.LOCALHOST.:80']) {
       expect([host, check(host)]).toEqual([host, true]);
     }
-    for (const host of [undefined, '', 'evil.example', 'evil.example:8787', 'localhost.evil.example', '127.0.0.1.evil.example', '128.0.0.1', '0.0.0.0:8787', '192.168.1.20:8787', '[::2]:8787', 'localhost:80@evil.example', 'a b']) {
+    for (const host of [undefined, '', 'evil.example', 'evil.example:8787', 'localhost.evil.example', '127.0.0.1.evil.example', '128.0.0.1', '0.0.0.0:8787', '192.168.1.20:8787', '[::2]:8787', 'localhost:80@evil.example', 'a b', '.localhost', 'app..localhost', 'localhost.evil.example:5173', 'evillocalhost']) {
       expect([host, check(host)]).toEqual([host, false]);
     }
   });

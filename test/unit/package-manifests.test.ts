@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * What a user gets from `npm install @cairn/<pkg>` is decided by package.json alone, and nothing else in
- * the suite installs the packages from a tarball: a missing dependency or an empty `files` would only show
- * on a user's machine. These read the manifests and the lockfile.
+ * What a user gets from `npm install @cairn/<pkg>` is decided by package.json alone. These read the
+ * manifests and the lockfile, fast and with no network; test/integration/packed-app.test.ts packs and
+ * installs the real tarballs and runs what they hold.
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PACKAGES = ['shared', 'client', 'server'] as const;
@@ -46,7 +46,7 @@ function compare(a: [number, number, number], b: [number, number, number]): numb
 
 /**
  * Enough of semver's range grammar for the `engines.node` fields in the lockfile: `||` alternatives of
- * space-separated `>=x.y.z`, `^x.y.z`, bare `x` / `x.y` and `*`. Anything else throws, so a new form is
+ * space-separated `>=x.y.z`, `^x.y.z`, bare `x` / `x.y`, wildcards (`10.x`, `10.*`) and `*`. Anything else throws, so a new form is
  * noticed here rather than passed.
  */
 function satisfies(version: string, range: string): boolean {
@@ -55,7 +55,7 @@ function satisfies(version: string, range: string): boolean {
     const comparators = alt.trim().replace(/(>=|<=|>|<|\^)\s+/g, '$1').split(/\s+/).filter(Boolean);
     return comparators.every((c) => {
       if (c === '*') return true;
-      const m = /^(>=|<|\^)?v?(\d+(?:\.(?:\d+|x))?(?:\.(?:\d+|x))?)$/.exec(c);
+      const m = /^(>=|<|\^)?v?(\d+(?:\.(?:\d+|x|\*))?(?:\.(?:\d+|x|\*))?)$/.exec(c);
       if (!m) throw new Error(`engines range not understood: ${range}`);
       const [, op, ver] = m as unknown as [string, string | undefined, string];
       const r = parseVersion(ver);
@@ -63,7 +63,7 @@ function satisfies(version: string, range: string): boolean {
       if (op === '<') return compare(v, r) < 0;
       if (op === '^') return v[0] === r[0] && compare(v, r) >= 0;
       // A bare `20` or `20.9` is every version with that prefix.
-      const fixed = ver.split('.').filter((p) => p !== 'x').length;
+      const fixed = ver.split('.').filter((p) => p !== 'x' && p !== '*').length;
       return v.slice(0, fixed).every((n, i) => n === r[i]);
     });
   });
@@ -79,6 +79,10 @@ describe('the published packages', () => {
     expect(satisfies('21.0.0', '20 || >=22')).toBe(false);
     expect(satisfies('20.0.0', '>= 10.x')).toBe(true);
     expect(satisfies('20.0.0', '>=v0.2.0')).toBe(true);
+    // get-caller-file (yargs, under dpdm) says `6.* || 8.* || >= 10.*`.
+    expect(satisfies('20.0.0', '6.* || 8.* || >= 10.*')).toBe(true);
+    expect(satisfies('8.9.0', '6.* || 8.* || >= 10.*')).toBe(true);
+    expect(satisfies('9.0.0', '6.* || 8.* || >= 10.*')).toBe(false);
   });
 
   it.each(['client', 'server'])('@cairn/%s depends on @cairn/shared at the workspace version', (pkg) => {
@@ -89,10 +93,11 @@ describe('the published packages', () => {
     expect(lock.packages[`packages/${pkg}/node_modules/@cairn/shared`]).toBeUndefined();
   });
 
-  it.each(PACKAGES)('@cairn/%s builds itself before it is packed and ships dist, README.md and LICENSE', (pkg) => {
+  it.each(PACKAGES)('@cairn/%s builds itself before it is packed and ships dist, the src its maps name, README.md and LICENSE', (pkg) => {
     const m = manifest(pkg);
     expect(m.scripts?.prepack).toBe('tsc -b');
-    expect([...(m.files ?? [])].sort()).toEqual(['LICENSE', 'README.md', 'dist']);
+    // dist's .js.map and .d.ts.map point at ../src: without it a debugger and go-to-definition find no source.
+    expect([...(m.files ?? [])].sort()).toEqual(['LICENSE', 'README.md', 'dist', 'src']);
     expect(existsSync(`${ROOT}packages/${pkg}/README.md`)).toBe(true);
   });
 

@@ -1,11 +1,13 @@
 /**
  * Region covers (DESIGN §6): the cell docs of a region are its circle's geohash cover at the space's
- * partition precision, distinct cells only, across the antimeridian and around the poles; a region that
- * would need more than 12 partition cells is refused with a clear error and opens nothing.
+ * partition precision, distinct cells only, across the antimeridian and around the poles, subscribed
+ * nearest first; a region that would need more than MAX_REGION_CELLS partition cells is refused with
+ * REGION_TOO_LARGE, naming the radius that fits and the precision that holds the asked one, and opens nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { cellBounds, cellDocId, cellOf, createGeoFrame, distanceToRectM, type CairnError } from '@cairn/shared';
-import { MAX_REGION_CELLS, regionCells, type CairnClient } from '@cairn/client';
+import { cellBounds, cellOf, createGeoFrame, distanceToRectM, type CairnError } from '@cairn/shared';
+import { MAX_REGION_CELLS, type CairnClient } from '@cairn/client';
+import { regionCells } from '../../packages/client/src/spatial/region-cover.js';
 import { createFakeServer, type FakeServer } from './support/fake-server.js';
 import { clientOn } from './support/client-harness.js';
 
@@ -62,20 +64,49 @@ describe('region covers', () => {
     }
   });
 
-  it('a region too large for the precision is refused with BAD_REQUEST and opens no cell', async () => {
+  it('the README example: 200 m around (48.8584, 2.2945) at precision 7 subscribes its 14 cells, the center first', async () => {
     const server = createFakeServer();
     const client = await online(server);
-    const space = client.space('city', { origin: { lat: 48.8566, lon: 2.3522, alt: 0 }, precision: 7 });
-    const err = await space.subscribeRegion({ lat: 48.8566, lon: 2.3522, radiusM: 1000 }).catch((e: CairnError) => e);
-    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
-    expect((err as Error).message).toMatch(/region too large for precision 7/);
-    expect(() => regionCells({ lat: 89.99, lon: 0, radiusM: 50 }, 5)).toThrow(/region too large for precision 5/);
+    const space = client.space('paris', { origin: { lat: 48.8584, lon: 2.2945, alt: 0 }, precision: 7 });
+    const circle = { lat: 48.8584, lon: 2.2945, radiusM: 200 };
+    const region = await space.subscribeRegion(circle);
+    expect(region.cells).toHaveLength(14);
+    expect(cellSubs(server, 'paris')).toEqual(region.cells);
+    // Nearest first on the wire too: the server loads the ground under the device before the region's rim.
+    const order = server.received('sub').map((f) => f.doc).filter((d) => d.startsWith('paris/cell/')).map((d) => d.slice('paris/cell/'.length));
+    expect(order).toEqual(regionCells(circle, 7));
+    expect(order[0]).toBe(cellOf(circle.lat, circle.lon, 7));
+    const dist = order.map((c) => distanceToRectM(circle, cellBounds(c)));
+    expect(dist).toEqual([...dist].sort((x, y) => x - y));
+  });
+
+  it('REGION_TOO_LARGE names the largest radius that fits and the precision that holds the asked one, and opens no cell', async () => {
+    const server = createFakeServer();
+    const client = await online(server);
+    const space = client.space('city', { origin: { lat: 48.8584, lon: 2.2945, alt: 0 }, precision: 7 });
+    const err = await space.subscribeRegion({ lat: 48.8584, lon: 2.2945, radiusM: 1000 }).catch((e: CairnError) => e);
+    expect(err).toMatchObject({ code: 'REGION_TOO_LARGE', retryable: false });
+    const message = (err as Error).message;
+    expect(message).toContain(`a circle of 1000 m at (48.8584, 2.2945) needs more than ${MAX_REGION_CELLS} cells at precision 7`);
+    const limit = Number(/a radius of at most (\d+) m fits at precision 7 at latitude 48\.86/.exec(message)?.[1]);
+    expect(limit).toBeGreaterThan(600);
+    expect(limit).toBeLessThan(1000);
+    expect(message).toContain('client.space(id, { precision: 6 })');
+    expect(cellSubs(server, 'city')).toEqual([]);
     await expect(space.subscribeRegion({ lat: 91, lon: 0, radiusM: 10 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(space.subscribeRegion({ lat: 0, lon: 0, radiusM: 10 }, { hysteresisMs: -1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    expect(cellSubs(server, 'city')).toEqual([]);
-    const region = await space.subscribeRegion({ lat: 48.8566, lon: 2.3522, radiusM: 10 });
-    await expect(region.move({ lat: 48.8566, lon: 2.3522, radiusM: 5000 })).rejects.toThrow(/region too large/);
-    expect(cellSubs(server, 'city')).toEqual(region.cells); // the failed move changed nothing
-    expect(server.received('sub').some((f) => f.doc === cellDocId('city', region.cells[0]!))).toBe(true);
+
+    // Doing what it says works: the named radius here, and the asked radius in a space at the named precision.
+    const region = await space.subscribeRegion({ lat: 48.8584, lon: 2.2945, radiusM: limit });
+    expect(region.cells.length).toBeGreaterThan(100);
+    expect(region.cells.length).toBeLessThanOrEqual(MAX_REGION_CELLS);
+    const coarse = client.space('city-wide', { origin: { lat: 48.8584, lon: 2.2945, alt: 0 }, precision: 6 });
+    expect((await coarse.subscribeRegion({ lat: 48.8584, lon: 2.2945, radiusM: 1000 })).cells.length).toBeGreaterThan(1);
+
+    const before = region.cells;
+    await expect(region.move({ lat: 48.8566, lon: 2.3522, radiusM: 5000 })).rejects.toMatchObject({ code: 'REGION_TOO_LARGE' });
+    expect(region.cells).toEqual(before); // the failed move changed nothing
+    expect(cellSubs(server, 'city')).toEqual(before);
+    expect(server.received('unsub')).toEqual([]);
   });
 });

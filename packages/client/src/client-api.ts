@@ -3,7 +3,7 @@
  * documents each of them.
  */
 import type * as Y from 'yjs';
-import type { ClientSocketFactory } from '@cairn/shared';
+import type { CairnError, ClientSocketFactory } from '@cairn/shared';
 import type { DeadLetters } from './outbox/dead-letters.js';
 import type { Rejection } from './outbox/settle.js';
 import type { StorageErrorEvent } from './replica/storage-error.js';
@@ -15,6 +15,7 @@ import type { Timers } from './socket/timers.js';
 import type { Space, SpaceOptions } from './spatial/space-api.js';
 import type { TabPortFactory } from './tabs/tab-channel.js';
 import type { DeviceAlignment, DeviceAlignmentOptions } from './xr/device-alignment.js';
+import type { AnchorAt, AnchorsAtQuery, HistoricalDoc, HistoryTarget } from './history/history-reads.js';
 
 export interface CairnClientOptions {
   /**
@@ -38,7 +39,7 @@ export interface CairnClientOptions {
   socket?: ClientSocketFactory;
   /**
    * Says why a socket failed its handshake (UNREACHABLE, NOT_FOUND, ORIGIN_NOT_ALLOWED); null turns diagnosis
-   * off. Default: `createHttpProbe()`, a GET of the URL with the http(s) scheme.
+   * off. Default: a `fetch` GET of the URL with the http(s) scheme (socket/probe.ts).
    */
   probe?: Probe | null;
   /** Heartbeat interval; overrides the server's (welcome.heartbeatMs). */
@@ -57,6 +58,8 @@ export interface CairnClientOptions {
   compactThreshold?: number;
   /** Reconnect backoff. Default base 250 ms, cap 30 s. */
   backoff?: Partial<BackoffOptions>;
+  /** The fetch history reads use (`openAt`, `anchorsAt`). Default: the global fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface CairnClientEvents {
@@ -67,11 +70,13 @@ export interface CairnClientEvents {
   /** A push was moved to the dead letters, or a subscription was refused (O7). */
   rejected: Rejection;
   /**
-   * Connection errors as a CairnError: fatal ones (UNAUTHENTICATED, PROTOCOL_VERSION, NOT_FOUND,
-   * ORIGIN_NOT_ALLOWED: offline until goOnline()), UNREACHABLE (retries go on), each diagnosis once per streak
-   * of failed connects; and other failures.
+   * Always a CairnError with a catalog code. Connection errors: fatal ones (UNAUTHENTICATED,
+   * PROTOCOL_VERSION, NOT_FOUND, ORIGIN_NOT_ALLOWED: offline until goOnline()), UNREACHABLE (retries go on),
+   * each diagnosis once per streak of failed connects. Updates from the server or another tab that do not
+   * apply: INVALID_UPDATE; a frame the client cannot use: MALFORMED_FRAME. Any other failure (a `token`
+   * function or socket factory that throws, one nobody foresaw) is INTERNAL, with the original as `cause`.
    */
-  error: unknown;
+  error: CairnError;
 }
 
 export interface CairnClient {
@@ -108,6 +113,14 @@ export interface CairnClient {
    * stored in the replica. One instance per space name; `opts` apply when it is first asked for.
    */
   alignment(space: string, opts?: DeviceAlignmentOptions): DeviceAlignment;
+  /**
+   * L1: the doc as of a version or a time, read from the server over REST (needs a connection, read access
+   * to the space). A DETACHED copy: edits to it never leave the device. BAD_REQUEST for a version past the
+   * head; a time before the doc existed gives an empty doc at version 0.
+   */
+  openAt(docId: string, target: HistoryTarget): Promise<HistoricalDoc>;
+  /** L1: a space's anchors as of a time, from the server (REST `anchors?at=`), merged as replicas merge them. */
+  anchorsAt(space: string, at: Date | string, query?: AnchorsAtQuery): Promise<AnchorAt[]>;
   /** Flushes local writes, closes the spaces, the socket, the tab channel and the database. */
   destroy(): Promise<void>;
 }

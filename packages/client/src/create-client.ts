@@ -4,7 +4,7 @@
  * remote updates run socket/connection → inbound/route-frames → inbound/apply-remote → replica.
  */
 import * as Y from 'yjs';
-import { CairnError, DEFAULT_LIMITS, newClientId } from '@cairn/shared';
+import { CairnError, DEFAULT_LIMITS, newClientId, toCairnError } from '@cairn/shared';
 import type { CairnClient, CairnClientEvents, CairnClientOptions } from './client-api.js';
 import { createEmitter } from './emitter.js';
 import { createRemoteApplier } from './inbound/apply-remote.js';
@@ -31,6 +31,7 @@ import { createStatusTracker } from './socket/status.js';
 import { systemTimers } from './socket/timers.js';
 import { createSettledGate } from './spatial/settled-gate.js';
 import { createSpaces } from './spatial/spaces.js';
+import { createHistoryReads } from './history/history-reads.js';
 import { createTabApplier } from './tabs/apply-tab-update.js';
 import { createTabChannel, defaultTabPortFactory } from './tabs/tab-channel.js';
 import { createDeviceAlignments } from './xr/device-alignment.js';
@@ -42,7 +43,8 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   const now = options.now ?? Date.now;
   const compactThreshold = options.compactThreshold ?? DEFAULT_COMPACT_THRESHOLD;
   const events = createEmitter<CairnClientEvents>();
-  const reportError = (err: unknown) => events.emit('error', err);
+  // Stages report whatever they caught; the app's handler always gets a coded error (client-api.ts).
+  const reportError = (err: unknown) => events.emit('error', toCairnError(err));
   const memory = (seed: Omit<MemorySeed, 'compactThreshold'>) => createMemoryStore({ ...seed, compactThreshold });
   let destroyed = false;
 
@@ -227,6 +229,12 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     await writer.flush();
   };
 
+  const history = createHistoryReads({
+    url: options.url,
+    token: async () => (typeof options.token === 'function' ? await options.token() : (options.token ?? '')),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+
   const settledGate = createSettledGate(() => status.current, (fn) => events.on('status', fn));
   const spaces = createSpaces({
     open: openDoc,
@@ -238,6 +246,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     onError: reportError,
     presence,
     stored: () => writer.flush(),
+    history,
   });
 
   const alignments = createDeviceAlignments({
@@ -258,6 +267,8 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   return {
     open: openDoc,
     close: closeDoc,
+    openAt: (docId, target) => history.openAt(docId, target),
+    anchorsAt: (space, at, query) => history.anchorsAt(space, at, query),
     get status() {
       return status.current;
     },

@@ -2,7 +2,8 @@
  * The composition root of a server node: Fastify in front of the sync core. It only wires; behaviour lives
  * in the stages (session/, commit/, room/, fanout/) and the plugins (http/).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Server as TlsServer } from 'node:tls';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
 import type { Principal } from './auth/principal.js';
@@ -15,7 +16,11 @@ import { registerHealth } from './http/health.js';
 import { registerRequestLog } from './http/request-log.js';
 import { registerWebSockets } from './http/websocket.js';
 import { registerHome } from './http/home.js';
+import { registerHsts } from './http/hsts.js';
 import { anchorRoutes } from './http/anchors-routes.js';
+import { historyRoutes } from './http/history-routes.js';
+import { spaceAnchorsAt } from './history/space-anchors-at.js';
+import type { RevertRecord } from './history/reverter.js';
 
 export interface ServerDeps {
   store: Store;
@@ -48,6 +53,12 @@ export interface ServerDeps {
   /** Load shedding (OVERLOADED): pushes and update bytes that may wait for a commit (default: no count bound, 64 MiB). */
   maxQueuedCommits?: number;
   maxQueuedCommitBytes?: number;
+  /** PEM certificate chain and key (http/tls-files.ts): the port speaks https and wss; plain http/ws without. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
+  /** Seconds of Strict-Transport-Security on every answer; only with `tls` (http/hsts.ts). Default: no header. */
+  hstsMaxAge?: number;
+  /** L2, L4: told of every revert (doc, space, anchor) once it committed, with what it did (history/reverter.ts). */
+  onRevert?: (record: RevertRecord) => void;
 }
 
 export interface CairnServer {
@@ -55,6 +66,8 @@ export interface CairnServer {
   readonly node: SyncNode;
   readonly metrics: Metrics;
   listen(opts: { port: number; host?: string }): Promise<string>;
+  /** Presents this certificate to new TLS handshakes; open sockets keep theirs. Throws without `tls`. */
+  reloadTls(tls: { cert: Buffer | string; key: Buffer | string }): void;
   /** Graceful: refuse new sockets, finish in-flight commits and acks, close sockets, then the Store and Bus. */
   close(opts?: { seams?: boolean }): Promise<void>;
 }
@@ -64,9 +77,13 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   const hostAllowed = createHostCheck(deps.allowedHosts ?? []);
   const hostRefusal = createHostRefusal(hostAllowed, () => metrics.rejected.inc({ code: 'HOST_NOT_ALLOWED' }));
   const app = Fastify({
+    // An https server differs from http only in the handshake: the upgrade listener (http/websocket.ts),
+    // inject() and close() are the same, so everything below is unaware of TLS.
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     logger: deps.logger ?? false,
-    // One line per request at debug instead of two at info (http/request-log.ts).
-    disableRequestLogging: true,
+    // One line per request at debug instead of two at info (http/request-log.ts). Through a LogController:
+    // Fastify 5.12's top-level `disableRequestLogging` prints a deprecation warning (FSTDEP023) at every start.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     // Requests that arrive while the node shuts down get a catalog body (S4) from the hook below, not Fastify's own.
     return503OnClosing: false,
@@ -90,17 +107,27 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.maxQueuedLoads !== undefined ? { maxQueuedLoads: deps.maxQueuedLoads } : {}),
     ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
+    ...(deps.onRevert ? { onRevert: deps.onRevert } : {}),
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);
   registerRequestLog(app);
   registerErrorHandling(app);
+  if (deps.hstsMaxAge !== undefined) {
+    if (!deps.tls) throw new Error('hstsMaxAge needs tls: browsers ignore HSTS received over http');
+    registerHsts(app, deps.hstsMaxAge);
+  }
   app.addHook('onRequest', async (_req, reply) => {
     if (closing) return reply.code(503).header('connection', 'close').send(errorBody('SHUTTING_DOWN'));
   });
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
-  // Issue 4: REST queries on the anchor read model.
-  await app.register(anchorRoutes, { anchors: deps.store.anchors, verify: deps.verify });
+  // REST queries on the anchor read model (readmodel/).
+  await app.register(anchorRoutes, {
+    anchors: deps.store.anchors, verify: deps.verify,
+    anchorsAt: (tenant, space, at, query, options) => spaceAnchorsAt(deps.store, tenant, space, at, query, options),
+  });
+  // L1, L2: history reads and reverts from the log (history/).
+  await app.register(historyRoutes, { store: deps.store, reverter: node.reverter, verify: deps.verify });
   await registerHome(app, { ...(deps.staticDir ? { staticDir: deps.staticDir } : {}), nodeId: node.nodeId });
   const sockets = registerWebSockets(app, {
     node,
@@ -119,6 +146,10 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     metrics,
     async listen({ port, host = '127.0.0.1' }) {
       return app.listen({ port, host });
+    },
+    reloadTls(tls) {
+      if (!deps.tls) throw new Error('reloadTls: this server was built without tls');
+      (app.server as unknown as TlsServer).setSecureContext({ cert: tls.cert, key: tls.key });
     },
     close({ seams = true } = {}) {
       closing ??= (async () => {

@@ -5,6 +5,7 @@
 import { CairnError } from '@cairn/shared';
 import { isHostEntry } from './http/host-allowlist.js';
 import { settingDefault, type SettingName } from './settings.js';
+import type { TlsFiles } from './http/tls-files.js';
 
 export interface ServerConfig {
   port: number;
@@ -15,6 +16,10 @@ export interface ServerConfig {
   redisUrl: string | null;
   redisPrefix: string;
   authSecret: string | null;
+  /** CAIRN_TLS_CERT + CAIRN_TLS_KEY: the port speaks https/wss; null (neither set): http/ws. */
+  tls: TlsFiles | null;
+  /** CAIRN_HSTS_MAX_AGE: seconds of Strict-Transport-Security on https responses; null: no header. */
+  hstsMaxAge: number | null;
   allowedOrigins: string[] | '*';
   /** CAIRN_ALLOWED_HOSTS (S8); null when unset: loopback only in dev mode, any host with a secret. */
   allowedHosts: string[] | '*' | null;
@@ -41,6 +46,26 @@ function positiveInt(env: NodeJS.ProcessEnv, name: SettingName): number {
   return n;
 }
 
+/** Both TLS files or neither: one alone would silently serve plain http to clients that expect https. */
+function tlsFiles(env: NodeJS.ProcessEnv): TlsFiles | null {
+  const certFile = env.CAIRN_TLS_CERT || null;
+  const keyFile = env.CAIRN_TLS_KEY || null;
+  if (certFile && keyFile) return { certFile, keyFile };
+  if (certFile) throw new CairnError('BAD_REQUEST', 'CAIRN_TLS_CERT is set but CAIRN_TLS_KEY is not: set both for https/wss, or neither for http/ws');
+  if (keyFile) throw new CairnError('BAD_REQUEST', 'CAIRN_TLS_KEY is set but CAIRN_TLS_CERT is not: set both for https/wss, or neither for http/ws');
+  return null;
+}
+
+function hstsMaxAge(env: NodeJS.ProcessEnv, tls: TlsFiles | null): number | null {
+  const raw = env.CAIRN_HSTS_MAX_AGE;
+  if (raw === undefined || raw === '') return null;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new CairnError('BAD_REQUEST', `CAIRN_HSTS_MAX_AGE=${raw} is not a number of seconds`);
+  // Browsers ignore HSTS received over http; behind a TLS proxy, the proxy sends it.
+  if (!tls) throw new CairnError('BAD_REQUEST', 'CAIRN_HSTS_MAX_AGE needs CAIRN_TLS_CERT and CAIRN_TLS_KEY (behind a TLS proxy, let the proxy send HSTS)');
+  return n;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const port = Number(env.PORT ?? settingDefault('PORT'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CairnError('BAD_REQUEST', `PORT=${env.PORT} is not a port`);
@@ -51,6 +76,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const hostList = hosts && hosts !== '*' ? hosts.split(',').map((h) => h.trim()).filter(Boolean) : [];
   const badHost = hostList.find((h) => !isHostEntry(h));
   if (badHost !== undefined) throw new CairnError('BAD_REQUEST', `CAIRN_ALLOWED_HOSTS: "${badHost}" is not a host or host:port`);
+  const tls = tlsFiles(env);
   return {
     port,
     // Dev mode (no secret) accepts anonymous writers, so it listens on loopback unless told otherwise.
@@ -61,6 +87,8 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     redisUrl: env.REDIS_URL || null,
     redisPrefix: env.CAIRN_REDIS_PREFIX || settingDefault('CAIRN_REDIS_PREFIX'),
     authSecret,
+    tls,
+    hstsMaxAge: hstsMaxAge(env, tls),
     allowedOrigins: origins === '*' ? '*' : origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : [],
     allowedHosts: hosts === '*' ? '*' : hostList.length > 0 ? hostList : null,
     nodeId: env.CAIRN_NODE_ID || null,

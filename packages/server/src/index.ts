@@ -18,3 +18,8 @@ export type {
 } from './readmodel/anchor-store.js';
 export { createReadModelUpdater, type ReadModelUpdater, type ReadModelOptions, type ReadModelObserver } from './readmodel/updater.js';
 export { anchorRoutes, type AnchorRoutesOptions } from './http/anchors-routes.js';
+export { historyRoutes, type HistoryRoutesOptions } from './http/history-routes.js';
+export type { Reverter, RevertRecord, RevertedDoc } from './history/reverter.js';
+export type { HistoryTarget } from './history/history-target.js';
+export type { ChangeRecord } from './store/store.js';
+export type { MemoryStoreOptions } from './store/memory-store.js';

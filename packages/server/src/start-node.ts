@@ -1,11 +1,14 @@
 /**
  * Starting a node from its config: open the Store and Bus it names (embedded defaults otherwise), build the
- * server, listen, and shut down gracefully on SIGTERM/SIGINT. Shared by `npm start` (main.ts) and
- * `cairn-server start` (cli/bin.ts), so the two start the same node from the same environment.
+ * server, listen, shut down gracefully on SIGTERM/SIGINT, and with TLS re-read the certificate on SIGHUP.
+ * Shared by `npm start` (main.ts) and `cairn-server start` (cli/bin.ts), so the two start the same node
+ * from the same environment.
  */
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import type { ServerConfig } from './config.js';
+import { isCairnError } from '@cairn/shared';
+import { readConfig, type ServerConfig } from './config.js';
+import { readTlsFiles, type TlsMaterial } from './http/tls-files.js';
 import { buildServer, type CairnServer } from './build-server.js';
 import { createPgStore } from './store/pg-store.js';
 import { createPgliteStore } from './store/pglite-store.js';
@@ -23,7 +26,28 @@ export interface StartedNode {
   readonly address: string;
 }
 
-export async function startNode(config: ServerConfig): Promise<StartedNode> {
+export interface NodeSetup {
+  readonly config: ServerConfig;
+  /** The certificate and key CAIRN_TLS_CERT / CAIRN_TLS_KEY name, read and checked; null for plain http. */
+  readonly tls: TlsMaterial | null;
+}
+
+/**
+ * The environment into a config, with the TLS files read. A setting the server refuses (CairnError) is
+ * the operator's to fix: one line on stderr naming it, exit 1, no stack trace. Any other throw is a bug.
+ */
+export async function setupFromEnvironment(env: NodeJS.ProcessEnv): Promise<NodeSetup> {
+  try {
+    const config = readConfig(env);
+    return { config, tls: config.tls ? await readTlsFiles(config.tls) : null };
+  } catch (err) {
+    if (!isCairnError(err)) throw err;
+    console.error(`cairn-server: ${err.message}`);
+    process.exit(1);
+  }
+}
+
+export async function startNode({ config, tls }: NodeSetup): Promise<StartedNode> {
   const store: Store = config.databaseUrl
     ? createPgStore({ connectionString: config.databaseUrl, poolSize: config.pgPoolSize, ...(config.pgSchema ? { schema: config.pgSchema } : {}) })
     : await createPgliteStore({ dataDir: config.dataDir });
@@ -50,18 +74,36 @@ export async function startNode(config: ServerConfig): Promise<StartedNode> {
     // Room loads take at most half the pool, so commits always find connections (S7).
     maxConcurrentLoads: Math.max(1, Math.floor(config.pgPoolSize / 2)),
     snapshotMinUpdates: config.snapshotMinUpdates,
+    ...(tls ? { tls } : {}),
+    ...(config.hstsMaxAge !== null ? { hstsMaxAge: config.hstsMaxAge } : {}),
     ...(config.nodeId ? { nodeId: config.nodeId } : {}),
     ...(staticDir ? { staticDir } : {}),
   });
   const log = server.app.log;
   if (verifier.devMode) log.warn('CAIRN_AUTH_SECRET is unset: dev mode, every socket is anonymous with read+write on every space');
   if (config.allowedHosts === null && config.authSecret) log.warn('CAIRN_ALLOWED_HOSTS is unset: requests for any Host are served; set it to the public host names');
+  if (tls) logCertificate(log, tls, 'TLS certificate');
   log.info({ store: store.kind, bus: bus.kind, nodeId: server.node.nodeId }, 'cairn starting');
   const address = await server.listen({ port: config.port, host: config.host });
 
   // S6: a promise that rejects with nobody listening is a bug, and is logged as one; it must not take the
   // node, and every socket on it, down with it (Node's default for an unhandled rejection is to exit).
   process.on('unhandledRejection', (err: unknown) => log.error({ err }, 'unhandled rejection (a bug); the node goes on'));
+
+  const tlsFiles = config.tls;
+  if (tlsFiles) {
+    // Rotation without a restart (which would drop every socket): new handshakes get the files' current
+    // certificate, open sockets keep theirs. A bad file leaves the certificate in use and says why.
+    process.on('SIGHUP', () => {
+      readTlsFiles(tlsFiles).then(
+        (next) => {
+          server.reloadTls(next);
+          logCertificate(log, next, 'TLS certificate reloaded');
+        },
+        (err: unknown) => log.error({ err: (err as Error).message }, 'TLS reload failed; the previous certificate stays in use'),
+      );
+    });
+  }
 
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -79,4 +121,10 @@ export async function startNode(config: ServerConfig): Promise<StartedNode> {
     });
   }
   return { server, store, bus, address };
+}
+
+function logCertificate(log: CairnServer['app']['log'], tls: TlsMaterial, msg: string): void {
+  const line = { subject: tls.subject, validTo: tls.validTo };
+  if (tls.expired) log.warn(line, `${msg}: it has EXPIRED, clients will refuse it`);
+  else log.info(line, msg);
 }

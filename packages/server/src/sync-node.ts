@@ -13,13 +13,15 @@ import { createGroupCommit } from './commit/group-commit.js';
 import { createFanout } from './fanout/fanout.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createRooms, type Rooms } from './room/rooms.js';
-import type { LiveSession, SessionContext, SessionLimits, SessionLog } from './session/context.js';
+import type { LiveSession, SessionContext, SessionLimits } from './session/context.js';
+import type { Logger } from './log/logger.js';
 import { createNativeSession } from './session/native-session.js';
 import { createYWebsocketSession } from './session/y-websocket-session.js';
 import { guardSession } from './session/socket-guard.js';
 import { createRateLimitedLog } from './log/rate-limited-log.js';
 import { reportTurnEndErrors } from './turn-end.js';
 import { createReadModelUpdater, type ReadModelUpdater } from './readmodel/updater.js';
+import { createReverter, type RevertRecord, type Reverter } from './history/reverter.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -27,7 +29,7 @@ export interface SyncNodeOptions {
   verify: (token: string) => Promise<Principal>;
   nodeId?: string;
   limits?: Partial<SessionLimits>;
-  log?: SessionLog;
+  log?: Logger;
   metrics?: Metrics;
   maxIdleRooms?: number;
   /** Versions after a doc's snapshot before a room writes a new one (default 1,000; room/room.ts). */
@@ -40,6 +42,8 @@ export interface SyncNodeOptions {
   maxQueuedCommits?: number;
   /** Update bytes that may wait for a commit before more pushes are refused with OVERLOADED (default 64 MiB). */
   maxQueuedCommitBytes?: number;
+  /** L2, L4: told of every revert once it committed (history/reverter.ts); a throw is logged, never undoes it. */
+  onRevert?: (record: RevertRecord) => void;
 }
 
 export interface SyncNode {
@@ -49,6 +53,8 @@ export interface SyncNode {
   readonly limits: SessionLimits;
   /** Issue 4: keeps the anchor read model up to date from this node's commits. */
   readonly readModel: ReadModelUpdater;
+  /** L2: reverts of docs, spaces and anchors, committed through this node's commit path. */
+  readonly reverter: Reverter;
   acceptNative: SessionAcceptor;
   acceptY(socket: SessionSocket, target: { principal: Principal; doc: string; space: string }): SessionHandle;
   readonly sessions: number;
@@ -59,7 +65,7 @@ export interface SyncNode {
   shutdown(): Promise<void>;
 }
 
-const silentLog: SessionLog = { info() {}, warn() {}, error() {} };
+const silentLog: Logger = { info() {}, warn() {}, error() {} };
 
 export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const nodeId = opts.nodeId ?? `node-${newClientId().slice(0, 12)}`;
@@ -89,6 +95,16 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.maxQueuedCommits ? { maxQueued: opts.maxQueuedCommits } : {}), ...(opts.maxQueuedCommitBytes ? { maxQueuedBytes: opts.maxQueuedCommitBytes } : {}) });
   const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log, quiet: () => commit.quiet() });
   const commit = createCommitPath({ group, rooms, fanout, metrics, readModel, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
+  const reverter = createReverter({
+    store: opts.store, commit,
+    onRevert(record) {
+      try {
+        opts.onRevert?.(record);
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'onRevert hook failed; the revert is committed');
+      }
+    },
+  });
   let stopping = false;
   const live = new Set<SessionHandle & LiveSession>();
 
@@ -119,6 +135,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     metrics,
     limits,
     readModel,
+    reverter,
     acceptNative: (socket) => track(createNativeSession(ctx, socket), socket, 'native'),
     acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target), socket, 'y-websocket'),
     get sessions() {

@@ -36,6 +36,7 @@ export const ErrorCodes = {
   HOST_NOT_ALLOWED: { num: 27, retryable: false, message: 'the Host of the request is not one this server serves' },
   UPDATE_TOO_LARGE: { num: 28, retryable: false, message: 'the update is larger than the server accepts' },
   INVALID_PRESENCE: { num: 29, retryable: false, message: 'the presence payload is not a valid awareness update' },
+  REGION_TOO_LARGE: { num: 30, retryable: false, message: 'the region needs more cell docs than a region may hold' },
 } as const satisfies Record<string, { num: number; retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -52,6 +53,17 @@ export function isRetryable(code: ErrorCode): boolean {
   return ErrorCodes[code].retryable;
 }
 
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ErrorCodes, value);
+}
+
+/**
+ * Marks every CairnError, whichever copy of this module made it: an app bundle can hold two copies of
+ * `@cairn/shared` (two versions, or an ESM and a bundled one), and `instanceof` sees only its own. A
+ * registered symbol is the same in every copy and every realm.
+ */
+const BRAND: unique symbol = Symbol.for('@cairn/shared.CairnError');
+
 /** An error that carries a catalog code; the only kind of error that crosses a boundary. */
 export class CairnError extends Error {
   override name = 'CairnError';
@@ -63,9 +75,35 @@ export class CairnError extends Error {
     this.retryable = ErrorCodes[code].retryable;
   }
 }
+// On the prototype, not each instance: no own property for equality checks and logs to trip over.
+Object.defineProperty(CairnError.prototype, BRAND, { value: true });
 
+/**
+ * True for a CairnError from any copy of this module (see BRAND) whose code this copy's catalog knows,
+ * so `err.code` narrows to a code it can look up.
+ */
 export function isCairnError(err: unknown): err is CairnError {
-  return err instanceof CairnError;
+  if (err instanceof CairnError) return true;
+  if (typeof err !== 'object' || err === null || (err as { [BRAND]?: unknown })[BRAND] !== true) return false;
+  const { code, retryable } = err as { code?: unknown; retryable?: unknown };
+  return isErrorCode(code) && typeof retryable === 'boolean';
+}
+
+/**
+ * `err` if it is a CairnError, else `fallback` (INTERNAL by default) with `err` kept as its `cause` and
+ * its text in the message: what reaches an app's error handler always has a catalog code.
+ */
+export function toCairnError(err: unknown, fallback: ErrorCode = 'INTERNAL'): CairnError {
+  return isCairnError(err) ? err : new CairnError(fallback, describe(err), { cause: err });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  try {
+    return String(err);
+  } catch {
+    return Object.prototype.toString.call(err); // e.g. Object.create(null) has no toString
+  }
 }
 
 /** WebSocket close codes Cairn uses (4000-4999 is the application range). close code = 4000 + num. */

@@ -1,6 +1,6 @@
 export { assert, unreachable, AssertionError } from './assert.js';
 export {
-  ErrorCodes, CairnError, isCairnError, isRetryable, errorCodeFromNum, closeCodeFor, errorCodeFromClose,
+  ErrorCodes, CairnError, isCairnError, isErrorCode, toCairnError, isRetryable, errorCodeFromNum, closeCodeFor, errorCodeFromClose,
   type ErrorCode,
 } from './errors.js';
 export { parseDocId, isValidDocId, isValidSegment, spaceOf, newClientId, isValidClientId, type DocRef } from './ids.js';
@@ -23,7 +23,6 @@ export {
   type ClientSocket, type ClientSocketFactory, type SessionSocket, type SessionHandle, type SessionAcceptor,
 } from './socket/socket.js';
 export { createMemoryNetwork, type MemoryNetwork, type Deliver } from './socket/memory-socket.js';
-// Issue 4 (spatial) exports are appended below this line.
 export { isVec3, vec3Add, vec3Sub, vec3Scale, vec3Dot, vec3Cross, vec3Length, vec3Distance, type Vec3 } from './spatial/vec3.js';
 export {
   identityQuat, isQuat, normalizeQuat, multiplyQuat, conjugateQuat, rotateVec3, quatFromAxisAngle, quatAngleDeg,
@@ -43,7 +42,7 @@ export { createHlc, compareHlc, encodeHlc, parseHlc, isHlc, type Hlc, type HlcTi
 export { newAnchorId, isUuid, isUuidV7, uuidV7Time } from './spatial/anchor-id.js';
 export {
   cellDocId, cellOfDocId, readCell, isForwarded, mergeEntries, mergeAnchorView, putAnchor, setPose, markMoved,
-  setProps, setExpiry, markDeleted, addPlatformRef, touchedAnchorIds, CELL_DOC_PREFIX, propWritesOf, copyProps, writeProps,
+  setProps, setExpiry, markDeleted, addPlatformRef, touchedAnchorIds, CELL_DOC_PREFIX, propWritesOf, copyProps, writeProps, ANCHOR_MAPS,
   type Anchor, type AnchorPose, type AnchorInit, type CellEntry, type PlatformRef,
 } from './spatial/anchor-doc.js';
 export { mergeProps, type PropWrite } from './spatial/anchor-props.js';

@@ -7,14 +7,18 @@
  * A region holds one reference per cell (CellDocs counts them): a cell another region, or a write in
  * progress, still holds stays open when this region lets go of it.
  *
+ * The cells kept for hysteresis are bounded too (MAX_KEPT_CELLS beyond a full cover, region-cover.ts says
+ * why): when a move leaves more behind, the ones farthest from the new center go at once, and before the
+ * new cells are subscribed, so the socket never holds more than the bound, not even during a long jump.
+ *
  *   cover ──move away──▶ leaving ──hysteresisMs──▶ released
  *     ▲                     │
  *     └─────move back───────┘
  */
-import { CairnError } from '@cairn/shared';
+import { CairnError, cellBounds, distanceToRectM, type LatLon } from '@cairn/shared';
 import { createSerialQueue } from '../serial-queue.js';
 import type { Timers } from '../socket/timers.js';
-import { regionCells } from './region-cover.js';
+import { MAX_KEPT_CELLS, MAX_REGION_CELLS, regionCells } from './region-cover.js';
 import type { Region, RegionInput } from './space-api.js';
 
 export const DEFAULT_HYSTERESIS_MS = 30_000;
@@ -76,15 +80,33 @@ export async function openRegion(host: RegionHost, input: RegionInput, hysteresi
     return now;
   };
 
+  /** Held cells outside the next cover beyond what may be kept, farthest from its center first. */
+  const overBound = (next: ReadonlySet<string>, center: LatLon): string[] => {
+    const outside = [...held].filter((c) => !next.has(c));
+    const excess = outside.length - (MAX_REGION_CELLS + MAX_KEPT_CELLS - next.size);
+    if (excess <= 0) return [];
+    const dist = new Map(outside.map((c) => [c, distanceToRectM(center, cellBounds(c))]));
+    return outside.sort((a, b) => dist.get(b)! - dist.get(a)!).slice(0, excess);
+  };
+
   const moveTo = async (next: RegionInput): Promise<void> => {
     if (closed) throw new CairnError('BAD_REQUEST', 'the region is closed');
     const cells = regionCells(next, host.precision());
+    const nextCover = new Set(cells);
     for (const cell of cells) cancelLeave(cell);
+    const early = overBound(nextCover, next);
+    for (const cell of early) {
+      cancelLeave(cell);
+      held.delete(cell);
+    }
+    await host.release(early);
     const toOpen = cells.filter((c) => !held.has(c));
     try {
       await host.acquire(toOpen);
     } catch (err) {
-      await host.release(leaveOutside()); // back to the old cover's plan
+      // Back to the old plan: the cells let go early are held again (those outside the old cover leave anew).
+      await host.acquire(early).then(() => early.forEach((c) => held.add(c)), host.onError);
+      await host.release(leaveOutside());
       throw err;
     }
     for (const cell of toOpen) held.add(cell);

@@ -4,6 +4,7 @@
  * code against these types.
  */
 import type { Anchor, GeoPoint, PlatformRef, Pose, Vec3 } from '@cairn/shared';
+import type { AnchorAt, AnchorsAtQuery } from '../history/history-reads.js';
 import type { SpacePresence } from '../presence/presence-api.js';
 import type { AnchorQuery } from './anchor-query.js';
 import type { LiveQuery, QueryDiff } from './live-queries.js';
@@ -91,8 +92,18 @@ export interface Space {
   readonly anchors: Anchors;
   /** Where the other devices in this device's region are, and where this one is (P4). */
   readonly presence: SpacePresence;
-  /** Subscribes the cell docs covering the circle (≤ 12 cells), keeping left cells for `hysteresisMs` (default 30 s). */
+  /**
+   * Subscribes the cell docs covering the circle, nearest first, keeping left cells for `hysteresisMs` (default
+   * 30 s). A cover may hold up to MAX_REGION_CELLS (128) cells, about 700 m of radius at precision 7 at 49°;
+   * a larger circle is refused with REGION_TOO_LARGE, whose message names the radius that fits and the precision
+   * that would hold the asked one.
+   */
   subscribeRegion(input: RegionInput, opts?: { hysteresisMs?: number }): Promise<Region>;
+  /**
+   * L1: the space's anchors as of a time, from the server (REST `anchors?at=`, read access), merged and
+   * expired as of that time; not the local view. Default query: every anchor with a place on Earth.
+   */
+  anchorsAt(at: Date | string, query?: AnchorsAtQuery): Promise<AnchorAt[]>;
   /** Opens the cell docs for these geohash cells (used by regions; apps rarely need it). */
   openCells(cells: readonly string[]): Promise<void>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@
  * waits for it, so `origin` and `precision` are the options' values until the stored ones are loaded.
  */
 import type * as Y from 'yjs';
+import type { HistoryReads } from '../history/history-reads.js';
 import {
   CairnError, createGeoFrame, createHlc, createSpaceFrame, DEFAULT_CELL_PRECISION, isGeohash, isValidSegment, metaDocId, newClientId,
   sameGeoPoint,
@@ -36,6 +37,8 @@ export interface SpaceHost {
   presence: PresenceLink;
   /** Resolves once every local update made so far is in the replica (the local writer's flush). */
   stored(): Promise<void>;
+  /** L1: reads of the past over REST (history/history-reads.ts). */
+  history: Pick<HistoryReads, 'anchorsAt'>;
 }
 
 export interface SpaceLifecycle {
@@ -159,6 +162,7 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
 
   return {
     name,
+    anchorsAt: (at, query) => host.history.anchorsAt(name, at, query),
     get origin() {
       return values.origin;
     },

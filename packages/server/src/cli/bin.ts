@@ -6,8 +6,7 @@
  * 1 failed (e.g. no secret to sign with), 2 usage error (unknown command or flag).
  */
 import { readFileSync } from 'node:fs';
-import { readConfig } from '../config.js';
-import { startNode } from '../start-node.js';
+import { setupFromEnvironment, startNode } from '../start-node.js';
 import { runQuarantine } from '../admin/quarantine-run.js';
 import { parseCli } from './args.js';
 import { helpText } from './help.js';
@@ -37,16 +36,9 @@ switch (cmd.kind) {
     process.exitCode = await runTokenCommand(cmd, process.env, io);
     break;
   case 'start': {
-    let config;
-    try {
-      config = readConfig(process.env);
-    } catch (err) {
-      // A bad setting is the operator's to fix: say which, without a stack trace.
-      io.err(`cairn-server: ${(err as Error).message}`);
-      process.exit(1);
-    }
-    const node = await startNode(config);
-    io.out(startupSummary(config, node.address, node.server.node.nodeId));
+    const setup = await setupFromEnvironment(process.env);
+    const node = await startNode(setup);
+    io.out(startupSummary(setup.config, node.address, node.server.node.nodeId));
     break;
   }
 }

@@ -1,16 +1,23 @@
 /**
- * The one startup line of `cairn-server start`: where it listens, the Store and Bus it uses and whether
- * auth is on, with what that means. It never prints a password or the auth secret.
+ * The one startup line of `cairn-server start`: where it listens (https and wss with TLS), the native URL
+ * a client is given, the Store and Bus it uses and whether auth is on, with what that means. It never
+ * prints a password or the auth secret.
  */
 import type { ServerConfig } from '../config.js';
 
 export function startupSummary(config: ServerConfig, address: string, nodeId: string): string {
   return [
     `cairn-server listening on ${address} (node ${nodeId})`,
+    `native: ${nativeUrl(address)}`,
     `store: ${storeText(config)}`,
     `bus: ${busText(config)}`,
     `auth: ${authText(config)}`,
   ].join(' | ');
+}
+
+/** The native endpoint a client is given: the listen address with ws(s) for http(s). */
+function nativeUrl(address: string): string {
+  return `${address.replace(/^http/, 'ws')}/v1/sync`;
 }
 
 function storeText(config: ServerConfig): string {

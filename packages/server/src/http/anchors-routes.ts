@@ -3,7 +3,8 @@
  * of `bbox`, `near` + `radius`, `cell`, and `limit` (readmodel/query-params.ts). Answer:
  * `{ anchors: [...] }`, each the shared Anchor shape plus `lat`, `lon`, `alt` when the space has a
  * geodetic origin, and `distanceM` for `near` (nearest first). Expired (X4) and deleted anchors are never
- * returned. The read model follows commits asynchronously: an anchor shows up here shortly after its
+ * returned. `at=<ISO time>` (L1) answers the same query over the space as it was then, from the log
+ * (history/space-anchors-at.ts), with expiry judged at that time. The read model follows commits asynchronously: an anchor shows up here shortly after its
  * update was acked, not at the ack.
  *
  * Auth is the socket's (S1): `Authorization: Bearer <token>` checked by the server's verify function in
@@ -12,17 +13,23 @@
  * 400 BAD_REQUEST. The tenant comes from the token only (S5). Error bodies are the catalog's (S4).
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { CairnError, distanceM, isCairnError, type LatLon } from '@cairn/shared';
+import { CairnError, distanceM, type LatLon } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
-import { canRead } from '../auth/access.js';
-import type { AnchorRecord, AnchorStore } from '../readmodel/anchor-store.js';
+import type { AnchorQuery, AnchorRecord, AnchorStore, QueryOptions } from '../readmodel/anchor-store.js';
 import { parseAnchorQuery, type AnchorQueryParams } from '../readmodel/query-params.js';
+import { parseHistoryTarget } from '../history/history-target.js';
+import { createPrincipals } from './request-principal.js';
 
 export interface AnchorRoutesOptions {
   anchors: AnchorStore;
   verify: (token: string) => Promise<Principal>;
   /** The clock expiry is judged by, ms since the epoch. Default Date.now. */
   now?: () => number;
+  /**
+   * L1: `?at=<ISO time>` answers from the docs as of that time instead of the read model
+   * (history/space-anchors-at.ts). Absent: `at` is refused.
+   */
+  anchorsAt?: (tenant: string, space: string, at: Date, query: AnchorQuery, options: QueryOptions) => Promise<AnchorRecord[]>;
 }
 
 const str = { type: 'string' } as const;
@@ -66,6 +73,7 @@ const schema = {
       radius: { type: 'string', maxLength: 32 },
       cell: { type: 'string', maxLength: 12 },
       limit: { type: 'string', maxLength: 32 },
+      at: { type: 'string', maxLength: 64 },
     },
   },
   response: {
@@ -74,42 +82,33 @@ const schema = {
   },
 } as const;
 
-function tokenOf(header: string | undefined): string {
-  if (header === undefined) return ''; // dev mode accepts it; with a secret it fails verification
-  const m = /^Bearer +(\S+) *$/i.exec(header);
-  if (!m) throw new CairnError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
-  return m[1]!;
-}
-
 function toJson(r: AnchorRecord, center: LatLon | null) {
   const geo = r.geo ? { lat: r.geo.lat, lon: r.geo.lon, alt: r.geo.alt } : {};
   const distance = center && r.geo ? { distanceM: distanceM(center, r.geo) } : {};
   return { ...r.anchor, ...geo, ...distance };
 }
 
-type AnchorsRequest = FastifyRequest<{ Params: { space: string }; Querystring: AnchorQueryParams }>;
+type AnchorsRequest = FastifyRequest<{ Params: { space: string }; Querystring: AnchorQueryParams & { at?: string } }>;
 
 export const anchorRoutes: FastifyPluginAsync<AnchorRoutesOptions> = async (app, opts) => {
   const now = opts.now ?? Date.now;
-  const principals = new WeakMap<FastifyRequest, Principal>();
+  const principals = createPrincipals(opts.verify);
 
   app.get('/v1/spaces/:space/anchors', {
     schema,
     async onRequest(req: AnchorsRequest) {
-      let principal: Principal;
-      try {
-        principal = await opts.verify(tokenOf(req.headers.authorization));
-      } catch (err) {
-        throw isCairnError(err) ? err : new CairnError('UNAUTHENTICATED', undefined, { cause: err });
-      }
-      if (!canRead(principal, req.params.space)) throw new CairnError('FORBIDDEN', 'the token may not read this space');
-      principals.set(req, principal);
+      await principals.authenticate(req, req.params.space);
     },
     async handler(req: AnchorsRequest) {
-      const principal = principals.get(req);
-      if (!principal) throw new CairnError('UNAUTHENTICATED');
-      const { query, limit, center } = parseAnchorQuery(req.query);
-      const records = await opts.anchors.query(principal.tenant, req.params.space, query, { now: now(), limit });
+      const principal = principals.of(req);
+      const { at, ...rest } = req.query;
+      const { query, limit, center } = parseAnchorQuery(rest);
+      if (at !== undefined && !opts.anchorsAt) throw new CairnError('BAD_REQUEST', 'this server answers no history reads');
+      const target = at === undefined ? null : parseHistoryTarget(at, false);
+      const records = target && 'at' in target && opts.anchorsAt
+        // Expiry as of that time too (X4): the space as it looked then, TTLs included.
+        ? await opts.anchorsAt(principal.tenant, req.params.space, target.at, query, { now: target.at.getTime(), limit })
+        : await opts.anchors.query(principal.tenant, req.params.space, query, { now: now(), limit });
       return { anchors: records.map((r) => toJson(r, center)) };
     },
   });

@@ -2,12 +2,13 @@
  * S8: only configured hosts are served. A DNS-rebinding page (evil.example re-resolved to 127.0.0.1) talks
  * to this server from the attacker's origin, but its browser still sends `Host: evil.example`, and the
  * Origin check alone cannot tell (that page's Origin equals its Host). So every HTTP request and every
- * upgrade is refused with 421 HOST_NOT_ALLOWED unless its Host is a loopback name (localhost, 127.0.0.0/8,
- * [::1], any port) or one of the configured `host[:port]` entries; '*' serves any Host. Loopback names are
+ * upgrade is refused with 421 HOST_NOT_ALLOWED unless its Host is a loopback name (localhost, *.localhost,
+ * 127.0.0.0/8, [::1], any port: loopback-name.ts) or one of the configured `host[:port]` entries; '*' serves any Host. Loopback names are
  * always served: no rebinding page can make a browser send them for the attacker's own domain.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './errors.js';
+import { isLoopbackName } from './loopback-name.js';
 
 /** '*' = any Host; a list = loopback names plus these `host` (any port) or `host:port` entries. */
 export type AllowedHosts = readonly string[] | '*';
@@ -17,10 +18,6 @@ function splitHost(value: string): { name: string; port: string } | null {
   const m = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/.exec(value.trim().toLowerCase());
   if (!m) return null;
   return { name: m[1]!.replace(/\.$/, ''), port: m[2] ?? '' };
-}
-
-function isLoopbackName(name: string): boolean {
-  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
 /** True for a `host` or `host:port` entry of CAIRN_ALLOWED_HOSTS. */

@@ -14,6 +14,7 @@
  * list says which sites may use them.
  */
 import type { IncomingMessage } from 'node:http';
+import { isLoopbackName } from './loopback-name.js';
 
 export interface OriginPolicy {
   /** '*' allows every Origin; otherwise these exact origins (plus the server's own). */
@@ -32,8 +33,7 @@ export function isLoopbackOrigin(origin: string): boolean {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
   // URL lower-cases the name and normalises IPv4 (127.1 becomes 127.0.0.1) and IPv6 ([0:0::1] becomes [::1]).
-  const name = url.hostname.replace(/\.$/, '');
-  return name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+  return isLoopbackName(url.hostname);
 }
 
 /** The browser origin a request's own Host stands for. */

@@ -1,20 +1,20 @@
 /**
- * A SessionLog that lets at most `perWindow` lines of one kind through per window (default 10 per minute)
+ * A Logger that lets at most `perWindow` lines of one kind through per window (default 10 per minute)
  * and then says once how many it held back. The kind is the message plus an optional key (a code, an
  * address): an attacker who makes the node refuse 30,000 frames must not make it write 30,000 lines, while
  * the first lines of every new kind of trouble still appear at once.
  */
-import type { SessionLog } from '../session/context.js';
+import type { Logger } from './logger.js';
 
-type Level = keyof SessionLog;
+type Level = keyof Logger;
 
-export interface RateLimitedLog extends SessionLog {
+export interface RateLimitedLog extends Logger {
   /** Logs under the kind `msg` + `key` (e.g. an error code or an address), rate-limited per kind. */
   limited(level: Level, key: string, obj: object, msg: string): void;
 }
 
 export function createRateLimitedLog(
-  inner: SessionLog,
+  inner: Logger,
   opts: { perWindow?: number; windowMs?: number; now?: () => number; maxKinds?: number } = {},
 ): RateLimitedLog {
   const perWindow = opts.perWindow ?? 10;

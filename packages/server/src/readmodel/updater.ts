@@ -23,7 +23,7 @@ import {
   cellOfDocId, readCell, readSpaceMeta, spaceOfMetaDocId, type CellEntry,
 } from '@cairn/shared';
 import type { Store } from '../store/store.js';
-import type { SessionLog } from '../session/context.js';
+import type { Logger } from '../log/logger.js';
 import type { ApplyOutcome, CellChange } from './anchor-store.js';
 import { advanceDoc, createDocCache, loadDoc, ReplayBroken, type ReplayedDoc } from './doc-replay.js';
 import { cleanEntry, isStorableId } from './entry-codec.js';
@@ -51,7 +51,7 @@ export interface ReadModelUpdater {
 export interface ReadModelOptions {
   store: Store;
   observer?: ReadModelObserver;
-  log?: SessionLog;
+  log?: Logger;
   /** Docs whose replayed copy is kept between commits. Default 256. */
   maxDocs?: number;
   /**

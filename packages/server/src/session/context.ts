@@ -6,6 +6,7 @@ import type { Rooms } from '../room/rooms.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Principal } from '../auth/principal.js';
 import type { ClientBinding } from '../auth/client-binding.js';
+import type { Logger } from '../log/logger.js';
 
 export interface SessionLimits {
   maxPayload: number;
@@ -32,12 +33,6 @@ export interface SessionLimits {
   heartbeatMs: number;
 }
 
-export interface SessionLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 export interface SessionContext {
   nodeId: string;
   limits: SessionLimits;
@@ -47,7 +42,7 @@ export interface SessionContext {
   rooms: Rooms;
   commit: CommitPath;
   metrics: Metrics;
-  log: SessionLog;
+  log: Logger;
   /** True once graceful shutdown began: new pushes get SHUTTING_DOWN. */
   shuttingDown(): boolean;
 }

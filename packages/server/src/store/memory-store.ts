@@ -5,13 +5,21 @@
  */
 import { CairnError } from '@cairn/shared';
 import { docKey, planBatch, pushKey, resolveOutcomes } from './batch-plan.js';
-import type { CommitRequest, DocSnapshot, QuarantineRecord, Store, UpdateRecord } from './store.js';
+import type { ChangeRecord, CommitRequest, DocSnapshot, QuarantineRecord, Store, UpdateRecord } from './store.js';
 import { createMemoryAnchorStore } from '../readmodel/memory-anchor-store.js';
 
 interface DocLog {
-  /** updates[i] is version i + 1, written by actors[i]. */
+  /** updates[i] is version i + 1, written by actors[i] from clientIds[i] at seqs[i], committed at times[i] (ms). */
   updates: Uint8Array[];
   actors: string[];
+  clientIds: string[];
+  seqs: number[];
+  times: number[];
+}
+
+export interface MemoryStoreOptions {
+  /** The clock that stamps commits (ms since the epoch), for history reads by time. Default Date.now. */
+  now?: () => number;
 }
 
 function isCount(n: number): boolean {
@@ -25,7 +33,8 @@ function refuse(request: CommitRequest): string | null {
   return null;
 }
 
-export function createMemoryStore(): Store {
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  const now = options.now ?? Date.now;
   const logs = new Map<string, DocLog>();
   /** pushKey → version, for C1. */
   const pushes = new Map<string, number>();
@@ -60,14 +69,19 @@ export function createMemoryStore(): Store {
       }
       // From here to the end nothing awaits, so the batch lands whole, like a transaction.
       const plan = planBatch(requests, (key) => pushes.get(key));
+      // One time per batch, as SQL's now() is one per transaction.
+      const at = Math.floor(now());
       const outcomes = resolveOutcomes(plan, (dk) => (logs.get(dk)?.updates.length ?? 0) + 1);
       plan.entries.forEach((entry, i) => {
         if (entry.kind !== 'new') return;
         const request = requests[i]!;
         let log = logs.get(entry.docKey);
-        if (!log) logs.set(entry.docKey, (log = { updates: [], actors: [] }));
+        if (!log) logs.set(entry.docKey, (log = { updates: [], actors: [], clientIds: [], seqs: [], times: [] }));
         log.updates.push(request.update.slice());
         log.actors.push(request.actor);
+        log.clientIds.push(request.clientId);
+        log.seqs.push(request.seq);
+        log.times.push(at);
         pushes.set(pushKey(request.tenant, request.clientId, request.seq), outcomes[i]!.version);
       });
       return outcomes;
@@ -149,6 +163,43 @@ export function createMemoryStore(): Store {
       entry.record.droppedAt = new Date();
       logs.get(key)!.updates[version - 1] = new Uint8Array([0, 0]); // an empty update: the version stays (C2)
       return true;
+    },
+
+    async listChanges(tenant, doc, after, limit) {
+      open();
+      checkInteger(after, 'after');
+      checkInteger(limit, 'limit');
+      if (limit < 0) throw new CairnError('BAD_REQUEST', 'limit must be ≥ 0');
+      const log = logs.get(docKey(tenant, doc));
+      const out: ChangeRecord[] = [];
+      if (!log) return out;
+      for (let v = Math.max(after, 0) + 1; v <= log.updates.length && out.length < limit; v++) {
+        out.push({
+          version: v, committedAt: new Date(log.times[v - 1]!), actor: log.actors[v - 1]!, clientId: log.clientIds[v - 1]!,
+          seq: log.seqs[v - 1]!, size: log.updates[v - 1]!.byteLength,
+        });
+      }
+      return out;
+    },
+
+    async versionAt(tenant, doc, at) {
+      open();
+      const t = at.getTime();
+      if (Number.isNaN(t)) throw new CairnError('BAD_REQUEST', 'the time is not a valid date');
+      const times = logs.get(docKey(tenant, doc))?.times ?? [];
+      // The longest prefix committed at or before t (store.ts): the row before the first one after it.
+      const first = times.findIndex((ms) => ms > t);
+      return first === -1 ? times.length : first;
+    },
+
+    async listDocs(tenant, space) {
+      open();
+      const out: string[] = [];
+      for (const [key, log] of logs) {
+        const [t, doc] = JSON.parse(key) as [string, string];
+        if (t === tenant && doc.startsWith(`${space}/`) && log.updates.length > 0) out.push(doc);
+      }
+      return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     },
 
     // The anchor read model (issue 4) in maps of its own; it refuses calls once the store is closed.

@@ -51,6 +51,18 @@ export interface DocSnapshot {
   owners?: YClientOwners;
 }
 
+/** One row of a doc's log without its bytes: what a history listing shows (L1). */
+export interface ChangeRecord {
+  version: number;
+  /** When the row was committed, to the millisecond (what `versionAt` compares with). */
+  committedAt: Date;
+  actor: string;
+  clientId: string;
+  seq: number;
+  /** Size of the update in bytes. */
+  size: number;
+}
+
 /** C4: a log row that failed to apply on load, set aside so its doc still loads (room/room.ts). */
 export interface QuarantineRecord {
   tenant: string;
@@ -101,6 +113,18 @@ export interface Store {
    * it is not quarantined or was dropped before.
    */
   dropQuarantined(tenant: string, doc: string, version: number): Promise<boolean>;
+  /**
+   * L1: the doc's log rows with `after < version`, at most `limit` of them, in version order (the version
+   * is the paging cursor).
+   */
+  listChanges(tenant: string, doc: string, after: number, limit: number): Promise<ChangeRecord[]>;
+  /**
+   * L1: the doc as of a time is the longest prefix of its log committed at or before `at` (compared to the
+   * millisecond): the version before the first row committed after `at`, else the head. 0 if none was.
+   */
+  versionAt(tenant: string, doc: string, at: Date): Promise<number>;
+  /** The docs of a space that have committed rows (`space/…`), in code point order. */
+  listDocs(tenant: string, space: string): Promise<string[]>;
   /** The anchor read model (issue 4): merged anchors of cell docs, kept by readmodel/updater.ts. */
   readonly anchors: AnchorStore;
   /** Resolves if the store can serve queries now (for /readyz). */

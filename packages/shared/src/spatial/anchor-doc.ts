@@ -111,6 +111,8 @@ function frameOfValue(value: unknown): GeoPoint | undefined {
 
 const MAPS = ['poses', 'moved', 'expires', 'props', 'created', 'deleted', 'refs', 'propsAt'] as const;
 type MapName = (typeof MAPS)[number];
+/** The root maps of a cell doc; every key in them is `<id>` or starts with `<id>|` (history/anchor-restore.ts). */
+export const ANCHOR_MAPS: readonly string[] = MAPS;
 
 function root(doc: Y.Doc, name: MapName): Y.Map<unknown> {
   return doc.getMap(name);

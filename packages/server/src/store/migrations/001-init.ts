@@ -7,7 +7,7 @@
  *   (tenant, client_id, seq) is C1; a race between two nodes on it surfaces as 23505 and is retried.
  * - cairn_snapshots holds one compacted state per doc, the newest one written.
  */
-import type { Migration } from './list.js';
+import type { Migration } from './migration.js';
 
 export const init: Migration = {
   id: 1,

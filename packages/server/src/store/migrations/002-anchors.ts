@@ -13,7 +13,7 @@
  * Identifiers, cells and clocks are COLLATE "C": byte order, so `ORDER BY id` matches the memory store's
  * string order and a cell prefix is a plain range.
  */
-import type { Migration } from './list.js';
+import type { Migration } from './migration.js';
 
 export const anchors: Migration = {
   id: 2,

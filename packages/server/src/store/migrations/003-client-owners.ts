@@ -9,7 +9,7 @@
  * to the actor of its lowest seq (the (tenant, client_id, seq) unique index gives that order without a
  * sort). Server-made `/y` ids (`yws-…`) are never claimed by a hello, so they are left out.
  */
-import type { Migration } from './list.js';
+import type { Migration } from './migration.js';
 
 export const clientOwners: Migration = {
   id: 3,

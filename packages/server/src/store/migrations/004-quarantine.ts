@@ -3,7 +3,7 @@
  * keeps the original bytes; dropping it (the operator's quarantine CLI) replaces the log row's bytes with
  * an empty update and stamps dropped_at, so the version stays taken (C2) and the evidence stays here.
  */
-import type { Migration } from './list.js';
+import type { Migration } from './migration.js';
 
 export const quarantine: Migration = {
   id: 4,

@@ -5,7 +5,7 @@
  * snapshots written before this column: their clients' owners are unknown, and the first writer after the
  * upgrade claims each one (docs/DECISIONS.md).
  */
-import type { Migration } from './list.js';
+import type { Migration } from './migration.js';
 
 export const snapshotOwners: Migration = {
   id: 5,

@@ -7,13 +7,6 @@ import { anchors } from './002-anchors.js';
 import { clientOwners } from './003-client-owners.js';
 import { quarantine } from './004-quarantine.js';
 import { snapshotOwners } from './005-snapshot-owners.js';
-
-export interface Migration {
-  /** Applied in ascending order; recorded in cairn_migrations once applied. */
-  id: number;
-  name: string;
-  /** One SQL statement each (PGlite's parameterized query path runs one statement at a time). */
-  statements: readonly string[];
-}
+import type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine, snapshotOwners];
