@@ -1,6 +1,8 @@
 import { createMemoryStore } from '../../packages/server/src/store/memory-store.js';
 import { describeStoreContract } from './store.contract.js';
 import { describeQuarantineContract } from './store-quarantine.contract.js';
+import { describeAuditContract } from './store-audit.contract.js';
 
 describeStoreContract('memory', async () => createMemoryStore());
 describeQuarantineContract('memory', async () => createMemoryStore());
+describeAuditContract('memory', async () => createMemoryStore());

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createPgliteStore } from '../../packages/server/src/store/pglite-store.js';
 import { describeStoreContract } from './store.contract.js';
 import { describeQuarantineContract } from './store-quarantine.contract.js';
+import { describeAuditContract } from './store-audit.contract.js';
 import { push } from './store-fixtures.js';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'cairn-pglite-store-'));
@@ -12,6 +13,7 @@ const dataDir = await mkdtemp(join(tmpdir(), 'cairn-pglite-store-'));
 // The contract closes its store when it ends; the persistence test below reopens the same folder after.
 describeStoreContract('pglite', () => createPgliteStore({ dataDir }));
 describeQuarantineContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
+describeAuditContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
 
 describe('Store pglite: persistence', () => {
   it('C2: commits and snapshots survive close and reopen of the same dataDir, and versions continue', async () => {

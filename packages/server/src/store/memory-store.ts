@@ -7,6 +7,7 @@ import { CairnError } from '@cairn/shared';
 import { docKey, planBatch, pushKey, resolveOutcomes } from './batch-plan.js';
 import type { CommitRequest, DocSnapshot, QuarantineRecord, Store, UpdateRecord } from './store.js';
 import { createMemoryAnchorStore } from '../readmodel/memory-anchor-store.js';
+import { createMemoryAudit } from './memory-audit.js';
 
 interface DocLog {
   /** updates[i] is version i + 1, written by actors[i]. */
@@ -34,6 +35,7 @@ export function createMemoryStore(): Store {
   const owners = new Map<string, string>();
   /** docKey → version → the record and the row's original bytes, as cairn_quarantine keeps them. */
   const quarantined = new Map<string, Map<number, { record: QuarantineRecord; bytes: Uint8Array }>>();
+  const audit = createMemoryAudit();
   let closed = false;
 
   function open(): void {
@@ -149,6 +151,21 @@ export function createMemoryStore(): Store {
       entry.record.droppedAt = new Date();
       logs.get(key)!.updates[version - 1] = new Uint8Array([0, 0]); // an empty update: the version stays (C2)
       return true;
+    },
+
+    async appendAudit(rows) {
+      open();
+      audit.append(rows);
+    },
+
+    async queryAudit(query) {
+      open();
+      return audit.query(query);
+    },
+
+    async deleteAuditBefore(before, limit) {
+      open();
+      return audit.deleteBefore(before, limit);
     },
 
     // The anchor read model (issue 4) in maps of its own; it refuses calls once the store is closed.

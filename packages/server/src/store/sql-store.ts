@@ -8,6 +8,7 @@ import { assert } from '@cairn/shared';
 import { dropQuarantinedSql, listQuarantinedSql, quarantineSql } from './sql-quarantine.js';
 import { rowBytes, rowInt, rowText, type SqlClient, type SqlParam } from './sql-client.js';
 import { guard } from './store-error.js';
+import { appendAuditSql, deleteAuditBeforeSql, queryAuditSql } from './sql-audit.js';
 import { decodeSnapshotOwners, encodeSnapshotOwners } from './snapshot-owners.js';
 import type { Store } from './store.js';
 import { createSqlAnchorStore } from '../readmodel/sql-anchor-store.js';
@@ -85,6 +86,12 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
     listQuarantined: (tenant, doc) => guard(() => listQuarantinedSql(client, tenant, doc)),
 
     dropQuarantined: (tenant, doc, version) => guard(() => dropQuarantinedSql(client, tenant, doc, version)),
+
+    appendAudit: (rows) => guard(() => appendAuditSql(client, rows)),
+
+    queryAudit: (query) => guard(() => queryAuditSql(client, query)),
+
+    deleteAuditBefore: (before, limit) => guard(() => deleteAuditBeforeSql(client, before, limit)),
 
     // The anchor read model (issue 4) shares the client; its SQL lives in readmodel/.
     anchors: createSqlAnchorStore(client),
