@@ -18,6 +18,9 @@ import { registerWebSockets } from './http/websocket.js';
 import { registerHome } from './http/home.js';
 import { registerHsts } from './http/hsts.js';
 import { anchorRoutes } from './http/anchors-routes.js';
+import { auditRoutes } from './http/audit-routes.js';
+import { createAdminCheck } from './auth/admin.js';
+import type { SyncNodeOptions } from './sync-node.js';
 
 export interface ServerDeps {
   store: Store;
@@ -54,6 +57,10 @@ export interface ServerDeps {
   tls?: { cert: Buffer | string; key: Buffer | string };
   /** Seconds of Strict-Transport-Security on every answer; only with `tls` (http/hsts.ts). Default: no header. */
   hstsMaxAge?: number;
+  /** CAIRN_ADMIN_TOKEN: the operator's bearer token for the admin endpoints, every tenant (auth/admin.ts). */
+  adminToken?: string;
+  /** L4: the audit log's batching and retention (sync-node.ts). */
+  audit?: SyncNodeOptions['audit'];
 }
 
 export interface CairnServer {
@@ -102,6 +109,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.maxQueuedLoads !== undefined ? { maxQueuedLoads: deps.maxQueuedLoads } : {}),
     ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
+    ...(deps.audit ? { audit: deps.audit } : {}),
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);
@@ -116,7 +124,9 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   });
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
   // REST queries on the anchor read model (readmodel/).
-  await app.register(anchorRoutes, { anchors: deps.store.anchors, verify: deps.verify });
+  await app.register(anchorRoutes, { anchors: deps.store.anchors, verify: deps.verify, audit: node.audit });
+  // L4: the audit trail, for the operator and tenant admins.
+  await app.register(auditRoutes, { store: deps.store, admin: createAdminCheck({ verify: deps.verify, adminToken: deps.adminToken ?? null }), audit: node.audit });
   await registerHome(app, { ...(deps.staticDir ? { staticDir: deps.staticDir } : {}), nodeId: node.nodeId });
   const sockets = registerWebSockets(app, {
     node,

@@ -21,6 +21,9 @@ import { guardSession } from './session/socket-guard.js';
 import { createRateLimitedLog } from './log/rate-limited-log.js';
 import { reportTurnEndErrors } from './turn-end.js';
 import { createReadModelUpdater, type ReadModelUpdater } from './readmodel/updater.js';
+import { createAuditLog, type AuditLog, type AuditLogOptions } from './audit/audit-log.js';
+import { auditCommits } from './audit/audited-commits.js';
+import { createAuditRetention } from './audit/audit-retention.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -41,6 +44,8 @@ export interface SyncNodeOptions {
   maxQueuedCommits?: number;
   /** Update bytes that may wait for a commit before more pushes are refused with OVERLOADED (default 64 MiB). */
   maxQueuedCommitBytes?: number;
+  /** L4: the audit log's batching (audit/audit-log.ts) and, if set, days audit rows are kept (else forever). */
+  audit?: Partial<Pick<AuditLogOptions, 'flushMs' | 'maxBatch' | 'maxQueued' | 'closeTimeoutMs'>> & { retentionDays?: number };
 }
 
 export interface SyncNode {
@@ -50,6 +55,8 @@ export interface SyncNode {
   readonly limits: SessionLimits;
   /** Issue 4: keeps the anchor read model up to date from this node's commits. */
   readonly readModel: ReadModelUpdater;
+  /** L4: records audit events (`audit.record({ action: 'revert', ... })`); written in batches off the commit path. */
+  readonly audit: AuditLog;
   acceptNative: SessionAcceptor;
   acceptY(socket: SessionSocket, target: { principal: Principal; doc: string; space: string }): SessionHandle;
   readonly sessions: number;
@@ -89,12 +96,21 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   });
   const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.maxQueuedCommits ? { maxQueued: opts.maxQueuedCommits } : {}), ...(opts.maxQueuedCommitBytes ? { maxQueuedBytes: opts.maxQueuedCommitBytes } : {}) });
   const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log });
-  const commit = createCommitPath({ group, rooms, fanout, metrics, readModel, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
+  const { retentionDays, ...auditOptions } = opts.audit ?? {};
+  const audit = createAuditLog({ sink: (rows) => opts.store.appendAudit(rows), node: nodeId, observer: {
+    ...metrics.auditObserver,
+    failed: (err) => {
+      metrics.auditObserver.failed?.(err);
+      log.limited('warn', 'audit', { err: err instanceof Error ? err.message : String(err) }, 'audit batch not written');
+    },
+  }, ...auditOptions });
+  const retention = retentionDays ? createAuditRetention({ store: opts.store, days: retentionDays, log, expired: (n) => metrics.auditExpired.inc(n) }) : null;
+  const commit = createCommitPath({ group: auditCommits(group, audit), rooms, fanout, metrics, readModel, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
   let stopping = false;
   const live = new Set<SessionHandle & LiveSession>();
 
   const clients = createClientBinding({ store: opts.store });
-  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, clients, rooms, commit, metrics, log, shuttingDown: () => stopping };
+  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, clients, rooms, commit, metrics, log, audit, shuttingDown: () => stopping };
 
   function track(session: SessionHandle & LiveSession, socket: SessionSocket, endpoint: string): SessionHandle {
     live.add(session);
@@ -120,6 +136,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     metrics,
     limits,
     readModel,
+    audit,
     acceptNative: (socket) => track(createNativeSession(ctx, socket), socket, 'native'),
     acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target), socket, 'y-websocket'),
     get sessions() {
@@ -136,6 +153,9 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       await rooms.close();
       // Issue 4: finish read model runs of the last commits before the caller closes the Store.
       await readModel.close();
+      // L4: the last rows (the final writes and disconnects) before the caller closes the Store.
+      await retention?.stop();
+      await audit.close();
       stopReportingTurnEnd();
     },
   };

@@ -11,7 +11,7 @@ export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'quarantine'; args: string[] }
-  | { kind: 'token'; spaces: string[]; access: SpaceAccess; subject: string; tenant: string; ttlSec: number }
+  | { kind: 'token'; spaces: string[]; access: SpaceAccess; subject: string; tenant: string; ttlSec: number; admin: boolean }
   | { kind: 'usage'; message: string };
 
 const DEFAULT_SUBJECT = 'dev';
@@ -51,6 +51,7 @@ function parseToken(args: readonly string[]): CliCommand {
         sub: { type: 'string' },
         tenant: { type: 'string' },
         ttl: { type: 'string' },
+        admin: { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -69,5 +70,6 @@ function parseToken(args: readonly string[]): CliCommand {
     subject: values.sub ?? DEFAULT_SUBJECT,
     tenant: values.tenant ?? DEFAULT_TENANT,
     ttlSec,
+    admin: values.admin ?? false,
   };
 }

@@ -10,9 +10,13 @@
  * onRequest, before the query string is even validated, so an unauthenticated caller learns nothing about
  * the route: 401 UNAUTHENTICATED, then 403 FORBIDDEN without read access to the space, then
  * 400 BAD_REQUEST. The tenant comes from the token only (S5). Error bodies are the catalog's (S4).
+ * L4: each refusal and each query leaves an audit row (`auth.refused`, `access.denied`, `rest.query`).
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { CairnError, distanceM, isCairnError, type LatLon } from '@cairn/shared';
+import type { AuditLog } from '../audit/audit-log.js';
+import { refusedTokenOwner } from '../auth/tokens.js';
+import { bearerToken } from './bearer-token.js';
 import type { Principal } from '../auth/principal.js';
 import { canRead } from '../auth/access.js';
 import type { AnchorRecord, AnchorStore } from '../readmodel/anchor-store.js';
@@ -23,6 +27,8 @@ export interface AnchorRoutesOptions {
   verify: (token: string) => Promise<Principal>;
   /** The clock expiry is judged by, ms since the epoch. Default Date.now. */
   now?: () => number;
+  /** L4: where refusals and queries are recorded (the node's audit log). */
+  audit?: Pick<AuditLog, 'record'>;
 }
 
 const str = { type: 'string' } as const;
@@ -74,13 +80,6 @@ const schema = {
   },
 } as const;
 
-function tokenOf(header: string | undefined): string {
-  if (header === undefined) return ''; // dev mode accepts it; with a secret it fails verification
-  const m = /^Bearer +(\S+) *$/i.exec(header);
-  if (!m) throw new CairnError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
-  return m[1]!;
-}
-
 function toJson(r: AnchorRecord, center: LatLon | null) {
   const geo = r.geo ? { lat: r.geo.lat, lon: r.geo.lon, alt: r.geo.alt } : {};
   const distance = center && r.geo ? { distanceM: distanceM(center, r.geo) } : {};
@@ -98,19 +97,32 @@ export const anchorRoutes: FastifyPluginAsync<AnchorRoutesOptions> = async (app,
     async onRequest(req: AnchorsRequest) {
       let principal: Principal;
       try {
-        principal = await opts.verify(tokenOf(req.headers.authorization));
+        principal = await opts.verify(bearerToken(req.headers.authorization));
       } catch (err) {
-        throw isCairnError(err) ? err : new CairnError('UNAUTHENTICATED', undefined, { cause: err });
+        const refusal = isCairnError(err) ? err : new CairnError('UNAUTHENTICATED', undefined, { cause: err });
+        opts.audit?.record({ action: 'auth.refused', outcome: refusal.code, ...refusedTokenOwner(err), detail: { endpoint: 'rest', reason: refusal.message, address: req.ip } });
+        throw refusal;
       }
-      if (!canRead(principal, req.params.space)) throw new CairnError('FORBIDDEN', 'the token may not read this space');
+      const space = req.params.space;
+      if (!canRead(principal, space)) {
+        opts.audit?.record({ action: 'access.denied', outcome: 'FORBIDDEN', tenant: principal.tenant, subject: principal.subject, space, detail: { endpoint: 'rest', op: 'read' } });
+        throw new CairnError('FORBIDDEN', 'the token may not read this space');
+      }
       principals.set(req, principal);
     },
     async handler(req: AnchorsRequest) {
       const principal = principals.get(req);
       if (!principal) throw new CairnError('UNAUTHENTICATED');
-      const { query, limit, center } = parseAnchorQuery(req.query);
-      const records = await opts.anchors.query(principal.tenant, req.params.space, query, { now: now(), limit });
-      return { anchors: records.map((r) => toJson(r, center)) };
+      const who = { tenant: principal.tenant, subject: principal.subject, space: req.params.space };
+      try {
+        const { query, limit, center } = parseAnchorQuery(req.query);
+        const records = await opts.anchors.query(principal.tenant, req.params.space, query, { now: now(), limit });
+        opts.audit?.record({ action: 'rest.query', ...who, detail: { endpoint: 'rest', query: query.kind, limit, results: records.length } });
+        return { anchors: records.map((r) => toJson(r, center)) };
+      } catch (err) {
+        opts.audit?.record({ action: 'rest.query', outcome: isCairnError(err) ? err.code : 'INTERNAL', ...who, detail: { endpoint: 'rest' } });
+        throw err;
+      }
     },
   });
 };
