@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import * as encoding from 'lib0/encoding';
 import { PROTOCOL_VERSION, type ClientSocket } from '@cairn/shared';
 import { createPgStore, issueToken, type Store } from '@cairn/server';
 import { connectRaw, type RawClient } from '../support/raw-client.js';
@@ -21,7 +22,7 @@ const DAY = 86_400_000;
 let server: ServerProcess;
 let store: Store;
 const open: RawClient[] = [];
-const tokens = { alice: '', expired: '', forged: '', boss: '', globexBoss: '', nul: '' };
+const tokens = { alice: '', expired: '', forged: '', boss: '', globexBoss: '', nul: '', yReader: '' };
 
 interface Row { id: number; at: string; tenant: string | null; subject: string | null; clientId: string | null; action: string; space: string | null; doc: string | null; outcome: string; count: number; detail: Record<string, unknown> }
 
@@ -48,6 +49,7 @@ beforeAll(async () => {
   tokens.forged = await issueToken({ secret: 'another-secret-that-is-long-enough-000', tenant: 'acme', subject: 'mallory', spaces: { '*': 'rw' } });
   tokens.boss = await issueToken({ secret: SECRET, tenant: 'acme', subject: 'boss', spaces: {}, admin: true });
   tokens.globexBoss = await issueToken({ secret: SECRET, tenant: 'globex', subject: 'gboss', spaces: { '*': 'rw' }, admin: true });
+  tokens.yReader = await issueToken({ secret: SECRET, tenant: 'acme', subject: 'y-reader', spaces: { default: 'r' } });
   tokens.nul = await issueToken({ secret: SECRET, tenant: 'acme', subject: 'nul\u0000\uD800name', spaces: { site: 'r' } });
 
   // Rows from before the server starts: two past the 1-day window, one inside it.
@@ -129,6 +131,36 @@ describe('L4: the audit trail on Postgres', () => {
     expect(res).toBe(403);
     const [row] = await rowsWhere('?action=upgrade.refused', (r) => r.detail['origin'] === 'https://evil.example', 'upgrade.refused row');
     expect(row).toMatchObject({ outcome: 'ORIGIN_NOT_ALLOWED', tenant: null, detail: { path: '/y/room' } });
+  });
+
+  it('L4: on /y/:room, a forged token, a connect and a read-only update each leave their row', async () => {
+    const upgrade = (token: string) => new Promise<WebSocket | number>((resolve) => {
+      const ws = new WebSocket(`${server.wsUrl}/y/board?token=${token}`);
+      ws.on('unexpected-response', (_req, r) => resolve(r.statusCode ?? 0));
+      ws.on('open', () => resolve(ws));
+      ws.on('error', () => undefined);
+    });
+    expect(await upgrade(tokens.forged)).toBe(401);
+    const ws = await upgrade(tokens.yReader);
+    if (typeof ws === 'number') throw new Error(`upgrade refused: ${ws}`);
+    // A y-protocols sync update (message 0, sync type 2) from a read-only token: dropped, never stored.
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, 0);
+    encoding.writeVarUint(enc, 2);
+    encoding.writeVarUint8Array(enc, mapUpdate('y', 1));
+    ws.send(encoding.toUint8Array(enc));
+    try {
+      const [refused] = await rowsWhere('?action=auth.refused', (r) => r.detail['endpoint'] === 'y-websocket', 'the /y auth.refused row');
+      expect(refused).toMatchObject({ tenant: null, subject: null, outcome: 'UNAUTHENTICATED', detail: { path: '/y/board' } });
+      const [connect] = await rowsWhere('?tenant=acme&subject=y-reader&action=connect', () => true, 'the /y connect row');
+      expect(connect).toMatchObject({ space: 'default', doc: 'default/board', detail: { endpoint: 'y-websocket' } });
+      expect(connect!.clientId).toMatch(/^yws-/);
+      const [denied] = await rowsWhere('?tenant=acme&subject=y-reader&action=access.denied', () => true, 'the /y READ_ONLY row');
+      expect(denied).toMatchObject({ outcome: 'READ_ONLY', doc: 'default/board', detail: { endpoint: 'y-websocket', op: 'write' } });
+      expect(await store.headVersion('acme', 'default/board')).toBe(0);
+    } finally {
+      ws.close();
+    }
   });
 
   it('L4: a subject with NUL and a lone surrogate is still written (cleaned), not the reason a batch fails', async () => {
