@@ -80,6 +80,17 @@ describe('cairn-server quarantine', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.out).toMatch(/^usage: quarantine list/);
   });
+
+  it('L4: audit reads the trail on the same Store, newest first, and its own read is the next row; a bad flag exits 2', async () => {
+    const env = { DATABASE_URL: iso.env.DATABASE_URL, CAIRN_PG_SCHEMA: iso.schema };
+    expect(await bin(['audit', '--action', 'audit.query'], env)).toMatchObject({ code: 0, out: 'no audit rows\n' });
+    const second = await bin(['audit', '--action', 'audit.query'], env);
+    expect(second.code).toBe(0);
+    expect(second.out.split('\n')[1]).toMatch(/^\S+Z\t-\t-\t-\tcli\taudit\.query\t-\tok\t1\t\{"by":"cli"/);
+    const wrong = await bin(['audit', '--tenant'], env);
+    expect(wrong.code).toBe(2);
+    expect(wrong.out).toMatch(/usage: audit/);
+  });
 });
 
 describe('cairn-server start', () => {

@@ -11,6 +11,7 @@ export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'quarantine'; args: string[] }
+  | { kind: 'audit'; args: string[] }
   | { kind: 'token'; spaces: string[]; access: SpaceAccess; subject: string; tenant: string; ttlSec: number; admin: boolean }
   | { kind: 'usage'; message: string };
 
@@ -27,8 +28,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (first === 'token') return parseToken(rest);
   // quarantine-command.ts checks its own arguments (and prints its usage).
   if (first === 'quarantine') return { kind: 'quarantine', args: rest };
+  // admin/audit-command.ts too.
+  if (first === 'audit') return { kind: 'audit', args: rest };
   if (first.startsWith('-')) return { kind: 'usage', message: `unknown option ${first}` };
-  return { kind: 'usage', message: `unknown command "${first}" (commands: start, token, quarantine, help)` };
+  return { kind: 'usage', message: `unknown command "${first}" (commands: start, token, quarantine, audit, help)` };
 }
 
 function noArgs(kind: 'start', rest: readonly string[]): CliCommand {

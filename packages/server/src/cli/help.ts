@@ -15,6 +15,8 @@ export function helpText(): string {
     '                                         --admin: may read its tenant\'s audit trail, GET /v1/admin/audit)',
     '       cairn-server quarantine list [tenant] [doc] | drop <tenant> <doc> <version>',
     '                                         list or drop stored updates that did not apply (C4), on the same Store',
+    '       cairn-server audit [--tenant <id>] [--subject <sub>] [--action <action>] [--since <iso>] [--until <iso>] [--limit <n>]',
+    '                                         the audit trail (L4), newest first, on the same Store',
     '       cairn-server --help | --version',
     '',
     'Settings (environment variables; docs/OPERATIONS.md "Configuration" explains each):',
