@@ -138,3 +138,19 @@ describe('audit log', () => {
     await log.close();
   });
 });
+
+describe('audit log, never in the way', () => {
+  it('L4: an event that cannot be recorded (its detail throws when read) is counted as failed, never thrown at the caller', async () => {
+    const obs = observer();
+    const { batches, sink } = collecting();
+    const log = createAuditLog({ sink, node: 'n1', flushMs: 60_000, observer: obs.o });
+    const hostile = Object.defineProperty({}, 'boom', { enumerable: true, get: () => { throw new Error('read me not'); } });
+    expect(() => log.record({ action: 'connect', detail: hostile })).not.toThrow();
+    expect(() => log.committed({ tenant: 't', actor: 'a', clientId: 'c', doc: null as unknown as string }, 1)).not.toThrow();
+    log.record({ action: 'connect', subject: 'fine' });
+    await log.flush();
+    expect(batches.flat().map((r) => r.subject)).toEqual(['fine']);
+    expect(obs.dropped).toEqual({ failed: 2 });
+    await log.close();
+  });
+});

@@ -166,6 +166,16 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     }
   }
 
+  /** The callers are the commit path and the sessions: a bug here costs an audit event (counted), never an ack. */
+  function safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      observer.failed?.(err);
+      observer.dropped(1, 'failed');
+    }
+  }
+
   function base(event: AuditEvent): AuditRow {
     return {
       at: new Date(now()),
@@ -184,23 +194,27 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
 
   return {
     record(event) {
-      const row = base(event);
-      const key = JSON.stringify([row.action, row.tenant, row.subject, row.clientId, row.space, row.doc, row.outcome, row.detail]);
-      add(key, () => ({ row, lastAt: row.at.getTime() }), () => {});
+      safely(() => {
+        const row = base(event);
+        const key = JSON.stringify([row.action, row.tenant, row.subject, row.clientId, row.space, row.doc, row.outcome, row.detail]);
+        add(key, () => ({ row, lastAt: row.at.getTime() }), () => {});
+      });
     },
     committed(push, version) {
-      const space = push.doc.slice(0, push.doc.indexOf('/'));
-      const key = JSON.stringify(['write', push.tenant, push.actor, push.clientId, push.doc]);
-      add(
-        key,
-        () => {
-          const row = base({ action: 'write', tenant: push.tenant, subject: push.actor, clientId: push.clientId, space, doc: push.doc });
-          return { row, lastAt: row.at.getTime(), versions: { from: version, to: version } };
-        },
-        (e) => {
-          e.versions = { from: Math.min(e.versions!.from, version), to: Math.max(e.versions!.to, version) };
-        },
-      );
+      safely(() => {
+        const space = push.doc.slice(0, push.doc.indexOf('/'));
+        const key = JSON.stringify(['write', push.tenant, push.actor, push.clientId, push.doc]);
+        add(
+          key,
+          () => {
+            const row = base({ action: 'write', tenant: push.tenant, subject: push.actor, clientId: push.clientId, space, doc: push.doc });
+            return { row, lastAt: row.at.getTime(), versions: { from: version, to: version } };
+          },
+          (e) => {
+            e.versions = { from: Math.min(e.versions!.from, version), to: Math.max(e.versions!.to, version) };
+          },
+        );
+      });
     },
     flush: flushAll,
     async close() {
