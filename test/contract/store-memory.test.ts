@@ -2,7 +2,9 @@ import { createMemoryStore } from '../../packages/server/src/store/memory-store.
 import { describeStoreContract } from './store.contract.js';
 import { describeQuarantineContract } from './store-quarantine.contract.js';
 import { describeHistoryContract } from './store-history.contract.js';
+import { describeAuditContract } from './store-audit.contract.js';
 
 describeStoreContract('memory', async () => createMemoryStore());
 describeQuarantineContract('memory', async () => createMemoryStore());
 describeHistoryContract('memory', async () => createMemoryStore());
+describeAuditContract('memory', async () => createMemoryStore());

@@ -45,6 +45,15 @@ describe('cairn-server token', () => {
     await expect(createTokenVerifier({ secret: `${SECRET}-other` }).verify(res.out.trim())).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it('L4: --admin adds the adm claim: the token is an admin of its tenant; without it, no admin', async () => {
+    const verifier = createTokenVerifier({ secret: SECRET });
+    const admin = await bin(['token', '--space', '*', '--tenant', 'acme', '--sub', 'boss', '--admin'], { CAIRN_AUTH_SECRET: SECRET });
+    expect(admin.code).toBe(0);
+    expect(await verifier.verify(admin.out.trim())).toMatchObject({ tenant: 'acme', subject: 'boss', admin: true });
+    const plain = await bin(['token', '--space', '*'], { CAIRN_AUTH_SECRET: SECRET });
+    expect((await verifier.verify(plain.out.trim())).admin).toBeUndefined();
+  });
+
   it('S1: without CAIRN_AUTH_SECRET it explains dev mode needs no token and exits 1 with nothing on stdout', async () => {
     const res = await bin(['token', '--space', 'site-42', '--rw'], {});
     expect(res.code).toBe(1);
@@ -53,9 +62,9 @@ describe('cairn-server token', () => {
   });
 
   it('§8: an unknown flag is a usage error: message on stderr, exit 2', async () => {
-    const res = await bin(['token', '--space', 'a', '--admin'], { CAIRN_AUTH_SECRET: SECRET });
+    const res = await bin(['token', '--space', 'a', '--superuser'], { CAIRN_AUTH_SECRET: SECRET });
     expect(res.code).toBe(2);
-    expect(res.err).toMatch(/Unknown option '--admin'/);
+    expect(res.err).toMatch(/Unknown option '--superuser'/);
     expect((await bin(['--bogus'], {})).code).toBe(2);
   });
 });
@@ -70,6 +79,17 @@ describe('cairn-server quarantine', () => {
     const wrong = await bin(['quarantine', 'purge'], env);
     expect(wrong.code).toBe(2);
     expect(wrong.out).toMatch(/^usage: quarantine list/);
+  });
+
+  it('L4: audit reads the trail on the same Store, newest first, and its own read is the next row; a bad flag exits 2', async () => {
+    const env = { DATABASE_URL: iso.env.DATABASE_URL, CAIRN_PG_SCHEMA: iso.schema };
+    expect(await bin(['audit', '--action', 'audit.query'], env)).toMatchObject({ code: 0, out: 'no audit rows\n' });
+    const second = await bin(['audit', '--action', 'audit.query'], env);
+    expect(second.code).toBe(0);
+    expect(second.out.split('\n')[1]).toMatch(/^\S+Z\t-\t-\t-\tcli\taudit\.query\t-\tok\t1\t\{"by":"cli"/);
+    const wrong = await bin(['audit', '--tenant'], env);
+    expect(wrong.code).toBe(2);
+    expect(wrong.out).toMatch(/usage: audit/);
   });
 });
 

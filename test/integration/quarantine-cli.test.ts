@@ -45,6 +45,9 @@ describe('quarantine CLI', () => {
     const after = createPgStore({ connectionString: PG_URL, schema });
     try {
       expect((await after.loadUpdates('t1', 'a/doc', 1)).map((r) => [...r.update])).toEqual([[0, 0]]);
+      // L4: the one drop that changed the log left one audit row; the refused second drop none.
+      const audit = (await after.queryAudit({ tenant: 't1', action: 'quarantine.drop', limit: 10 })).rows;
+      expect(audit).toMatchObject([{ tenant: 't1', node: 'cli', space: 'a', doc: 'a/doc', outcome: 'ok', detail: { version: 2 } }]);
     } finally {
       await after.close();
     }

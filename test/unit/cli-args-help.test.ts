@@ -26,10 +26,10 @@ describe('cairn-server arguments', () => {
 
   it('S1: token --space site-42 --rw grants rw on that space; defaults are read-only, sub dev, tenant default, 1 h', () => {
     expect(parseCli(['token', '--space', 'site-42', '--rw', '--sub', 'u1', '--ttl', '60'])).toEqual({
-      kind: 'token', spaces: ['site-42'], access: 'rw', subject: 'u1', tenant: 'default', ttlSec: 60,
+      kind: 'token', spaces: ['site-42'], access: 'rw', subject: 'u1', tenant: 'default', ttlSec: 60, admin: false,
     });
     expect(parseCli(['token', '--space', 'a', '--space', 'b', '--tenant', 'acme'])).toEqual({
-      kind: 'token', spaces: ['a', 'b'], access: 'r', subject: 'dev', tenant: 'acme', ttlSec: 3600,
+      kind: 'token', spaces: ['a', 'b'], access: 'r', subject: 'dev', tenant: 'acme', ttlSec: 3600, admin: false,
     });
   });
 

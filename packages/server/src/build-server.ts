@@ -21,6 +21,9 @@ import { anchorRoutes } from './http/anchors-routes.js';
 import { historyRoutes } from './http/history-routes.js';
 import { spaceAnchorsAt } from './history/space-anchors-at.js';
 import type { RevertRecord } from './history/reverter.js';
+import { auditRoutes } from './http/audit-routes.js';
+import { createAdminCheck } from './auth/admin.js';
+import type { SyncNodeOptions } from './sync-node.js';
 
 export interface ServerDeps {
   store: Store;
@@ -59,6 +62,10 @@ export interface ServerDeps {
   hstsMaxAge?: number;
   /** L2, L4: told of every revert (doc, space, anchor) once it committed, with what it did (history/reverter.ts). */
   onRevert?: (record: RevertRecord) => void;
+  /** CAIRN_ADMIN_TOKEN: the operator's bearer token for the admin endpoints, every tenant (auth/admin.ts). */
+  adminToken?: string;
+  /** L4: the audit log's batching and retention (sync-node.ts). */
+  audit?: SyncNodeOptions['audit'];
 }
 
 export interface CairnServer {
@@ -108,6 +115,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
     ...(deps.onRevert ? { onRevert: deps.onRevert } : {}),
+    ...(deps.audit ? { audit: deps.audit } : {}),
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);
@@ -123,11 +131,13 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
   // REST queries on the anchor read model (readmodel/).
   await app.register(anchorRoutes, {
-    anchors: deps.store.anchors, verify: deps.verify,
+    anchors: deps.store.anchors, verify: deps.verify, audit: node.audit,
     anchorsAt: (tenant, space, at, query, options) => spaceAnchorsAt(deps.store, tenant, space, at, query, options),
   });
   // L1, L2: history reads and reverts from the log (history/).
-  await app.register(historyRoutes, { store: deps.store, reverter: node.reverter, verify: deps.verify });
+  await app.register(historyRoutes, { store: deps.store, reverter: node.reverter, verify: deps.verify, audit: node.audit });
+  // L4: the audit trail, for the operator and tenant admins.
+  await app.register(auditRoutes, { store: deps.store, admin: createAdminCheck({ verify: deps.verify, adminToken: deps.adminToken ?? null }), audit: node.audit });
   await registerHome(app, { ...(deps.staticDir ? { staticDir: deps.staticDir } : {}), nodeId: node.nodeId });
   const sockets = registerWebSockets(app, {
     node,

@@ -6,6 +6,7 @@ import { CairnError } from '@cairn/shared';
 import { isHostEntry } from './http/host-allowlist.js';
 import { settingDefault, type SettingName } from './settings.js';
 import type { TlsFiles } from './http/tls-files.js';
+import { MIN_ADMIN_TOKEN_LENGTH } from './auth/admin.js';
 
 export interface ServerConfig {
   port: number;
@@ -35,6 +36,10 @@ export interface ServerConfig {
   maxPreAuthBytes: number;
   /** Versions after a doc's snapshot before a room writes a new one (CAIRN_SNAPSHOT_MIN_UPDATES, default 1,000; room/room.ts). */
   snapshotMinUpdates: number;
+  /** CAIRN_ADMIN_TOKEN (auth/admin.ts); null: only tokens with the `adm` claim reach the admin endpoints. */
+  adminToken: string | null;
+  /** CAIRN_AUDIT_RETENTION_DAYS (audit/audit-retention.ts); 0: audit rows are kept forever. */
+  auditRetentionDays: number;
 }
 
 /** A positive integer from the environment, its default (settings.ts) when unset or empty; anything else refuses to start. */
@@ -64,6 +69,22 @@ function hstsMaxAge(env: NodeJS.ProcessEnv, tls: TlsFiles | null): number | null
   // Browsers ignore HSTS received over http; behind a TLS proxy, the proxy sends it.
   if (!tls) throw new CairnError('BAD_REQUEST', 'CAIRN_HSTS_MAX_AGE needs CAIRN_TLS_CERT and CAIRN_TLS_KEY (behind a TLS proxy, let the proxy send HSTS)');
   return n;
+}
+
+function auditRetentionDays(env: NodeJS.ProcessEnv): number {
+  const raw = env.CAIRN_AUDIT_RETENTION_DAYS;
+  if (raw === undefined || raw === '') return Number(settingDefault('CAIRN_AUDIT_RETENTION_DAYS'));
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new CairnError('BAD_REQUEST', `CAIRN_AUDIT_RETENTION_DAYS=${raw} is not a number of days (0: keep forever)`);
+  return n;
+}
+
+function adminToken(env: NodeJS.ProcessEnv): string | null {
+  const token = env.CAIRN_ADMIN_TOKEN || null;
+  if (token !== null && (token.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(token))) {
+    throw new CairnError('BAD_REQUEST', `CAIRN_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters with no spaces`);
+  }
+  return token;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
@@ -99,5 +120,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     maxConnectionsPerAddress: positiveInt(env, 'CAIRN_MAX_CONNECTIONS_PER_ADDRESS'),
     maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES'),
     snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES'),
+    adminToken: adminToken(env),
+    auditRetentionDays: auditRetentionDays(env),
   };
 }

@@ -23,3 +23,8 @@ export type { Reverter, RevertRecord, RevertedDoc } from './history/reverter.js'
 export type { HistoryTarget } from './history/history-target.js';
 export type { ChangeRecord } from './store/store.js';
 export type { MemoryStoreOptions } from './store/memory-store.js';
+// L4: the audit trail (node.audit.record for new stages; Store.queryAudit behind GET /v1/admin/audit).
+export { AUDIT_ACTIONS, type AuditAction, type AuditOutcome, type AuditEvent, type AuditRow, type AuditRecord, type AuditQuery, type AuditPage, type AuditCursor } from './audit/audit-event.js';
+export type { AuditLog, AuditLogOptions, AuditObserver } from './audit/audit-log.js';
+export { auditRoutes, type AuditRoutesOptions } from './http/audit-routes.js';
+export { createAdminCheck, type AdminScope, type AdminCheckOptions } from './auth/admin.js';

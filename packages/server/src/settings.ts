@@ -32,6 +32,8 @@ export const SETTINGS = [
   { env: 'CAIRN_MAX_CONNECTIONS', default: '10000', meaning: 'open sockets per node (S7)' },
   { env: 'CAIRN_MAX_CONNECTIONS_PER_ADDRESS', default: '256', meaning: 'open sockets per remote address (S7)' },
   { env: 'CAIRN_PRE_AUTH_BYTES', default: '65536', meaning: 'bytes a socket may send before its hello is answered (S3)' },
+  { env: 'CAIRN_ADMIN_TOKEN', default: 'unset: only tokens with the adm claim', meaning: 'bearer token of the operator for GET /v1/admin/audit (every tenant), at least 32 characters' },
+  { env: 'CAIRN_AUDIT_RETENTION_DAYS', default: '90', meaning: 'days audit rows are kept (deleted hourly in batches); 0: kept forever' },
   { env: 'CAIRN_SNAPSHOT_MIN_UPDATES', default: '1000', meaning: "versions after a doc's snapshot before a new one is written" },
 ] as const satisfies readonly Setting[];
 

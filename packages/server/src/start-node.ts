@@ -74,6 +74,8 @@ export async function startNode({ config, tls }: NodeSetup): Promise<StartedNode
     // Room loads take at most half the pool, so commits always find connections (S7).
     maxConcurrentLoads: Math.max(1, Math.floor(config.pgPoolSize / 2)),
     snapshotMinUpdates: config.snapshotMinUpdates,
+    ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+    ...(config.auditRetentionDays > 0 ? { audit: { retentionDays: config.auditRetentionDays } } : {}),
     ...(tls ? { tls } : {}),
     ...(config.hstsMaxAge !== null ? { hstsMaxAge: config.hstsMaxAge } : {}),
     ...(config.nodeId ? { nodeId: config.nodeId } : {}),

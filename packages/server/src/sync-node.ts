@@ -22,6 +22,9 @@ import { createRateLimitedLog } from './log/rate-limited-log.js';
 import { reportTurnEndErrors } from './turn-end.js';
 import { createReadModelUpdater, type ReadModelUpdater } from './readmodel/updater.js';
 import { createReverter, type RevertRecord, type Reverter } from './history/reverter.js';
+import { createAuditLog, type AuditLog, type AuditLogOptions } from './audit/audit-log.js';
+import { auditCommits } from './audit/audited-commits.js';
+import { createAuditRetention } from './audit/audit-retention.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -44,6 +47,8 @@ export interface SyncNodeOptions {
   maxQueuedCommitBytes?: number;
   /** L2, L4: told of every revert once it committed (history/reverter.ts); a throw is logged, never undoes it. */
   onRevert?: (record: RevertRecord) => void;
+  /** L4: the audit log's batching (audit/audit-log.ts) and, if set, days audit rows are kept (else forever). */
+  audit?: Partial<Pick<AuditLogOptions, 'flushMs' | 'maxBatch' | 'maxQueued' | 'closeTimeoutMs'>> & { retentionDays?: number };
 }
 
 export interface SyncNode {
@@ -55,6 +60,8 @@ export interface SyncNode {
   readonly readModel: ReadModelUpdater;
   /** L2: reverts of docs, spaces and anchors, committed through this node's commit path. */
   readonly reverter: Reverter;
+  /** L4: records audit events (`audit.record({ action: 'revert', ... })`); written in batches off the commit path. */
+  readonly audit: AuditLog;
   acceptNative: SessionAcceptor;
   acceptY(socket: SessionSocket, target: { principal: Principal; doc: string; space: string }): SessionHandle;
   readonly sessions: number;
@@ -93,11 +100,26 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     ...(opts.maxQueuedLoads !== undefined ? { maxQueuedLoads: opts.maxQueuedLoads } : {}),
   });
   const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.maxQueuedCommits ? { maxQueued: opts.maxQueuedCommits } : {}), ...(opts.maxQueuedCommitBytes ? { maxQueuedBytes: opts.maxQueuedCommitBytes } : {}) });
+  const { retentionDays, ...auditOptions } = opts.audit ?? {};
+  const audit = createAuditLog({ sink: (rows) => opts.store.appendAudit(rows), node: nodeId, observer: {
+    ...metrics.auditObserver,
+    failed: (err) => {
+      metrics.auditObserver.failed?.(err);
+      log.limited('warn', 'audit', { err: err instanceof Error ? err.message : String(err) }, 'audit batch not written');
+    },
+  }, ...auditOptions });
+  const retention = retentionDays ? createAuditRetention({ store: opts.store, days: retentionDays, log, expired: (n) => metrics.auditExpired.inc(n) }) : null;
   const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log, quiet: () => commit.quiet() });
-  const commit = createCommitPath({ group, rooms, fanout, metrics, readModel, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
+  const commit = createCommitPath({ group: auditCommits(group, audit), rooms, fanout, metrics, readModel, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
   const reverter = createReverter({
     store: opts.store, commit,
     onRevert(record) {
+      // L2, L4: a committed revert leaves its audit row, with what it changed.
+      audit.record({
+        action: 'revert', tenant: record.tenant, subject: record.actor, clientId: record.clientId, space: record.space,
+        ...(record.scope === 'doc' ? { doc: record.target } : {}),
+        detail: { scope: record.scope, target: record.target, to: record.to, docs: record.docs.length },
+      });
       try {
         opts.onRevert?.(record);
       } catch (err) {
@@ -109,7 +131,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const live = new Set<SessionHandle & LiveSession>();
 
   const clients = createClientBinding({ store: opts.store });
-  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, clients, rooms, commit, metrics, log, shuttingDown: () => stopping };
+  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, clients, rooms, commit, metrics, log, audit, shuttingDown: () => stopping };
 
   function track(session: SessionHandle & LiveSession, socket: SessionSocket, endpoint: string): SessionHandle {
     live.add(session);
@@ -136,6 +158,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     limits,
     readModel,
     reverter,
+    audit,
     acceptNative: (socket) => track(createNativeSession(ctx, socket), socket, 'native'),
     acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target), socket, 'y-websocket'),
     get sessions() {
@@ -152,6 +175,9 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       await rooms.close();
       // Issue 4: finish read model runs of the last commits before the caller closes the Store.
       await readModel.close();
+      // L4: the last rows (the final writes and disconnects) before the caller closes the Store.
+      await retention?.stop();
+      await audit.close();
       stopReportingTurnEnd();
     },
   };

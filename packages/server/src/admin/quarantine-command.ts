@@ -2,6 +2,7 @@
  * The quarantine commands (C4), apart from process and Store setup so a test can run them on any Store;
  * quarantine-cli.ts is the executable.
  */
+import { userInfo } from 'node:os';
 import type { QuarantineRecord, Store } from '../store/store.js';
 
 export const QUARANTINE_USAGE = 'usage: quarantine list [tenant] [doc] | quarantine drop <tenant> <doc> <version>';
@@ -20,6 +21,13 @@ export async function runQuarantineCli(args: readonly string[], store: Store, ou
   }
   if (command === 'drop' && tenant && doc && version && args.length === 4 && /^[1-9][0-9]*$/.test(version)) {
     const dropped = await store.dropQuarantined(tenant, doc, Number(version));
+    // L4: an operator's change to the log is audited like a client's; written at once, there is no node here.
+    if (dropped) {
+      await store.appendAudit([{
+        at: new Date(), tenant, subject: null, clientId: null, node: 'cli', action: 'quarantine.drop', space: doc.split('/')[0] ?? null, doc,
+        outcome: 'ok', count: 1, detail: { version: Number(version), osUser: userInfo().username },
+      }]);
+    }
     out(dropped ? `dropped ${tenant} ${doc} version ${version}: the row now holds an empty update` : `${tenant} ${doc} version ${version} is not quarantined, or was dropped before`);
     return dropped ? 0 : 1;
   }

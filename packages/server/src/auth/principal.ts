@@ -8,6 +8,8 @@ export interface Principal {
   spaces: Readonly<Record<string, SpaceAccess>>;
   /** When the token stops being valid, in ms since the epoch; absent in dev mode. Sessions end then (S8). */
   expiresAt?: number;
+  /** The token's `adm` claim: may read its tenant's audit trail (http/audit-routes.ts, auth/admin.ts). */
+  admin?: true;
 }
 
 /** Every socket's principal in dev mode (`CAIRN_AUTH_SECRET` unset): anonymous, read+write everywhere. */

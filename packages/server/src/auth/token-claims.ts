@@ -8,6 +8,7 @@
  * | `tnt` | string matching TENANT_PATTERN | the tenant (S5); never sent by a client any other way |
  * | `spc` | object: space name or '*' → 'r' or 'rw' | the grants (S1) |
  * | `exp` | number, seconds since the epoch | expiry; required |
+ * | `adm` | boolean, optional | true: an admin of its tenant (reads the tenant's audit trail, L4) |
  */
 import { isValidSegment } from '@cairn/shared';
 import type { Principal, SpaceAccess } from './principal.js';
@@ -32,7 +33,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** What is wrong with the claims, or null. */
 export function claimProblem(claims: Record<string, unknown>): string | null {
-  const { sub, tnt, spc } = claims;
+  const { sub, tnt, spc, adm } = claims;
+  if (adm !== undefined && typeof adm !== 'boolean') return 'claim adm is not a boolean';
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) return 'claim sub is missing or invalid';
   if (typeof tnt !== 'string' || !TENANT_PATTERN.test(tnt)) return 'claim tnt is missing or invalid';
   if (!isPlainObject(spc)) return 'claim spc is missing or not an object';
@@ -47,5 +49,9 @@ export function claimProblem(claims: Record<string, unknown>): string | null {
 export function principalOf(claims: Record<string, unknown>): Principal {
   const spaces = Object.freeze(Object.fromEntries(Object.entries(claims.spc as Record<string, SpaceAccess>)));
   const expiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
-  return Object.freeze({ tenant: claims.tnt as string, subject: claims.sub as string, spaces, ...(expiresAt === undefined ? {} : { expiresAt }) });
+  return Object.freeze({
+    tenant: claims.tnt as string, subject: claims.sub as string, spaces,
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+    ...(claims.adm === true ? { admin: true as const } : {}),
+  });
 }

@@ -39,6 +39,18 @@ export function createTokenVerifier(opts: { secret?: string | undefined } = {}):
   };
 }
 
+/**
+ * L4: who a refused token belongs to, when the refusal itself proves it: an expired token's signature was
+ * checked before its expiry (jose verifies in that order), so its claims are ours. Any other refusal names
+ * nobody: its claims may be forged.
+ */
+export function refusedTokenOwner(err: unknown): { tenant: string; subject: string } | Record<string, never> {
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (!(cause instanceof errors.JWTExpired) || claimProblem(cause.payload) !== null) return {};
+  const p = principalOf(cause.payload);
+  return { tenant: p.tenant, subject: p.subject };
+}
+
 function reasonOf(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'expired';
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
@@ -52,6 +64,8 @@ export interface IssueTokenOptions {
   tenant: string;
   subject: string;
   spaces: Readonly<Record<string, SpaceAccess>>;
+  /** The `adm` claim: an admin of its tenant (L4's audit endpoint). Default false. */
+  admin?: boolean;
   /** Lifetime from now; default one hour. A negative value makes an already expired token (for tests). */
   expiresInSec?: number;
 }
@@ -61,7 +75,7 @@ export async function issueToken(opts: IssueTokenOptions): Promise<string> {
   const key = hmacKey(opts.secret);
   const expiresInSec = opts.expiresInSec ?? DEFAULT_EXPIRES_IN_SEC;
   if (!Number.isFinite(expiresInSec)) throw new CairnError('BAD_REQUEST', 'expiresInSec must be a finite number');
-  const claims = { sub: opts.subject, tnt: opts.tenant, spc: { ...opts.spaces } };
+  const claims = { sub: opts.subject, tnt: opts.tenant, spc: { ...opts.spaces }, ...(opts.admin ? { adm: true } : {}) };
   const problem = claimProblem(claims);
   if (problem) throw new CairnError('BAD_REQUEST', problem);
   const now = Math.floor(Date.now() / 1000);

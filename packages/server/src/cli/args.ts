@@ -11,7 +11,8 @@ export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'quarantine'; args: string[] }
-  | { kind: 'token'; spaces: string[]; access: SpaceAccess; subject: string; tenant: string; ttlSec: number }
+  | { kind: 'audit'; args: string[] }
+  | { kind: 'token'; spaces: string[]; access: SpaceAccess; subject: string; tenant: string; ttlSec: number; admin: boolean }
   | { kind: 'usage'; message: string };
 
 const DEFAULT_SUBJECT = 'dev';
@@ -27,8 +28,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (first === 'token') return parseToken(rest);
   // quarantine-command.ts checks its own arguments (and prints its usage).
   if (first === 'quarantine') return { kind: 'quarantine', args: rest };
+  // admin/audit-command.ts too.
+  if (first === 'audit') return { kind: 'audit', args: rest };
   if (first.startsWith('-')) return { kind: 'usage', message: `unknown option ${first}` };
-  return { kind: 'usage', message: `unknown command "${first}" (commands: start, token, quarantine, help)` };
+  return { kind: 'usage', message: `unknown command "${first}" (commands: start, token, quarantine, audit, help)` };
 }
 
 function noArgs(kind: 'start', rest: readonly string[]): CliCommand {
@@ -51,6 +54,7 @@ function parseToken(args: readonly string[]): CliCommand {
         sub: { type: 'string' },
         tenant: { type: 'string' },
         ttl: { type: 'string' },
+        admin: { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -69,5 +73,6 @@ function parseToken(args: readonly string[]): CliCommand {
     subject: values.sub ?? DEFAULT_SUBJECT,
     tenant: values.tenant ?? DEFAULT_TENANT,
     ttlSec,
+    admin: values.admin ?? false,
   };
 }

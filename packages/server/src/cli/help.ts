@@ -9,11 +9,14 @@ export function helpText(): string {
   const settings = SETTINGS.map((s) => `  ${s.env.padEnd(width)}  ${s.meaning}\n  ${' '.repeat(width)}  default: ${s.default}`);
   return [
     'Usage: cairn-server [start]              start a node (same environment as `npm start`)',
-    '       cairn-server token --space <name> [--space <name>...] [--rw|--ro] [--sub <user>] [--tenant <id>] [--ttl <seconds>]',
+    '       cairn-server token --space <name> [--space <name>...] [--rw|--ro] [--sub <user>] [--tenant <id>] [--ttl <seconds>] [--admin]',
     '                                         print a development token signed with CAIRN_AUTH_SECRET',
-    '                                         (read-only unless --rw; sub "dev", tenant "default", ttl 3600 by default)',
+    '                                         (read-only unless --rw; sub "dev", tenant "default", ttl 3600 by default;',
+    '                                         --admin: may read its tenant\'s audit trail, GET /v1/admin/audit)',
     '       cairn-server quarantine list [tenant] [doc] | drop <tenant> <doc> <version>',
     '                                         list or drop stored updates that did not apply (C4), on the same Store',
+    '       cairn-server audit [--tenant <id>] [--subject <sub>] [--action <action>] [--since <iso>] [--until <iso>] [--limit <n>]',
+    '                                         the audit trail (L4), newest first, on the same Store',
     '       cairn-server --help | --version',
     '',
     'Settings (environment variables; docs/OPERATIONS.md "Configuration" explains each):',

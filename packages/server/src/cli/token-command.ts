@@ -36,6 +36,7 @@ export async function runTokenCommand(cmd: Extract<CliCommand, { kind: 'token' }
       subject: cmd.subject,
       spaces: Object.fromEntries(cmd.spaces.map((s) => [s, cmd.access])),
       expiresInSec: cmd.ttlSec,
+      admin: cmd.admin,
     });
     io.out(token);
     return 0;

@@ -11,9 +11,11 @@
  * onRequest, before the query string is even validated, so an unauthenticated caller learns nothing about
  * the route: 401 UNAUTHENTICATED, then 403 FORBIDDEN without read access to the space, then
  * 400 BAD_REQUEST. The tenant comes from the token only (S5). Error bodies are the catalog's (S4).
+ * L4: each refusal and each query leaves an audit row (`auth.refused`, `access.denied`, `rest.query`).
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { CairnError, distanceM, type LatLon } from '@cairn/shared';
+import { CairnError, distanceM, isCairnError, type LatLon } from '@cairn/shared';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/principal.js';
 import type { AnchorQuery, AnchorRecord, AnchorStore, QueryOptions } from '../readmodel/anchor-store.js';
 import { parseAnchorQuery, type AnchorQueryParams } from '../readmodel/query-params.js';
@@ -30,6 +32,8 @@ export interface AnchorRoutesOptions {
    * (history/space-anchors-at.ts). Absent: `at` is refused.
    */
   anchorsAt?: (tenant: string, space: string, at: Date, query: AnchorQuery, options: QueryOptions) => Promise<AnchorRecord[]>;
+  /** L4: where refusals and queries are recorded (the node's audit log). */
+  audit?: Pick<AuditLog, 'record'>;
 }
 
 const str = { type: 'string' } as const;
@@ -92,7 +96,7 @@ type AnchorsRequest = FastifyRequest<{ Params: { space: string }; Querystring: A
 
 export const anchorRoutes: FastifyPluginAsync<AnchorRoutesOptions> = async (app, opts) => {
   const now = opts.now ?? Date.now;
-  const principals = createPrincipals(opts.verify);
+  const principals = createPrincipals(opts.verify, opts.audit);
 
   app.get('/v1/spaces/:space/anchors', {
     schema,
@@ -101,15 +105,23 @@ export const anchorRoutes: FastifyPluginAsync<AnchorRoutesOptions> = async (app,
     },
     async handler(req: AnchorsRequest) {
       const principal = principals.of(req);
-      const { at, ...rest } = req.query;
-      const { query, limit, center } = parseAnchorQuery(rest);
-      if (at !== undefined && !opts.anchorsAt) throw new CairnError('BAD_REQUEST', 'this server answers no history reads');
-      const target = at === undefined ? null : parseHistoryTarget(at, false);
-      const records = target && 'at' in target && opts.anchorsAt
-        // Expiry as of that time too (X4): the space as it looked then, TTLs included.
-        ? await opts.anchorsAt(principal.tenant, req.params.space, target.at, query, { now: target.at.getTime(), limit })
-        : await opts.anchors.query(principal.tenant, req.params.space, query, { now: now(), limit });
-      return { anchors: records.map((r) => toJson(r, center)) };
+      const who = { tenant: principal.tenant, subject: principal.subject, space: req.params.space };
+      try {
+        const { at, ...rest } = req.query;
+        const { query, limit, center } = parseAnchorQuery(rest);
+        if (at !== undefined && !opts.anchorsAt) throw new CairnError('BAD_REQUEST', 'this server answers no history reads');
+        const target = at === undefined ? null : parseHistoryTarget(at, false);
+        const records = target && 'at' in target && opts.anchorsAt
+          // Expiry as of that time too (X4): the space as it looked then, TTLs included.
+          ? await opts.anchorsAt(principal.tenant, req.params.space, target.at, query, { now: target.at.getTime(), limit })
+          : await opts.anchors.query(principal.tenant, req.params.space, query, { now: now(), limit });
+        const action = target ? 'history.read' : 'rest.query';
+        opts.audit?.record({ action, ...who, detail: { endpoint: 'rest', query: query.kind, limit, results: records.length, ...(at !== undefined ? { at } : {}) } });
+        return { anchors: records.map((r) => toJson(r, center)) };
+      } catch (err) {
+        opts.audit?.record({ action: req.query.at === undefined ? 'rest.query' : 'history.read', outcome: isCairnError(err) ? err.code : 'INTERNAL', ...who, detail: { endpoint: 'rest' } });
+        throw err;
+      }
     },
   });
 };

@@ -13,7 +13,7 @@
  * anything else (request-principal.ts). `space.anchors?at=` is in anchors-routes.ts.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { CairnError, isUuid, parseDocId } from '@cairn/shared';
+import { CairnError, isCairnError, isUuid, parseDocId } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
 import type { Store } from '../store/store.js';
 import { readDocAt } from '../history/doc-at.js';
@@ -21,12 +21,15 @@ import { parseHistoryTarget } from '../history/history-target.js';
 import { anchorChanges } from '../history/anchor-changes.js';
 import type { Reverter } from '../history/reverter.js';
 import { createPrincipals } from './request-principal.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import * as Y from 'yjs';
 
 export interface HistoryRoutesOptions {
   store: Store;
   reverter: Reverter;
   verify: (token: string) => Promise<Principal>;
+  /** L4: refusals, history reads and failed reverts are recorded here (committed reverts by the node's onRevert). */
+  audit?: Pick<AuditLog, 'record'>;
 }
 
 const DEFAULT_LIMIT = 100;
@@ -69,7 +72,26 @@ function timeOf(at: string): Date {
 
 export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (app, opts) => {
   const { store, reverter } = opts;
-  const principals = createPrincipals(opts.verify);
+  const principals = createPrincipals(opts.verify, opts.audit);
+  // L4: one row per answered request of an authenticated caller; a committed revert is recorded by the
+  // node (sync-node.ts, onRevert) with what it changed, so only a revert that failed is recorded here.
+  const failed = new WeakMap<FastifyRequest, string>();
+  app.addHook('onError', async (req, _reply, err) => {
+    failed.set(req, isCairnError(err) ? err.code : 'INTERNAL');
+  });
+  app.addHook('onResponse', async (req) => {
+    const p = principals.peek(req);
+    if (!p || !opts.audit) return;
+    const outcome = failed.get(req) ?? 'ok';
+    const reading = req.method === 'GET';
+    if (!reading && outcome === 'ok') return;
+    const params = req.params as Params;
+    opts.audit.record({
+      action: reading ? 'history.read' : 'revert', outcome, tenant: p.tenant, subject: p.subject, space: params.space,
+      ...(params.name !== undefined ? { doc: `${params.space}/${params.name}` } : {}),
+      detail: { endpoint: 'rest', route: req.routeOptions.url ?? req.url.split('?')[0] },
+    });
+  });
   const read = async (req: Req) => principals.authenticate(req, req.params.space);
   const write = async (req: Req) => principals.authenticate(req, req.params.space, 'write');
 

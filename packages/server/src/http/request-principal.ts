@@ -8,31 +8,40 @@ import type { FastifyRequest } from 'fastify';
 import { CairnError, isCairnError } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
 import { canRead, canWrite } from '../auth/access.js';
+import { refusedTokenOwner } from '../auth/tokens.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { bearerToken } from './bearer-token.js';
 
-export function tokenOf(header: string | undefined): string {
-  if (header === undefined) return ''; // dev mode accepts it; with a secret it fails verification
-  const m = /^Bearer +(\S+) *$/i.exec(header);
-  if (!m) throw new CairnError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
-  return m[1]!;
-}
-
-export async function verifyRequest(req: FastifyRequest, verify: (token: string) => Promise<Principal>): Promise<Principal> {
-  try {
-    return await verify(tokenOf(req.headers.authorization));
-  } catch (err) {
-    throw isCairnError(err) ? err : new CairnError('UNAUTHENTICATED', undefined, { cause: err });
-  }
-}
-
-/** Verifies the request's token and checks access to the space (read, or read+write); the principal is remembered for the handler. */
-export function createPrincipals(verify: (token: string) => Promise<Principal>) {
+/**
+ * Verifies the request's token and checks access to the space (read, or read+write); the principal is
+ * remembered for the handler. Every refusal leaves an audit row (L4) when an audit log is given.
+ */
+export function createPrincipals(verify: (token: string) => Promise<Principal>, audit?: Pick<AuditLog, 'record'>) {
   const principals = new WeakMap<FastifyRequest, Principal>();
   return {
     async authenticate(req: FastifyRequest, space: string, access: 'read' | 'write' = 'read'): Promise<void> {
-      const principal = await verifyRequest(req, verify);
-      if (!canRead(principal, space)) throw new CairnError('FORBIDDEN', 'the token may not read this space');
-      if (access === 'write' && !canWrite(principal, space)) throw new CairnError('READ_ONLY', 'the token may only read this space');
+      let principal: Principal;
+      try {
+        principal = await verify(bearerToken(req.headers.authorization));
+      } catch (err) {
+        const refusal = isCairnError(err) ? err : new CairnError('UNAUTHENTICATED', undefined, { cause: err });
+        audit?.record({ action: 'auth.refused', outcome: refusal.code, ...refusedTokenOwner(err), detail: { endpoint: 'rest', reason: refusal.message, address: req.ip } });
+        throw refusal;
+      }
+      const who = { tenant: principal.tenant, subject: principal.subject, space };
+      if (!canRead(principal, space)) {
+        audit?.record({ action: 'access.denied', outcome: 'FORBIDDEN', ...who, detail: { endpoint: 'rest', op: 'read' } });
+        throw new CairnError('FORBIDDEN', 'the token may not read this space');
+      }
+      if (access === 'write' && !canWrite(principal, space)) {
+        audit?.record({ action: 'access.denied', outcome: 'READ_ONLY', ...who, detail: { endpoint: 'rest', op: 'write' } });
+        throw new CairnError('READ_ONLY', 'the token may only read this space');
+      }
       principals.set(req, principal);
+    },
+    /** The request's principal if it authenticated, else undefined (for hooks that run after a refusal). */
+    peek(req: FastifyRequest): Principal | undefined {
+      return principals.get(req);
     },
     of(req: FastifyRequest): Principal {
       const principal = principals.get(req);

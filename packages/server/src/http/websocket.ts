@@ -26,6 +26,7 @@ import { registerSyncProbe } from './sync-probe.js';
 import { originRefused, type OriginPolicy } from './origin-check.js';
 import { guarded } from '../session/socket-guard.js';
 import { atTurnEnd } from '../turn-end.js';
+import { refusedTokenOwner } from '../auth/tokens.js';
 
 export interface WebSocketOptions {
   node: SyncNode;
@@ -167,8 +168,14 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
     ws.on('error', () => ws.terminate());
   }
 
+  /** L4: what the request says about where it came from (bounded, cleaned by the audit log). */
+  function origin(req: IncomingMessage) {
+    return { path: (req.url ?? '/').split('?')[0]!.slice(0, 200), origin: req.headers.origin ?? null, host: req.headers.host ?? null, address: req.socket.remoteAddress ?? null };
+  }
+
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (opts.hostAllowed && !opts.hostAllowed(req.headers.host)) {
+      node.audit.record({ action: 'upgrade.refused', outcome: 'HOST_NOT_ALLOWED', detail: origin(req) });
       node.metrics.rejected.inc({ code: 'HOST_NOT_ALLOWED' });
       return refused(req, socket, 'HOST_NOT_ALLOWED');
     }
@@ -181,6 +188,7 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
     socket.once('close', leave);
     const url = new URL(req.url ?? '/', 'http://x');
     if (originRefused(req, opts.origins)) {
+      node.audit.record({ action: 'upgrade.refused', outcome: 'ORIGIN_NOT_ALLOWED', detail: origin(req) });
       node.metrics.rejected.inc({ code: 'ORIGIN_NOT_ALLOWED' });
       return refused(req, socket, 'ORIGIN_NOT_ALLOWED');
     }
@@ -200,10 +208,12 @@ export function registerWebSockets(app: FastifyInstance, opts: WebSocketOptions)
         principal = await opts.verify(url.searchParams.get('token') ?? '');
       } catch (err) {
         const code = isCairnError(err) ? err.code : 'UNAUTHENTICATED';
+        node.audit.record({ action: 'auth.refused', outcome: code, ...refusedTokenOwner(err), detail: { endpoint: 'y-websocket', reason: isCairnError(err) ? err.message : 'verify failed', ...origin(req) } });
         node.metrics.rejected.inc({ code });
         return refused(req, socket, code);
       }
       if (!canRead(principal, opts.defaultSpace)) {
+        node.audit.record({ action: 'access.denied', outcome: 'FORBIDDEN', tenant: principal.tenant, subject: principal.subject, space: opts.defaultSpace, doc, detail: { endpoint: 'y-websocket', op: 'read' } });
         node.metrics.rejected.inc({ code: 'FORBIDDEN' });
         return refused(req, socket, 'FORBIDDEN');
       }

@@ -7,6 +7,7 @@ import type { GroupCommitObserver } from '../commit/group-commit.js';
 import type { FanoutObserver } from '../fanout/fanout.js';
 import type { RoomsObserver } from '../room/rooms.js';
 import type { ReadModelObserver } from '../readmodel/updater.js';
+import type { AuditObserver } from '../audit/audit-log.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -36,6 +37,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const readModelLag = new Histogram({ name: 'cairn_readmodel_lag_seconds', help: 'From a commit on this node to the anchor read model reflecting it', buckets: [...LATENCY_BUCKETS, 5, 10, 30, 60], registers: r });
   const readModelFailures = new Counter({ name: 'cairn_readmodel_failures_total', help: 'Anchor read model updates that failed (each is retried)', registers: r });
   const readModelRetrying = new Gauge({ name: 'cairn_readmodel_docs_retrying', help: 'Docs whose read model update waits for a retry', registers: r });
+  // L4: the audit log (audit/audit-log.ts) and its retention (audit/audit-retention.ts).
+  const auditWritten = new Counter({ name: 'cairn_audit_rows_written_total', help: 'Audit rows written to the Store (one row may stand for several equal events)', registers: r });
+  const auditDropped = new Counter({ name: 'cairn_audit_events_dropped_total', help: 'Audit events lost: queue full (overflow), batch refused by the Store (failed), not written by shutdown (shutdown)', labelNames: ['reason'], registers: r });
+  const auditQueued = new Gauge({ name: 'cairn_audit_queued_rows', help: 'Audit rows waiting to be written', registers: r });
+  const auditFailures = new Counter({ name: 'cairn_audit_write_failures_total', help: 'Audit batches the Store did not take', registers: r });
+  const auditExpired = new Counter({ name: 'cairn_audit_rows_expired_total', help: 'Audit rows deleted by retention (CAIRN_AUDIT_RETENTION_DAYS)', registers: r });
 
   const commitObserver: GroupCommitObserver = {
     batch(size, seconds, ok) {
@@ -60,7 +67,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     failed: () => readModelFailures.inc(),
     retrying: (count) => readModelRetrying.set(count),
   };
-  return { registry, commitObserver, fanoutObserver, roomsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates, posesRelayed, posesDropped };
+  const auditObserver: AuditObserver = {
+    written: (rows) => auditWritten.inc(rows),
+    dropped: (events, reason) => auditDropped.inc({ reason }, events),
+    queued: (rows) => auditQueued.set(rows),
+    failed: () => auditFailures.inc(),
+  };
+  return { registry, commitObserver, auditObserver, auditExpired, fanoutObserver, roomsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates, posesRelayed, posesDropped };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

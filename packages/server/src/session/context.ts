@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Principal } from '../auth/principal.js';
 import type { ClientBinding } from '../auth/client-binding.js';
 import type { Logger } from '../log/logger.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface SessionLimits {
   maxPayload: number;
@@ -43,6 +44,8 @@ export interface SessionContext {
   commit: CommitPath;
   metrics: Metrics;
   log: Logger;
+  /** L4: refusals and connects are recorded here; it only queues. */
+  audit: Pick<AuditLog, 'record'>;
   /** True once graceful shutdown began: new pushes get SHUTTING_DOWN. */
   shuttingDown(): boolean;
 }

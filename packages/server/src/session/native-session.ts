@@ -33,6 +33,7 @@ import { createTokenBucket } from './rate-limit.js';
 import { createSyncPacer } from './sync-pacer.js';
 import { createLoadSlots } from '../room/load-slots.js';
 import { watchTokenExpiry, type TokenExpiry } from './token-expiry.js';
+import { refusedTokenOwner } from '../auth/tokens.js';
 
 interface Held {
   room: Room | null; // null while acquiring
@@ -82,6 +83,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     budget: nodeAssemblyBudget(ctx, limits.maxAssemblyBytesPerNode),
     refusal: (doc) => drainingWith ?? (canWrite(principal!, spaceOf(doc)) ? null : canRead(principal!, spaceOf(doc)) ? 'READ_ONLY' : 'FORBIDDEN'),
     refuse(code, seq, doc, message) {
+      if (code === 'READ_ONLY' || code === 'FORBIDDEN') denied(code, doc, 'write');
       reject(code, { seq, doc, message });
       // A retryable refusal must hold every later ack back, as for a push (A1): drain.
       if (isRetryable(code)) drain(code);
@@ -150,6 +152,14 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     ctx.rooms.release(held.room);
   }
 
+  /** L4: an access decision that refused (S1), with the space and what was asked. */
+  function denied(code: 'READ_ONLY' | 'FORBIDDEN', doc: string, op: 'read' | 'write'): void {
+    ctx.audit.record({
+      action: 'access.denied', outcome: code, tenant: principal!.tenant, subject: principal!.subject, clientId,
+      space: spaceOf(doc), doc, detail: { endpoint: 'native', op },
+    });
+  }
+
   /** Enters DRAINING with a retryable code (see the header), closing at once if nothing is in flight. */
   function drain(code: ErrorCode): void {
     drainingWith ??= code;
@@ -167,7 +177,9 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     try {
       principal = await ctx.verify(token);
     } catch (err) {
-      fail(isCairnError(err) ? err.code : 'UNAUTHENTICATED');
+      const code = isCairnError(err) ? err.code : 'UNAUTHENTICATED';
+      ctx.audit.record({ action: 'auth.refused', outcome: code, clientId, ...refusedTokenOwner(err), detail: { endpoint: 'native', reason: isCairnError(err) ? err.message : 'verify failed' } });
+      fail(code);
       return;
     }
     if (state !== 'authenticating') return; // closed meanwhile
@@ -180,10 +192,16 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       return;
     }
     if (state !== 'authenticating') return;
-    if (!owned) return fail('CLIENT_ID_TAKEN'); // C5
+    const who = { tenant: principal.tenant, subject: principal.subject, clientId };
+    if (!owned) {
+      ctx.audit.record({ action: 'connect', outcome: 'CLIENT_ID_TAKEN', ...who, detail: { endpoint: 'native' } });
+      return fail('CLIENT_ID_TAKEN'); // C5
+    }
+    ctx.audit.record({ action: 'connect', ...who, detail: { endpoint: 'native' } });
     clearTimeout(helloTimer);
     state = 'open';
     expiry = watchTokenExpiry(principal, () => {
+      ctx.audit.record({ action: 'auth.refused', outcome: 'TOKEN_EXPIRED', ...who, detail: { endpoint: 'native' } });
       metrics.rejected.inc({ code: 'TOKEN_EXPIRED' });
       drain('TOKEN_EXPIRED');
     });
@@ -199,7 +217,10 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   async function onSub(doc: string, stateVector: Uint8Array): Promise<void> {
     const p = principal!;
     const space = spaceOf(doc);
-    if (!canRead(p, space)) return reject('FORBIDDEN', { doc });
+    if (!canRead(p, space)) {
+      denied('FORBIDDEN', doc, 'read');
+      return reject('FORBIDDEN', { doc });
+    }
     const existing = docs.get(doc);
     if (!existing && docs.size >= limits.maxDocsPerSocket) return reject('TOO_MANY_DOCS', { doc });
     let held = existing;
@@ -282,7 +303,11 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       return drain(refusal);
     }
     const space = spaceOf(doc);
-    if (!canWrite(p, space)) return reject(canRead(p, space) ? 'READ_ONLY' : 'FORBIDDEN', { seq, doc });
+    if (!canWrite(p, space)) {
+      const code = canRead(p, space) ? 'READ_ONLY' : 'FORBIDDEN';
+      denied(code, doc, 'write');
+      return reject(code, { seq, doc });
+    }
     const settle = acks.track(seq);
     const source = docs.get(doc)?.sub ?? null;
     ctx.commit.write({ tenant: p.tenant, doc, clientId, seq, actor: p.subject, update, source, loads }).then(

@@ -92,6 +92,8 @@ export function createYWebsocketSession(
   const presenceBucket = createTokenBucket(limits.maxPresencePerSecond);
 
   metrics.connections.inc({ endpoint: 'y-websocket' });
+  const who = { tenant: principal.tenant, subject: principal.subject, clientId, space, doc };
+  ctx.audit.record({ action: 'connect', ...who, detail: { endpoint: 'y-websocket' } });
   const expiry = watchTokenExpiry(principal, () => tokenExpired());
 
   function send(bytes: Uint8Array): void {
@@ -112,6 +114,7 @@ export function createYWebsocketSession(
   }
 
   function tokenExpired(): void {
+    ctx.audit.record({ action: 'auth.refused', outcome: 'TOKEN_EXPIRED', ...who, detail: { endpoint: 'y-websocket' } });
     metrics.rejected.inc({ code: 'TOKEN_EXPIRED' });
     close(closeCodeFor('TOKEN_EXPIRED'), 'TOKEN_EXPIRED');
   }
@@ -132,6 +135,7 @@ export function createYWebsocketSession(
   function write(update: Uint8Array): void {
     if (isEmptyUpdate(update)) return;
     if (!canWrite(principal, space)) {
+      ctx.audit.record({ action: 'access.denied', outcome: 'READ_ONLY', ...who, detail: { endpoint: 'y-websocket', op: 'write' } });
       metrics.rejected.inc({ code: 'READ_ONLY' });
       return;
     }

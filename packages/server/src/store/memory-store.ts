@@ -7,6 +7,7 @@ import { CairnError } from '@cairn/shared';
 import { docKey, planBatch, pushKey, resolveOutcomes } from './batch-plan.js';
 import type { ChangeRecord, CommitRequest, DocSnapshot, QuarantineRecord, Store, UpdateRecord } from './store.js';
 import { createMemoryAnchorStore } from '../readmodel/memory-anchor-store.js';
+import { createMemoryAudit } from './memory-audit.js';
 
 interface DocLog {
   /** updates[i] is version i + 1, written by actors[i] from clientIds[i] at seqs[i], committed at times[i] (ms). */
@@ -43,6 +44,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const owners = new Map<string, string>();
   /** docKey → version → the record and the row's original bytes, as cairn_quarantine keeps them. */
   const quarantined = new Map<string, Map<number, { record: QuarantineRecord; bytes: Uint8Array }>>();
+  const audit = createMemoryAudit();
   let closed = false;
 
   function open(): void {
@@ -200,6 +202,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         if (t === tenant && doc.startsWith(`${space}/`) && log.updates.length > 0) out.push(doc);
       }
       return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    },
+
+    async appendAudit(rows) {
+      open();
+      audit.append(rows);
+    },
+
+    async queryAudit(query) {
+      open();
+      return audit.query(query);
+    },
+
+    async deleteAuditBefore(before, limit) {
+      open();
+      return audit.deleteBefore(before, limit);
     },
 
     // The anchor read model (issue 4) in maps of its own; it refuses calls once the store is closed.

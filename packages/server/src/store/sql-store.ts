@@ -9,6 +9,7 @@ import { dropQuarantinedSql, listQuarantinedSql, quarantineSql } from './sql-qua
 import { rowBytes, rowInt, rowText, type SqlClient, type SqlParam } from './sql-client.js';
 import { guard } from './store-error.js';
 import { listChangesSql, listDocsSql, versionAtSql } from './sql-history.js';
+import { appendAuditSql, deleteAuditBeforeSql, queryAuditSql } from './sql-audit.js';
 import { decodeSnapshotOwners, encodeSnapshotOwners } from './snapshot-owners.js';
 import type { Store } from './store.js';
 import { createSqlAnchorStore } from '../readmodel/sql-anchor-store.js';
@@ -92,6 +93,11 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
     versionAt: (tenant, doc, at) => guard(() => versionAtSql(client, tenant, doc, at)),
 
     listDocs: (tenant, space) => guard(() => listDocsSql(client, tenant, space)),
+    appendAudit: (rows) => guard(() => appendAuditSql(client, rows)),
+
+    queryAudit: (query) => guard(() => queryAuditSql(client, query)),
+
+    deleteAuditBefore: (before, limit) => guard(() => deleteAuditBeforeSql(client, before, limit)),
 
     // The anchor read model (issue 4) shares the client; its SQL lives in readmodel/.
     anchors: createSqlAnchorStore(client),

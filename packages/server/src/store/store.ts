@@ -12,6 +12,7 @@
  * (memory-store.ts); the SQL is shared by the first two (sql-store.ts, sql-commit.ts, migrations/).
  */
 import type { AnchorStore } from '../readmodel/anchor-store.js';
+import type { AuditPage, AuditQuery, AuditRow } from '../audit/audit-event.js';
 
 export interface CommitRequest {
   tenant: string;
@@ -125,6 +126,15 @@ export interface Store {
   versionAt(tenant: string, doc: string, at: Date): Promise<number>;
   /** The docs of a space that have committed rows (`space/…`), in code point order. */
   listDocs(tenant: string, space: string): Promise<string[]>;
+  /**
+   * L4: appends audit rows in ONE statement, in order (ids follow it). Called by the node's audit log
+   * (audit/audit-log.ts) off the commit path, never inside a commit.
+   */
+  appendAudit(rows: readonly AuditRow[]): Promise<void>;
+  /** Audit rows matching every given filter, newest first by (at, id), one page. */
+  queryAudit(query: AuditQuery): Promise<AuditPage>;
+  /** Deletes up to `limit` audit rows with `at < before`, oldest first; returns how many (retention). */
+  deleteAuditBefore(before: Date, limit: number): Promise<number>;
   /** The anchor read model (issue 4): merged anchors of cell docs, kept by readmodel/updater.ts. */
   readonly anchors: AnchorStore;
   /** Resolves if the store can serve queries now (for /readyz). */
