@@ -11,6 +11,8 @@ export interface ServerConfig {
   port: number;
   host: string;
   databaseUrl: string | null;
+  /** The owner's URL for migrations; set, DATABASE_URL's role is tenant-scoped (store/pg-store.ts). */
+  migrateUrl: string | null;
   pgSchema: string | null;
   dataDir: string;
   redisUrl: string | null;
@@ -82,6 +84,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     // Dev mode (no secret) accepts anonymous writers, so it listens on loopback unless told otherwise.
     host: env.HOST ?? (authSecret ? '0.0.0.0' : '127.0.0.1'),
     databaseUrl: env.DATABASE_URL || null,
+    migrateUrl: migrateUrl(env),
     pgSchema: env.CAIRN_PG_SCHEMA || null,
     dataDir: env.CAIRN_DATA_DIR || settingDefault('CAIRN_DATA_DIR'),
     redisUrl: env.REDIS_URL || null,
@@ -100,4 +103,10 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES'),
     snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES'),
   };
+}
+
+function migrateUrl(env: NodeJS.ProcessEnv): string | null {
+  const url = env.CAIRN_MIGRATE_URL || null;
+  if (url !== null && !env.DATABASE_URL) throw new CairnError('BAD_REQUEST', 'CAIRN_MIGRATE_URL needs DATABASE_URL (the app role)');
+  return url;
 }

@@ -15,6 +15,7 @@ export const SETTINGS = [
   { env: 'PORT', default: '8787', meaning: 'TCP port for HTTP and both WebSocket endpoints (0: a free port)' },
   { env: 'HOST', default: '127.0.0.1 (0.0.0.0 with CAIRN_AUTH_SECRET)', meaning: 'interface to listen on' },
   { env: 'DATABASE_URL', default: 'unset: embedded Postgres (PGlite)', meaning: 'Postgres connection string; needed for more than one node' },
+  { env: 'CAIRN_MIGRATE_URL', default: "unset: DATABASE_URL's role owns the tables", meaning: 'the tables owner, for migrations only; DATABASE_URL is then a tenant-scoped app role under row-level security (S5)' },
   { env: 'CAIRN_PG_SCHEMA', default: 'unset: search_path', meaning: "schema for Cairn's tables (with DATABASE_URL)" },
   { env: 'CAIRN_PG_POOL_SIZE', default: '10', meaning: 'Postgres connections per node; room loads use at most half' },
   { env: 'CAIRN_DATA_DIR', default: './.cairn-data', meaning: 'PGlite data folder when DATABASE_URL is unset (memory:// for none)' },

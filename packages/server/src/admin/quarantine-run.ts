@@ -12,7 +12,7 @@ import { runQuarantineCli } from './quarantine-command.js';
 export async function runQuarantine(args: readonly string[], env: NodeJS.ProcessEnv, out: (text: string) => void): Promise<number> {
   const config = readConfig(env);
   const store: Store = config.databaseUrl
-    ? createPgStore({ connectionString: config.databaseUrl, ...(config.pgSchema ? { schema: config.pgSchema } : {}) })
+    ? createPgStore({ connectionString: config.databaseUrl, ...(config.pgSchema ? { schema: config.pgSchema } : {}), ...(config.migrateUrl ? { ownerConnectionString: config.migrateUrl } : {}) })
     : await createPgliteStore({ dataDir: config.dataDir });
   try {
     await store.migrate();

@@ -7,6 +7,7 @@ import { anchors } from './002-anchors.js';
 import { clientOwners } from './003-client-owners.js';
 import { quarantine } from './004-quarantine.js';
 import { snapshotOwners } from './005-snapshot-owners.js';
+import { rowSecurity } from './007-row-security.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine, snapshotOwners];
+export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine, snapshotOwners, rowSecurity];
