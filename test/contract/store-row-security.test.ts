@@ -10,7 +10,7 @@ import type { Store } from '../../packages/server/src/store/store.js';
 import { describeStoreContract } from './store.contract.js';
 import { describeQuarantineContract } from './store-quarantine.contract.js';
 import { dropSchema, uniqueSchema, withPgClient } from './store-pg-schema.js';
-import { APP_ROLE, OWNER_ROLE, prepareRoles, urlAs } from './store-row-security-roles.js';
+import { APP_ROLE, OWNER_ROLE, prepareRoles, urlAs } from '../support/pg-roles.js';
 import { push } from './store-fixtures.js';
 
 const schema = uniqueSchema('rls');

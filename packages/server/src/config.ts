@@ -2,6 +2,7 @@
  * Reads the environment (DESIGN.md section 8) into explicit options. Nothing else in the server reads
  * process.env.
  */
+import type { QuotaLimits } from './commit/tenant-quotas.js';
 import { CairnError } from '@cairn/shared';
 import { isHostEntry } from './http/host-allowlist.js';
 import { settingDefault, type SettingName } from './settings.js';
@@ -37,6 +38,8 @@ export interface ServerConfig {
   maxPreAuthBytes: number;
   /** Versions after a doc's snapshot before a room writes a new one (CAIRN_SNAPSHOT_MIN_UPDATES, default 1,000; room/room.ts). */
   snapshotMinUpdates: number;
+  /** Per-tenant quotas; a limit left unset is absent. */
+  quotas: QuotaLimits;
 }
 
 /** A positive integer from the environment, its default (settings.ts) when unset or empty; anything else refuses to start. */
@@ -46,6 +49,14 @@ function positiveInt(env: NodeJS.ProcessEnv, name: SettingName): number {
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 1) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a positive integer`);
   return n;
+}
+
+/** A limit that is off unless set: then a positive integer, like positiveInt's. */
+function optionalLimit<K extends keyof QuotaLimits>(name: SettingName, raw: string | undefined, key: K): Partial<Record<K, number>> {
+  if (raw === undefined || raw === '') return {};
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a positive integer`);
+  return { [key]: n } as Partial<Record<K, number>>;
 }
 
 /** Both TLS files or neither: one alone would silently serve plain http to clients that expect https. */
@@ -102,6 +113,11 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     maxConnectionsPerAddress: positiveInt(env, 'CAIRN_MAX_CONNECTIONS_PER_ADDRESS'),
     maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES'),
     snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES'),
+    quotas: {
+      ...optionalLimit('CAIRN_QUOTA_DOCS', env.CAIRN_QUOTA_DOCS, 'docs'),
+      ...optionalLimit('CAIRN_QUOTA_BYTES', env.CAIRN_QUOTA_BYTES, 'bytes'),
+      ...optionalLimit('CAIRN_QUOTA_CONNECTIONS', env.CAIRN_QUOTA_CONNECTIONS, 'connections'),
+    },
   };
 }
 

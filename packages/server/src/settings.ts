@@ -33,6 +33,9 @@ export const SETTINGS = [
   { env: 'CAIRN_MAX_CONNECTIONS', default: '10000', meaning: 'open sockets per node (S7)' },
   { env: 'CAIRN_MAX_CONNECTIONS_PER_ADDRESS', default: '256', meaning: 'open sockets per remote address (S7)' },
   { env: 'CAIRN_PRE_AUTH_BYTES', default: '65536', meaning: 'bytes a socket may send before its hello is answered (S3)' },
+  { env: 'CAIRN_QUOTA_DOCS', default: 'unset: no limit', meaning: 'docs per tenant; a push that would create one more is refused (DOC_QUOTA_EXCEEDED)' },
+  { env: 'CAIRN_QUOTA_BYTES', default: 'unset: no limit', meaning: 'committed update bytes per tenant; a push past it is refused (BYTE_QUOTA_EXCEEDED)' },
+  { env: 'CAIRN_QUOTA_CONNECTIONS', default: 'unset: no limit', meaning: 'open sockets per tenant on each node; one more is refused (CONNECTION_QUOTA_EXCEEDED)' },
   { env: 'CAIRN_SNAPSHOT_MIN_UPDATES', default: '1000', meaning: "versions after a doc's snapshot before a new one is written" },
 ] as const satisfies readonly Setting[];
 

@@ -74,6 +74,7 @@ export async function startNode({ config, tls }: NodeSetup): Promise<StartedNode
     // Room loads take at most half the pool, so commits always find connections (S7).
     maxConcurrentLoads: Math.max(1, Math.floor(config.pgPoolSize / 2)),
     snapshotMinUpdates: config.snapshotMinUpdates,
+    quotas: config.quotas,
     ...(tls ? { tls } : {}),
     ...(config.hstsMaxAge !== null ? { hstsMaxAge: config.hstsMaxAge } : {}),
     ...(config.nodeId ? { nodeId: config.nodeId } : {}),

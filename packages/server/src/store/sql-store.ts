@@ -47,6 +47,13 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
         return row ? rowInt(row, 'head_version') : 0;
       }),
 
+    tenantUsage: (tenant) =>
+      guard(async () => {
+        const [row] = await client.forTenant(tenant, (q) =>
+          q.query('SELECT count(*) AS docs, coalesce(sum(bytes), 0) AS bytes FROM cairn_docs WHERE tenant = $1', [tenant]));
+        return { docs: rowInt(row ?? {}, 'docs'), bytes: rowInt(row ?? {}, 'bytes') };
+      }),
+
     loadSnapshot: (tenant, doc) =>
       guard(async () => {
         const [row] = await client.forTenant(tenant, (q) =>

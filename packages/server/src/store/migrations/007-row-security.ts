@@ -9,6 +9,10 @@
  *   paths start with it (the group commit's one statement batches several tenants, read-model catch-up,
  *   migrations, the quarantine CLI; docs/DECISIONS.md has why they are not split per tenant).
  *
+ * It also gives cairn_docs a count of its committed update bytes, which the commit keeps (store/sql-commit.ts)
+ * and tenant quotas sum per tenant (commit/tenant-quotas.ts) without scanning the log; rows already in the
+ * log are counted here.
+ *
  * The tables are found from the catalog rather than listed, so the tenant tables of earlier migrations
  * (audit included) are all covered; test/contract/store-row-security.test.ts fails on any cairn_ table
  * with a tenant column that a later migration leaves without them.
@@ -17,8 +21,12 @@ import type { Migration } from './migration.js';
 
 export const rowSecurity: Migration = {
   id: 7,
-  name: 'row-security',
+  name: 'row-security-and-usage',
   statements: [
+    `ALTER TABLE cairn_docs ADD COLUMN bytes bigint NOT NULL DEFAULT 0 CHECK (bytes >= 0)`,
+    `UPDATE cairn_docs d SET bytes = u.bytes
+       FROM (SELECT tenant, doc, sum(octet_length(bytes)) AS bytes FROM cairn_updates GROUP BY tenant, doc) u
+      WHERE u.tenant = d.tenant AND u.doc = d.doc`,
     `DO $$
      DECLARE t text;
      BEGIN

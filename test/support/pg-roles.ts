@@ -3,7 +3,7 @@
  * Postgres: an owner that runs migrations and a tenant-scoped app role, neither superuser nor BYPASSRLS.
  * Roles are cluster-wide, so they are created once and kept; each test file owns a schema of its own.
  */
-import { PG_URL, withPgClient } from './store-pg-schema.js';
+import { PG_URL, withPgClient } from '../contract/store-pg-schema.js';
 
 export const OWNER_ROLE = 'cairn_test_owner';
 export const APP_ROLE = 'cairn_test_app';
