@@ -97,11 +97,11 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
 
     dropQuarantined: (tenant, doc, version) => guard(() => dropQuarantinedSql(client, tenant, doc, version)),
 
-    listChanges: (tenant, doc, after, limit) => guard(() => listChangesSql(client, tenant, doc, after, limit)),
+    listChanges: (tenant, doc, after, limit) => guard(() => client.forTenant(tenant, (q) => listChangesSql(q, tenant, doc, after, limit))),
 
-    versionAt: (tenant, doc, at) => guard(() => versionAtSql(client, tenant, doc, at)),
+    versionAt: (tenant, doc, at) => guard(() => client.forTenant(tenant, (q) => versionAtSql(q, tenant, doc, at))),
 
-    listDocs: (tenant, space) => guard(() => listDocsSql(client, tenant, space)),
+    listDocs: (tenant, space) => guard(() => client.forTenant(tenant, (q) => listDocsSql(q, tenant, space))),
 
     // The anchor read model (issue 4) shares the client; its SQL lives in readmodel/.
     anchors: createSqlAnchorStore(client),
