@@ -21,7 +21,7 @@ export interface SqlClient extends SqlQueryable {
   /** Runs fn in one transaction on one connection: COMMIT if it resolves, ROLLBACK and rethrow if not. */
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
   /**
-   * Runs fn's statements as `tenant` (S5). On a tenant-scoped role (pg-store.ts `appRole`) they run in one
+   * Runs fn's statements as `tenant` (S5). On a tenant-scoped app role (pg-store.ts, `ownerConnectionString` set) they run in one
    * transaction that first does SET LOCAL cairn.tenant, so row-level security (migration 7) hides every
    * other tenant's rows even from a statement that forgets its filter, and refuses writes of them. On the
    * owner role (one URL, PGlite) fn runs as a plain query, with no extra round trip.
