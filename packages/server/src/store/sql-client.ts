@@ -21,10 +21,11 @@ export interface SqlClient extends SqlQueryable {
   /** Runs fn in one transaction on one connection: COMMIT if it resolves, ROLLBACK and rethrow if not. */
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
   /**
-   * Runs fn's statements as `tenant` (S5). On a tenant-scoped app role (pg-store.ts, `ownerConnectionString` set) they run in one
-   * transaction that first does SET LOCAL cairn.tenant, so row-level security (migration 7) hides every
-   * other tenant's rows even from a statement that forgets its filter, and refuses writes of them. On the
-   * owner role (one URL, PGlite) fn runs as a plain query, with no extra round trip.
+   * Runs fn's statements as `tenant` (S5). On a tenant-scoped app role (pg-store.ts with
+   * `ownerConnectionString`) they run in one transaction that first does SET LOCAL cairn.tenant, so
+   * row-level security (migration 7) hides every other tenant's rows even from a statement that forgets
+   * its filter, and refuses writes of them. On the owner role (one URL, PGlite) fn runs as a plain query,
+   * with no extra round trip.
    */
   forTenant<T>(tenant: string, fn: (q: SqlQueryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
