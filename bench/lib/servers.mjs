@@ -15,6 +15,11 @@ const CAIRN_MAIN = here('../../packages/server/dist/main.js');
 const NODE_FLAGS = ['--expose-gc', '--import', here('../servers/gc-on-signal.mjs')];
 
 export const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * Set (a role name that can log in, e.g. cairn_app): cairn-pg connects as that tenant-scoped role under
+ * row-level security, with PG_URL as CAIRN_MIGRATE_URL (the owner). Unset: one URL, the owner.
+ */
+const APP_ROLE = process.env.BENCH_APP_ROLE || null;
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** id → how to start it and how clients reach it. `protocol` is the y-websocket framing its clients use. */
@@ -65,13 +70,14 @@ export async function startServer(id, { run, extraFlags = [], log = () => {}, no
   if (nodes > 1 && id !== 'cairn-pg') throw new Error(`${id} runs as one process only`);
   const port = await freePort();
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
-  for (const k of ['DATABASE_URL', 'CAIRN_PG_SCHEMA', 'REDIS_URL', 'CAIRN_REDIS_PREFIX', 'CAIRN_DATA_DIR', 'CAIRN_AUTH_SECRET', 'YPERSISTENCE']) delete env[k];
+  for (const k of ['DATABASE_URL', 'CAIRN_PG_SCHEMA', 'REDIS_URL', 'CAIRN_REDIS_PREFIX', 'CAIRN_DATA_DIR', 'CAIRN_AUTH_SECRET', 'YPERSISTENCE', 'CAIRN_MIGRATE_URL']) delete env[k];
   const schema = `bench_${run}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const redisPrefix = `bench:${run}:`;
   const dataDir = `${TMP_DIR}pglite-${run}`;
   // Every load generator's socket comes from 127.0.0.1: lift Cairn's per-address cap (default 256) for runs.
   if (def.cairn) Object.assign(env, { CAIRN_MAX_CONNECTIONS: '100000', CAIRN_MAX_CONNECTIONS_PER_ADDRESS: '100000' });
   if (id === 'cairn-pg') Object.assign(env, { DATABASE_URL: PG_URL, CAIRN_PG_SCHEMA: schema, REDIS_URL, CAIRN_REDIS_PREFIX: redisPrefix });
+  if (id === 'cairn-pg' && APP_ROLE) Object.assign(env, { DATABASE_URL: urlAs(APP_ROLE), CAIRN_MIGRATE_URL: PG_URL });
   if (id === 'cairn-embedded') {
     mkdirSync(dataDir, { recursive: true });
     env.CAIRN_DATA_DIR = dataDir;
@@ -131,6 +137,13 @@ export async function startServer(id, { run, extraFlags = [], log = () => {}, no
       if (id === 'cairn-embedded') rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function urlAs(role) {
+  const url = new URL(PG_URL);
+  url.username = role;
+  url.password = '';
+  return url.toString();
 }
 
 async function dropPgAndRedis(schema, prefix) {

@@ -64,6 +64,36 @@ describe('Store postgres: client owners migration', () => {
   });
 });
 
+describe('Store postgres: row security and usage migration', () => {
+  it('S5: migration 7 counts the bytes of every row already in the log into cairn_docs.bytes', async () => {
+    const fresh = uniqueSchema('usage');
+    // The schema as the release before migration 7 left it, with a log already in it.
+    await withPgClient(async (client) => {
+      await client.query(`CREATE SCHEMA "${fresh}"`);
+      await client.query(`SET search_path = "${fresh}"`);
+      await client.query('CREATE TABLE cairn_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+      for (const m of MIGRATIONS.filter((x) => x.id < 7)) {
+        for (const statement of m.statements) await client.query(statement);
+        await client.query('INSERT INTO cairn_migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);
+      }
+      await client.query(`INSERT INTO cairn_docs (tenant, doc, head_version) VALUES ('t', 's/a', 2), ('t', 's/b', 1), ('u', 's/a', 1)`);
+      await client.query(`INSERT INTO cairn_updates (tenant, doc, version, client_id, seq, actor, bytes) VALUES
+        ('t', 's/a', 1, 'c', 0, 'a', '\\x0102'), ('t', 's/a', 2, 'c', 1, 'a', '\\x030405'), ('t', 's/b', 1, 'c', 2, 'a', '\\x06'), ('u', 's/a', 1, 'c', 0, 'a', '\\x07')`);
+    });
+    const store = createPgStore({ connectionString: PG_URL, schema: fresh });
+    try {
+      await store.migrate();
+      expect(await store.tenantUsage('t')).toEqual({ docs: 2, bytes: 6 });
+      expect(await store.tenantUsage('u')).toEqual({ docs: 1, bytes: 1 });
+      await store.commitBatch([push('t', 's/b', 'c', 3, new Uint8Array(10))]);
+      expect(await store.tenantUsage('t')).toEqual({ docs: 2, bytes: 16 });
+    } finally {
+      await store.close();
+      await dropSchema(fresh);
+    }
+  });
+});
+
 afterAll(async () => {
   await dropSchema(schema);
 });

@@ -6,6 +6,7 @@
  * authoring origin are shown in the space's origin, and follow it when it changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_ROLE, OWNER_ROLE, prepareRoles, urlAs } from '../support/pg-roles.js';
 import {
   cellDocId, circleRects, createGeoFrame, createSpaceFrame, distanceM, geodeticToEcef, newAnchorId, splitAntimeridian, vec3Distance,
   type CellEntry, type GeoBox, type GeoPoint,
@@ -203,6 +204,16 @@ describeReadModelStore('PGlite', () => createPgliteStore({ dataDir: 'memory://' 
 
 const schema = uniqueSchema('readmodel');
 describeReadModelStore('Postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
+
+// S5: the read model on the tenant-scoped app role, under row-level security (its REST query runs scoped).
+const rlsSchema = uniqueSchema('readmodel_rls');
+describeReadModelStore('Postgres, app role under row-level security', async () => {
+  await prepareRoles(rlsSchema);
+  return createPgStore({ connectionString: urlAs(APP_ROLE), ownerConnectionString: urlAs(OWNER_ROLE), schema: rlsSchema, poolSize: 4 });
+});
+afterAll(async () => {
+  await dropSchema(rlsSchema);
+});
 
 describe('read model on Postgres, two nodes', () => {
   let a: Store;

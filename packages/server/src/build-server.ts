@@ -9,6 +9,7 @@ import type { Store } from './store/store.js';
 import type { Principal } from './auth/principal.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createSyncNode, type SyncNode } from './sync-node.js';
+import type { QuotaLimits } from './commit/tenant-quotas.js';
 import type { SessionLimits } from './session/context.js';
 import { clientErrorHandler, createFrameworkErrorHandler, errorBody, registerErrorHandling } from './http/errors.js';
 import { createHostCheck, createHostRefusal, registerHostCheck, type AllowedHosts } from './http/host-allowlist.js';
@@ -47,6 +48,8 @@ export interface ServerDeps {
   maxIdleRooms?: number;
   /** Versions after a doc's snapshot before a room writes a new one (default 1,000; room/room.ts). */
   snapshotMinUpdates?: number;
+  /** Per-tenant quotas on docs, stored update bytes and open sockets (commit/tenant-quotas.ts). Default: none. */
+  quotas?: QuotaLimits;
   /** Room loads running at once (default 5; main.ts passes half the Postgres pool) and waiting (default 1000). */
   maxConcurrentLoads?: number;
   maxQueuedLoads?: number;
@@ -110,6 +113,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.limits ? { limits: deps.limits } : {}),
     ...(deps.maxIdleRooms !== undefined ? { maxIdleRooms: deps.maxIdleRooms } : {}),
     ...(deps.snapshotMinUpdates !== undefined ? { snapshotMinUpdates: deps.snapshotMinUpdates } : {}),
+    ...(deps.quotas !== undefined ? { quotas: deps.quotas } : {}),
     ...(deps.maxConcurrentLoads !== undefined ? { maxConcurrentLoads: deps.maxConcurrentLoads } : {}),
     ...(deps.maxQueuedLoads !== undefined ? { maxQueuedLoads: deps.maxQueuedLoads } : {}),
     ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),

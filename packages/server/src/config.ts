@@ -2,6 +2,7 @@
  * Reads the environment (DESIGN.md section 8) into explicit options. Nothing else in the server reads
  * process.env.
  */
+import type { QuotaLimits } from './commit/tenant-quotas.js';
 import { CairnError } from '@cairn/shared';
 import { isHostEntry } from './http/host-allowlist.js';
 import { settingDefault, type SettingName } from './settings.js';
@@ -12,6 +13,8 @@ export interface ServerConfig {
   port: number;
   host: string;
   databaseUrl: string | null;
+  /** The owner's URL for migrations; set, DATABASE_URL's role is tenant-scoped (store/pg-store.ts). */
+  migrateUrl: string | null;
   pgSchema: string | null;
   dataDir: string;
   redisUrl: string | null;
@@ -40,6 +43,8 @@ export interface ServerConfig {
   adminToken: string | null;
   /** CAIRN_AUDIT_RETENTION_DAYS (audit/audit-retention.ts); 0: audit rows are kept forever. */
   auditRetentionDays: number;
+  /** Per-tenant quotas; a limit left unset is absent. */
+  quotas: QuotaLimits;
 }
 
 /** A positive integer from the environment, its default (settings.ts) when unset or empty; anything else refuses to start. */
@@ -49,6 +54,14 @@ function positiveInt(env: NodeJS.ProcessEnv, name: SettingName): number {
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 1) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a positive integer`);
   return n;
+}
+
+/** A limit that is off unless set: then a positive integer, like positiveInt's. */
+function optionalLimit<K extends keyof QuotaLimits>(name: SettingName, raw: string | undefined, key: K): Partial<Record<K, number>> {
+  if (raw === undefined || raw === '') return {};
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a positive integer`);
+  return { [key]: n } as Partial<Record<K, number>>;
 }
 
 /** Both TLS files or neither: one alone would silently serve plain http to clients that expect https. */
@@ -103,6 +116,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     // Dev mode (no secret) accepts anonymous writers, so it listens on loopback unless told otherwise.
     host: env.HOST ?? (authSecret ? '0.0.0.0' : '127.0.0.1'),
     databaseUrl: env.DATABASE_URL || null,
+    migrateUrl: migrateUrl(env),
     pgSchema: env.CAIRN_PG_SCHEMA || null,
     dataDir: env.CAIRN_DATA_DIR || settingDefault('CAIRN_DATA_DIR'),
     redisUrl: env.REDIS_URL || null,
@@ -122,5 +136,16 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES'),
     adminToken: adminToken(env),
     auditRetentionDays: auditRetentionDays(env),
+    quotas: {
+      ...optionalLimit('CAIRN_QUOTA_DOCS', env.CAIRN_QUOTA_DOCS, 'docs'),
+      ...optionalLimit('CAIRN_QUOTA_BYTES', env.CAIRN_QUOTA_BYTES, 'bytes'),
+      ...optionalLimit('CAIRN_QUOTA_CONNECTIONS', env.CAIRN_QUOTA_CONNECTIONS, 'connections'),
+    },
   };
+}
+
+function migrateUrl(env: NodeJS.ProcessEnv): string | null {
+  const url = env.CAIRN_MIGRATE_URL || null;
+  if (url !== null && !env.DATABASE_URL) throw new CairnError('BAD_REQUEST', 'CAIRN_MIGRATE_URL needs DATABASE_URL (the app role)');
+  return url;
 }

@@ -1,7 +1,8 @@
 export { buildServer, type ServerDeps, type CairnServer } from './build-server.js';
 export { createSyncNode, type SyncNode, type SyncNodeOptions } from './sync-node.js';
 export { readConfig, type ServerConfig } from './config.js';
-export type { Store, CommitRequest, CommitOutcome, UpdateRecord, DocSnapshot } from './store/store.js';
+export type { Store, CommitRequest, CommitOutcome, UpdateRecord, DocSnapshot, TenantUsage } from './store/store.js';
+export type { QuotaLimits } from './commit/tenant-quotas.js';
 export { createMemoryStore } from './store/memory-store.js';
 export { createPgStore, type PgStoreOptions } from './store/pg-store.js';
 export { createPgliteStore, type PgliteStoreOptions } from './store/pglite-store.js';

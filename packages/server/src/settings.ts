@@ -15,6 +15,7 @@ export const SETTINGS = [
   { env: 'PORT', default: '8787', meaning: 'TCP port for HTTP and both WebSocket endpoints (0: a free port)' },
   { env: 'HOST', default: '127.0.0.1 (0.0.0.0 with CAIRN_AUTH_SECRET)', meaning: 'interface to listen on' },
   { env: 'DATABASE_URL', default: 'unset: embedded Postgres (PGlite)', meaning: 'Postgres connection string; needed for more than one node' },
+  { env: 'CAIRN_MIGRATE_URL', default: "unset: DATABASE_URL's role owns the tables", meaning: 'the tables owner, for migrations only; DATABASE_URL is then a tenant-scoped app role under row-level security (S5)' },
   { env: 'CAIRN_PG_SCHEMA', default: 'unset: search_path', meaning: "schema for Cairn's tables (with DATABASE_URL)" },
   { env: 'CAIRN_PG_POOL_SIZE', default: '10', meaning: 'Postgres connections per node; room loads use at most half' },
   { env: 'CAIRN_DATA_DIR', default: './.cairn-data', meaning: 'PGlite data folder when DATABASE_URL is unset (memory:// for none)' },
@@ -34,6 +35,9 @@ export const SETTINGS = [
   { env: 'CAIRN_PRE_AUTH_BYTES', default: '65536', meaning: 'bytes a socket may send before its hello is answered (S3)' },
   { env: 'CAIRN_ADMIN_TOKEN', default: 'unset: only tokens with the adm claim', meaning: 'bearer token of the operator for GET /v1/admin/audit (every tenant), at least 32 characters' },
   { env: 'CAIRN_AUDIT_RETENTION_DAYS', default: '90', meaning: 'days audit rows are kept (deleted hourly in batches); 0: kept forever' },
+  { env: 'CAIRN_QUOTA_DOCS', default: 'unset: no limit', meaning: 'docs per tenant; a push that would create one more is refused (DOC_QUOTA_EXCEEDED)' },
+  { env: 'CAIRN_QUOTA_BYTES', default: 'unset: no limit', meaning: 'committed update bytes per tenant; a push past it is refused (BYTE_QUOTA_EXCEEDED)' },
+  { env: 'CAIRN_QUOTA_CONNECTIONS', default: 'unset: no limit', meaning: 'open sockets per tenant on each node; one more is refused (CONNECTION_QUOTA_EXCEEDED)' },
   { env: 'CAIRN_SNAPSHOT_MIN_UPDATES', default: '1000', meaning: "versions after a doc's snapshot before a new one is written" },
 ] as const satisfies readonly Setting[];
 

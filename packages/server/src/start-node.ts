@@ -49,7 +49,7 @@ export async function setupFromEnvironment(env: NodeJS.ProcessEnv): Promise<Node
 
 export async function startNode({ config, tls }: NodeSetup): Promise<StartedNode> {
   const store: Store = config.databaseUrl
-    ? createPgStore({ connectionString: config.databaseUrl, poolSize: config.pgPoolSize, ...(config.pgSchema ? { schema: config.pgSchema } : {}) })
+    ? createPgStore({ connectionString: config.databaseUrl, poolSize: config.pgPoolSize, ...(config.pgSchema ? { schema: config.pgSchema } : {}), ...(config.migrateUrl ? { ownerConnectionString: config.migrateUrl } : {}) })
     : await createPgliteStore({ dataDir: config.dataDir });
   await store.migrate();
   const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
@@ -76,6 +76,7 @@ export async function startNode({ config, tls }: NodeSetup): Promise<StartedNode
     snapshotMinUpdates: config.snapshotMinUpdates,
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     ...(config.auditRetentionDays > 0 ? { audit: { retentionDays: config.auditRetentionDays } } : {}),
+    quotas: config.quotas,
     ...(tls ? { tls } : {}),
     ...(config.hstsMaxAge !== null ? { hstsMaxAge: config.hstsMaxAge } : {}),
     ...(config.nodeId ? { nodeId: config.nodeId } : {}),

@@ -10,6 +10,7 @@ import type { Principal } from './auth/principal.js';
 import { createClientBinding } from './auth/client-binding.js';
 import { createCommitPath } from './commit/commit-path.js';
 import { createGroupCommit } from './commit/group-commit.js';
+import { createTenantQuotas, type QuotaLimits } from './commit/tenant-quotas.js';
 import { createFanout } from './fanout/fanout.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createRooms, type Rooms } from './room/rooms.js';
@@ -37,6 +38,8 @@ export interface SyncNodeOptions {
   maxIdleRooms?: number;
   /** Versions after a doc's snapshot before a room writes a new one (default 1,000; room/room.ts). */
   snapshotMinUpdates?: number;
+  /** Per-tenant quotas (commit/tenant-quotas.ts); none by default. */
+  quotas?: QuotaLimits;
   /** Room loads running at once on this node (default 5: half the default Postgres pool) and waiting (default 1000, then OVERLOADED). */
   maxConcurrentLoads?: number;
   maxQueuedLoads?: number;
@@ -110,7 +113,8 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   }, ...auditOptions });
   const retention = retentionDays ? createAuditRetention({ store: opts.store, days: retentionDays, log, expired: (n) => metrics.auditExpired.inc(n) }) : null;
   const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log, quiet: () => commit.quiet() });
-  const commit = createCommitPath({ group: auditCommits(group, audit), rooms, fanout, metrics, readModel, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
+  const quotas = createTenantQuotas({ store: opts.store, limits: opts.quotas ?? {} });
+  const commit = createCommitPath({ group: auditCommits(group, audit), rooms, fanout, metrics, readModel, quotas, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
   const reverter = createReverter({
     store: opts.store, commit,
     onRevert(record) {
@@ -131,7 +135,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const live = new Set<SessionHandle & LiveSession>();
 
   const clients = createClientBinding({ store: opts.store });
-  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, clients, rooms, commit, metrics, log, audit, shuttingDown: () => stopping };
+  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, clients, rooms, commit, quotas, metrics, log, audit, shuttingDown: () => stopping };
 
   function track(session: SessionHandle & LiveSession, socket: SessionSocket, endpoint: string): SessionHandle {
     live.add(session);

@@ -37,6 +37,9 @@ export const ErrorCodes = {
   UPDATE_TOO_LARGE: { num: 28, retryable: false, message: 'the update is larger than the server accepts' },
   INVALID_PRESENCE: { num: 29, retryable: false, message: 'the presence payload is not a valid awareness update' },
   REGION_TOO_LARGE: { num: 30, retryable: false, message: 'the region needs more cell docs than a region may hold' },
+  DOC_QUOTA_EXCEEDED: { num: 31, retryable: false, message: "the push would create a doc beyond the tenant's doc quota" },
+  BYTE_QUOTA_EXCEEDED: { num: 32, retryable: false, message: "the push would store update bytes beyond the tenant's byte quota" },
+  CONNECTION_QUOTA_EXCEEDED: { num: 33, retryable: true, message: "the tenant has as many open connections on this node as its quota allows" },
 } as const satisfies Record<string, { num: number; retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

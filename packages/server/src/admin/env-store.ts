@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 export async function withEnvStore<T>(env: NodeJS.ProcessEnv, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = readConfig(env);
   const store: Store = config.databaseUrl
-    ? createPgStore({ connectionString: config.databaseUrl, ...(config.pgSchema ? { schema: config.pgSchema } : {}) })
+    ? createPgStore({ connectionString: config.databaseUrl, ...(config.pgSchema ? { schema: config.pgSchema } : {}), ...(config.migrateUrl ? { ownerConnectionString: config.migrateUrl } : {}) })
     : await createPgliteStore({ dataDir: config.dataDir });
   try {
     await store.migrate();

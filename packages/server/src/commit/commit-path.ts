@@ -13,6 +13,7 @@ import type { GroupCommit } from './group-commit.js';
 import type { ReadModelUpdater } from '../readmodel/updater.js';
 import { CairnError, isCairnError } from '@cairn/shared';
 import { validateUpdate } from './validate-update.js';
+import type { TenantQuotas } from './tenant-quotas.js';
 
 export interface WriteRequest extends CommitRequest {
   /** The subscriber that sent it, so the room does not echo the update back to it. */
@@ -22,7 +23,10 @@ export interface WriteRequest extends CommitRequest {
 }
 
 export interface CommitPath {
-  /** Rejects with CairnError INVALID_UPDATE (before anything is stored), STORE_UNAVAILABLE or SHUTTING_DOWN. */
+  /**
+   * Rejects with CairnError INVALID_UPDATE, DOC_QUOTA_EXCEEDED or BYTE_QUOTA_EXCEEDED (before anything is
+   * stored), STORE_UNAVAILABLE or SHUTTING_DOWN.
+   */
   write(req: WriteRequest): Promise<CommitOutcome>;
   /**
    * Resolves once no write has been in flight for QUIET_IDLE_MS, or after `maxWaitMs` (default
@@ -51,10 +55,12 @@ const DEFAULT_MAX_WAITING_BYTES = 64 * 1024 * 1024;
 
 export function createCommitPath(deps: {
   group: GroupCommit; rooms: Rooms; fanout: Fanout; metrics: Metrics; readModel?: Pick<ReadModelUpdater, 'committed'>;
+  /** Per-tenant doc and byte quotas, checked before validation (none: no limits). */
+  quotas?: Pick<TenantQuotas, 'admit'>;
   /** Update bytes of writes waiting for their rooms to load past which one more is refused with OVERLOADED. */
   maxWaitingBytes?: number;
 }): CommitPath {
-  const { group, rooms, fanout, metrics, readModel } = deps;
+  const { group, rooms, fanout, metrics, readModel, quotas } = deps;
   const maxWaitingBytes = deps.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES;
   /**
    * Per doc, a promise that settles once every write started on this node so far has settled; a write
@@ -95,7 +101,7 @@ export function createCommitPath(deps: {
   }
 
   async function checkAndCommit(req: WriteRequest, before: Promise<unknown> | undefined, loaded: () => void): Promise<CommitOutcome> {
-    let room = rooms.peek(req.tenant, req.doc);
+    const room = rooms.peek(req.tenant, req.doc);
     // A room still loading (or rebuilding) holds part of its doc and of its Yjs client owners.
     if (room) {
       try {
@@ -105,7 +111,20 @@ export function createCommitPath(deps: {
       }
     }
     loaded();
-    room = rooms.peek(req.tenant, req.doc);
+    // Quotas first: a push the tenant may not store costs no validation. Settled with what the commit did.
+    const admitted = quotas?.admit(req.tenant, req.doc, req.update.byteLength, (rooms.peek(req.tenant, req.doc)?.version ?? 0) === 0);
+    const ticket = admitted instanceof Promise ? await admitted : admitted;
+    let outcome: CommitOutcome | null = null;
+    try {
+      outcome = await validateAndCommit(req, before);
+      return outcome;
+    } finally {
+      ticket?.settle(outcome);
+    }
+  }
+
+  async function validateAndCommit(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
+    let room = rooms.peek(req.tenant, req.doc);
     /** Each Yjs client the update has structs of → the end clock of its structs (validateUpdate fills it). */
     let writes = new Map<number, number>();
     const waits = validateUpdate(req.update, room?.ydoc, writes) === 'waits';

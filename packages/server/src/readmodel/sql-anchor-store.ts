@@ -204,6 +204,8 @@ export function createSqlAnchorStore(client: SqlClient): AnchorStore {
         const [row] = await client.query('SELECT applied_version FROM cairn_readmodel_progress WHERE tenant = $1 AND doc = $2', [tenant, doc]);
         return row ? rowInt(row, 'applied_version') : 0;
       }),
-    query: (tenant, space, query: AnchorQuery, options) => guard(() => queryAnchorsSql(client, tenant, space, query, options)),
+    // The REST query is the read most exposed to a forgotten filter: it runs scoped to its tenant (S5).
+    query: (tenant, space, query: AnchorQuery, options) =>
+      guard(() => client.forTenant(tenant, (q) => queryAnchorsSql(q, tenant, space, query, options))),
   };
 }

@@ -2,6 +2,7 @@
  * What every session needs from its node, handed in by the composition root (createSyncNode).
  */
 import type { CommitPath } from '../commit/commit-path.js';
+import type { TenantQuotas } from '../commit/tenant-quotas.js';
 import type { Rooms } from '../room/rooms.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Principal } from '../auth/principal.js';
@@ -42,6 +43,8 @@ export interface SessionContext {
   clients: ClientBinding;
   rooms: Rooms;
   commit: CommitPath;
+  /** Per-tenant connection quota: a session holds one slot from hello to close. */
+  quotas: Pick<TenantQuotas, 'connect'>;
   metrics: Metrics;
   log: Logger;
   /** L4: refusals and connects are recorded here; it only queues. */

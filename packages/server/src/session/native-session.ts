@@ -18,7 +18,7 @@
  */
 import {
   CairnError, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError, isRetryable,
-  rejectFrame, spaceOf, type ErrorCode, type Frame, type SessionHandle, type SessionSocket,
+  rejectFrame, spaceOf, toCairnError, type ErrorCode, type Frame, type SessionHandle, type SessionSocket,
 } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
 import { canRead, canWrite } from '../auth/access.js';
@@ -50,6 +50,8 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   const { limits, metrics, log } = ctx;
   let state: 'await-hello' | 'authenticating' | 'open' | 'closed' = 'await-hello';
   let principal: Principal | null = null;
+  /** Frees this socket's slot in its tenant's connection quota (taken once hello succeeds). */
+  let releaseQuota: (() => void) | null = null;
   let clientId = '';
   let helloVersion = PROTOCOL_VERSION;
   let preAuthFrames = 0;
@@ -136,6 +138,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
   function cleanup(): void {
     state = 'closed';
     clearTimeout(helloTimer);
+    releaseQuota?.();
     expiry?.stop();
     assembly.close();
     pacer.close();
@@ -196,6 +199,13 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     if (!owned) {
       ctx.audit.record({ action: 'connect', outcome: 'CLIENT_ID_TAKEN', ...who, detail: { endpoint: 'native' } });
       return fail('CLIENT_ID_TAKEN'); // C5
+    }
+    try {
+      releaseQuota = ctx.quotas.connect(principal.tenant);
+    } catch (err) {
+      const code = toCairnError(err).code;
+      ctx.audit.record({ action: 'connect', outcome: code, ...who, detail: { endpoint: 'native' } });
+      return fail(code);
     }
     ctx.audit.record({ action: 'connect', ...who, detail: { endpoint: 'native' } });
     clearTimeout(helloTimer);

@@ -22,7 +22,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { encodeAwarenessUpdate } from 'y-protocols/awareness';
-import { closeCodeFor, isCairnError, newClientId, type SessionHandle, type SessionSocket } from '@cairn/shared';
+import { type CairnError, closeCodeFor, isCairnError, newClientId, toCairnError, type SessionHandle, type SessionSocket } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
 import { SERVER_CLIENT_ID_PREFIX } from '../auth/client-binding.js';
 import { canWrite } from '../auth/access.js';
@@ -95,6 +95,13 @@ export function createYWebsocketSession(
   const who = { tenant: principal.tenant, subject: principal.subject, clientId, space, doc };
   ctx.audit.record({ action: 'connect', ...who, detail: { endpoint: 'y-websocket' } });
   const expiry = watchTokenExpiry(principal, () => tokenExpired());
+  let releaseQuota: (() => void) | null = null;
+  let refusedQuota: CairnError | null = null;
+  try {
+    releaseQuota = ctx.quotas.connect(principal.tenant);
+  } catch (err) {
+    refusedQuota = toCairnError(err);
+  }
 
   function send(bytes: Uint8Array): void {
     if (closed) return;
@@ -122,6 +129,7 @@ export function createYWebsocketSession(
   function cleanup(): void {
     closed = true;
     expiry.stop();
+    releaseQuota?.();
     metrics.connections.dec({ endpoint: 'y-websocket' });
     loading.abort();
     if (room) {
@@ -211,7 +219,12 @@ export function createYWebsocketSession(
     }
   }
 
-  ctx.rooms.acquire(principal.tenant, doc, { signal: loading.signal }).then(
+  if (refusedQuota) {
+    metrics.rejected.inc({ code: refusedQuota.code });
+    close(closeCodeFor(refusedQuota.code), refusedQuota.code);
+  }
+
+  if (!closed) ctx.rooms.acquire(principal.tenant, doc, { signal: loading.signal }).then(
     (r) => {
       if (closed) return ctx.rooms.release(r);
       room = r;

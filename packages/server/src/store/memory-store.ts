@@ -100,6 +100,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return out;
     },
 
+    async tenantUsage(tenant) {
+      open();
+      let docs = 0;
+      let bytes = 0;
+      for (const [key, log] of logs) {
+        if ((JSON.parse(key) as [string, string])[0] !== tenant || log.updates.length === 0) continue;
+        docs++;
+        for (const u of log.updates) bytes += u.byteLength;
+      }
+      return { docs, bytes };
+    },
+
     async headVersion(tenant, doc) {
       open();
       return logs.get(docKey(tenant, doc))?.updates.length ?? 0;

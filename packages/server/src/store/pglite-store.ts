@@ -5,7 +5,7 @@
  */
 import type { PGlite } from '@electric-sql/pglite';
 import { createSqlStore } from './sql-store.js';
-import type { SqlClient, SqlParam } from './sql-client.js';
+import type { SqlClient, SqlParam, SqlQueryable } from './sql-client.js';
 import type { Store } from './store.js';
 
 export interface PgliteStoreOptions {
@@ -23,11 +23,14 @@ export async function createPgliteStore(options: PgliteStoreOptions): Promise<St
 function pgliteClient(db: PGlite): SqlClient {
   const args = (params: readonly SqlParam[] | undefined): unknown[] => (params ? [...params] : []);
   let closed: Promise<void> | null = null;
+  const query: SqlQueryable['query'] = async (text, params) => (await db.query<Record<string, unknown>>(text, args(params))).rows;
   return {
-    query: async (text, params) => (await db.query<Record<string, unknown>>(text, args(params))).rows,
+    query,
     // PGlite runs one transaction at a time and rolls back when fn rejects.
     transaction: (fn) =>
       db.transaction((tx) => fn({ query: async (text, params) => (await tx.query<Record<string, unknown>>(text, args(params))).rows })),
+    // One role, a superuser, which row-level security never binds: there is no tenant-scoped role to use.
+    forTenant: (_tenant, fn) => fn({ query }),
     close() {
       closed ??= db.close();
       return closed;

@@ -6,7 +6,8 @@
  *
  *   1. find the batch's pushes that are already stored            (C1 across batches; repeats inside the
  *                                                                  batch are folded before, in planBatch)
- *   2. bump every touched doc's head by its count of new rows, one upsert row per doc, in (tenant, doc)
+ *   2. bump every touched doc's head by its count of new rows (and its byte count, which tenant quotas
+ *      read, by their bytes), one upsert row per doc, in (tenant, doc)
  *      order; the upsert row-locks each doc until the statement commits, so commits to one doc from any
  *      node serialize, and ON CONFLICT DO UPDATE always adds to the doc's latest head, so the versions
  *      they hand out never overlap or skip                      (C2)
@@ -81,10 +82,10 @@ async function commitInOneStatement(client: SqlQueryable, requests: readonly Com
        WINDOW w AS (PARTITION BY k.tenant, k.doc ORDER BY k.ord ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
      ),
      heads AS (
-       INSERT INTO cairn_docs AS d (tenant, doc, head_version)
-       SELECT tenant, doc, max(n) FROM fresh GROUP BY tenant, doc ORDER BY tenant COLLATE "C", doc COLLATE "C"
+       INSERT INTO cairn_docs AS d (tenant, doc, head_version, bytes)
+       SELECT tenant, doc, max(n), sum(octet_length(bytes)) FROM fresh GROUP BY tenant, doc ORDER BY tenant COLLATE "C", doc COLLATE "C"
        ON CONFLICT (tenant, doc) DO UPDATE
-          SET head_version = d.head_version + EXCLUDED.head_version, updated_at = now()
+          SET head_version = d.head_version + EXCLUDED.head_version, bytes = d.bytes + EXCLUDED.bytes, updated_at = now()
        RETURNING d.tenant, d.doc, d.head_version
      ),
      planned AS (
@@ -117,7 +118,12 @@ async function commitInOneStatement(client: SqlQueryable, requests: readonly Com
 async function commitOnce(tx: SqlQueryable, requests: readonly CommitRequest[]): Promise<CommitOutcome[]> {
   const stored = await findStored(tx, requests);
   const plan = planBatch(requests, (key) => stored.get(key));
-  const heads = await bumpHeads(tx, plan.docs);
+  // Each doc's new update bytes, which its row counts for the tenant's byte quota (migration 7).
+  const newBytes = new Map<string, number>();
+  plan.entries.forEach((entry, i) => {
+    if (entry.kind === 'new') newBytes.set(entry.docKey, (newBytes.get(entry.docKey) ?? 0) + requests[i]!.update.byteLength);
+  });
+  const heads = await bumpHeads(tx, plan.docs, newBytes);
   const outcomes = resolveOutcomes(plan, (dk) => {
     const first = heads.get(dk);
     assert(first !== undefined, 'every doc with new rows had its head bumped');
@@ -145,17 +151,17 @@ async function findStored(tx: SqlQueryable, requests: readonly CommitRequest[]):
 }
 
 /** Returns each doc's first new version. */
-async function bumpHeads(tx: SqlQueryable, docs: readonly DocCount[]): Promise<Map<string, number>> {
+async function bumpHeads(tx: SqlQueryable, docs: readonly DocCount[], newBytes: ReadonlyMap<string, number>): Promise<Map<string, number>> {
   if (docs.length === 0) return new Map();
   const rows = await tx.query(
-    `INSERT INTO cairn_docs AS d (tenant, doc, head_version)
-     SELECT k.tenant, k.doc, k.n
-       FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS k(tenant, doc, n, ord)
+    `INSERT INTO cairn_docs AS d (tenant, doc, head_version, bytes)
+     SELECT k.tenant, k.doc, k.n, k.bytes
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS k(tenant, doc, n, bytes, ord)
       ORDER BY k.ord
      ON CONFLICT (tenant, doc) DO UPDATE
-        SET head_version = d.head_version + EXCLUDED.head_version, updated_at = now()
+        SET head_version = d.head_version + EXCLUDED.head_version, bytes = d.bytes + EXCLUDED.bytes, updated_at = now()
      RETURNING d.tenant, d.doc, d.head_version`,
-    [docs.map((d) => d.tenant), docs.map((d) => d.doc), docs.map((d) => d.count)],
+    [docs.map((d) => d.tenant), docs.map((d) => d.doc), docs.map((d) => d.count), docs.map((d) => newBytes.get(d.docKey) ?? 0)],
   );
   const counts = new Map(docs.map((d) => [d.docKey, d.count]));
   const first = new Map<string, number>();

@@ -3,7 +3,7 @@
  * row's bytes in one statement, so a record always holds what the log held; dropping empties the log row
  * and stamps the record in one transaction.
  */
-import { rowInt, rowText, type SqlClient, type SqlParam, type SqlRow } from './sql-client.js';
+import { rowInt, rowText, type SqlClient, type SqlParam, type SqlQueryable, type SqlRow } from './sql-client.js';
 import type { QuarantineRecord } from './store.js';
 
 /** An empty v1 update: no structs, no deletions. */
@@ -15,7 +15,7 @@ function rowDate(row: SqlRow, column: string): Date | null {
   return v instanceof Date ? v : new Date(String(v));
 }
 
-export async function quarantineSql(client: SqlClient, tenant: string, doc: string, version: number, reason: string): Promise<boolean> {
+export async function quarantineSql(client: SqlQueryable, tenant: string, doc: string, version: number, reason: string): Promise<boolean> {
   const rows = await client.query(
     `INSERT INTO cairn_quarantine (tenant, doc, version, reason, bytes)
      SELECT tenant, doc, version, $4, bytes FROM cairn_updates WHERE tenant = $1 AND doc = $2 AND version = $3
@@ -26,7 +26,7 @@ export async function quarantineSql(client: SqlClient, tenant: string, doc: stri
   return rows.length > 0;
 }
 
-export async function listQuarantinedSql(client: SqlClient, tenant?: string, doc?: string): Promise<QuarantineRecord[]> {
+export async function listQuarantinedSql(client: SqlQueryable, tenant?: string, doc?: string): Promise<QuarantineRecord[]> {
   const params: SqlParam[] = [];
   const where: string[] = [];
   if (tenant !== undefined) where.push(`tenant = $${params.push(tenant)}`);

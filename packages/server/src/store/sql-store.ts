@@ -33,24 +33,32 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
       guard(async () => {
         const params: SqlParam[] = [tenant, doc, after];
         if (upTo !== undefined) params.push(upTo);
-        const rows = await client.query(
+        const rows = await client.forTenant(tenant, (q) => q.query(
           `SELECT version, bytes, actor FROM cairn_updates
             WHERE tenant = $1 AND doc = $2 AND version > $3${upTo === undefined ? '' : ' AND version <= $4'}
             ORDER BY version`,
           params,
-        );
+        ));
         return rows.map((row) => ({ version: rowInt(row, 'version'), update: rowBytes(row, 'bytes'), actor: rowText(row, 'actor') }));
       }),
 
     headVersion: (tenant, doc) =>
       guard(async () => {
-        const [row] = await client.query('SELECT head_version FROM cairn_docs WHERE tenant = $1 AND doc = $2', [tenant, doc]);
+        const [row] = await client.forTenant(tenant, (q) => q.query('SELECT head_version FROM cairn_docs WHERE tenant = $1 AND doc = $2', [tenant, doc]));
         return row ? rowInt(row, 'head_version') : 0;
+      }),
+
+    tenantUsage: (tenant) =>
+      guard(async () => {
+        const [row] = await client.forTenant(tenant, (q) =>
+          q.query('SELECT count(*) AS docs, coalesce(sum(bytes), 0) AS bytes FROM cairn_docs WHERE tenant = $1', [tenant]));
+        return { docs: rowInt(row ?? {}, 'docs'), bytes: rowInt(row ?? {}, 'bytes') };
       }),
 
     loadSnapshot: (tenant, doc) =>
       guard(async () => {
-        const [row] = await client.query('SELECT version, state, owners FROM cairn_snapshots WHERE tenant = $1 AND doc = $2', [tenant, doc]);
+        const [row] = await client.forTenant(tenant, (q) =>
+          q.query('SELECT version, state, owners FROM cairn_snapshots WHERE tenant = $1 AND doc = $2', [tenant, doc]));
         if (!row) return null;
         const snapshot = { version: rowInt(row, 'version'), state: rowBytes(row, 'state') };
         return row['owners'] === null ? snapshot : { ...snapshot, owners: decodeSnapshotOwners(rowBytes(row, 'owners')) };
@@ -59,40 +67,43 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
     saveSnapshot: (tenant, doc, snapshot) =>
       guard(async () => {
         // The WHERE makes an older (or equal) snapshot a no-op even when two nodes compact at once.
-        await client.query(
+        await client.forTenant(tenant, (q) => q.query(
           `INSERT INTO cairn_snapshots AS s (tenant, doc, version, state, owners) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (tenant, doc) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, owners = EXCLUDED.owners, created_at = now()
             WHERE s.version < EXCLUDED.version`,
           [tenant, doc, snapshot.version, snapshot.state, snapshot.owners ? encodeSnapshotOwners(snapshot.owners) : null],
-        );
+        ));
       }),
 
     claimClient: (tenant, clientId, subject) =>
-      guard(async () => {
+      guard(() => client.forTenant(tenant, async (q) => {
         // Two statements on purpose: a claim that loses a race waits in the INSERT for the winner's commit,
         // and only a later statement's snapshot sees the winner's row.
-        const [won] = await client.query(
+        const [won] = await q.query(
           `INSERT INTO cairn_client_owners (tenant, client_id, subject) VALUES ($1, $2, $3)
            ON CONFLICT (tenant, client_id) DO NOTHING RETURNING subject`,
           [tenant, clientId, subject],
         );
         if (won) return rowText(won, 'subject');
-        const [owner] = await client.query('SELECT subject FROM cairn_client_owners WHERE tenant = $1 AND client_id = $2', [tenant, clientId]);
+        const [owner] = await q.query('SELECT subject FROM cairn_client_owners WHERE tenant = $1 AND client_id = $2', [tenant, clientId]);
         assert(owner !== undefined, 'a clientId that could not be claimed has an owner');
         return rowText(owner, 'subject');
-      }),
+      })),
 
-    quarantine: (tenant, doc, version, reason) => guard(() => quarantineSql(client, tenant, doc, version, reason)),
+    quarantine: (tenant, doc, version, reason) => guard(() => client.forTenant(tenant, (q) => quarantineSql(q, tenant, doc, version, reason))),
 
-    listQuarantined: (tenant, doc) => guard(() => listQuarantinedSql(client, tenant, doc)),
+    // Without a tenant it is the operator's cross-tenant listing (the quarantine CLI).
+    listQuarantined: (tenant, doc) =>
+      guard(() => (tenant === undefined ? listQuarantinedSql(client, tenant, doc) : client.forTenant(tenant, (q) => listQuarantinedSql(q, tenant, doc)))),
 
     dropQuarantined: (tenant, doc, version) => guard(() => dropQuarantinedSql(client, tenant, doc, version)),
 
-    listChanges: (tenant, doc, after, limit) => guard(() => listChangesSql(client, tenant, doc, after, limit)),
+    listChanges: (tenant, doc, after, limit) => guard(() => client.forTenant(tenant, (q) => listChangesSql(q, tenant, doc, after, limit))),
 
-    versionAt: (tenant, doc, at) => guard(() => versionAtSql(client, tenant, doc, at)),
+    versionAt: (tenant, doc, at) => guard(() => client.forTenant(tenant, (q) => versionAtSql(q, tenant, doc, at))),
 
-    listDocs: (tenant, space) => guard(() => listDocsSql(client, tenant, space)),
+    listDocs: (tenant, space) => guard(() => client.forTenant(tenant, (q) => listDocsSql(q, tenant, space))),
+
     appendAudit: (rows) => guard(() => appendAuditSql(client, rows)),
 
     queryAudit: (query) => guard(() => queryAuditSql(client, query)),

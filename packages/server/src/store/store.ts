@@ -78,6 +78,14 @@ export interface QuarantineRecord {
   droppedAt: Date | null;
 }
 
+/** What a tenant has stored, for its quotas (commit/tenant-quotas.ts). */
+export interface TenantUsage {
+  /** Docs with at least one committed update. */
+  docs: number;
+  /** Update bytes committed, summed over its log (snapshots not counted). */
+  bytes: number;
+}
+
 export interface Store {
   readonly kind: 'postgres' | 'pglite' | 'memory';
   /** Applies pending versioned migrations; safe to run twice and from two processes at once. */
@@ -135,6 +143,11 @@ export interface Store {
   queryAudit(query: AuditQuery): Promise<AuditPage>;
   /** Deletes up to `limit` audit rows with `at < before`, oldest first; returns how many (retention). */
   deleteAuditBefore(before: Date, limit: number): Promise<number>;
+  /**
+   * The tenant's docs and committed update bytes. Cheap (a per-doc counter the commit keeps, not a scan of
+   * the log), but still a query: quotas cache it per tenant and add what this node commits.
+   */
+  tenantUsage(tenant: string): Promise<TenantUsage>;
   /** The anchor read model (issue 4): merged anchors of cell docs, kept by readmodel/updater.ts. */
   readonly anchors: AnchorStore;
   /** Resolves if the store can serve queries now (for /readyz). */

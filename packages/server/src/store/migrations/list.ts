@@ -8,6 +8,7 @@ import { clientOwners } from './003-client-owners.js';
 import { quarantine } from './004-quarantine.js';
 import { snapshotOwners } from './005-snapshot-owners.js';
 import { audit } from './006-audit.js';
+import { rowSecurity } from './007-row-security.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine, snapshotOwners, audit];
+export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine, snapshotOwners, audit, rowSecurity];
