@@ -71,4 +71,26 @@ describe('history routes', () => {
     expect(again.docs).toEqual([expect.objectContaining({ version: null, bytes: 0 })]);
     await server.close();
   });
+
+  it('L4: history reads, refusals and reverts each leave their audit row (a committed revert once, from the node)', async () => {
+    const { server, store, call, tenant } = await setup();
+    expect((await call('GET', '/v1/spaces/site/docs/cell%2Fu09tunq?at=2', 'reader')).statusCode).toBe(200);
+    expect((await call('GET', '/v1/spaces/site/docs/cell%2Fu09tunq/changes', 'reader')).statusCode).toBe(200);
+    expect((await call('POST', '/v1/spaces/site/docs/cell%2Fu09tunq/revert', 'reader', { at: '1' })).statusCode).toBe(403);
+    expect((await call('POST', '/v1/spaces/site/docs/cell%2Fu09tunq/revert', 'writer', { at: '1' })).statusCode).toBe(200);
+    expect((await call('POST', '/v1/spaces/site/docs/cell%2Fu09tunq/revert', 'writer', { at: '99' })).statusCode).toBe(400);
+    await server.node.audit.flush();
+    const rows = (await store.queryAudit({ tenant, limit: 100 })).rows
+      .filter((r) => r.action !== 'write')
+      .map((r) => [r.action, r.subject, r.outcome, r.doc, r.detail['route'] ?? r.detail['scope'] ?? r.detail['op']])
+      .reverse();
+    expect(rows).toEqual([
+      ['history.read', 'reader', 'ok', 'site/cell/u09tunq', '/v1/spaces/:space/docs/:name'],
+      ['history.read', 'reader', 'ok', 'site/cell/u09tunq', '/v1/spaces/:space/docs/:name/changes'],
+      ['access.denied', 'reader', 'READ_ONLY', null, 'write'],
+      ['revert', 'writer', 'ok', 'site/cell/u09tunq', 'doc'],
+      ['revert', 'writer', 'BAD_REQUEST', 'site/cell/u09tunq', '/v1/spaces/:space/docs/:name/revert'],
+    ]);
+    await server.close();
+  });
 });
