@@ -4,7 +4,7 @@ export { readConfig, type ServerConfig } from './config.js';
 export type { Store, CommitRequest, CommitOutcome, UpdateRecord, DocSnapshot } from './store/store.js';
 export { createMemoryStore } from './store/memory-store.js';
 export { createPgStore, type PgStoreOptions } from './store/pg-store.js';
-export { createPgliteStore, type PgliteStoreOptions } from './store/pglite-store.js';
+export { createPgliteStore, type PgliteStore, type PgliteStoreOptions } from './store/pglite-store.js';
 export type { Bus, BusHandler } from './bus/bus.js';
 export { createMemoryBus, createMemoryBusHub, type MemoryBusHub, type MemoryBusHubOptions } from './bus/memory-bus.js';
 export { createRedisBus, type RedisBusOptions } from './bus/redis-bus.js';
