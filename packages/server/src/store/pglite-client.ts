@@ -1,11 +1,11 @@
 /**
  * Opening PGlite (embedded Postgres, WASM) and adapting it to the SqlClient the shared SQL is written
- * against. Runs inside the store's worker thread (pglite-worker.ts), never on the event loop.
+ * against. PGlite runs inside the store's worker thread (pglite-worker.ts), never on the event loop.
  *
- * Memory: PGlite's own defaults are sized for a browser tab holding one app's data, and its initdb sets
- * shared_buffers = 128MB; a PGlite instance then held ~200 MB, on top of the ~430 MB a first start spends
- * running initdb in a second instance (pglite-store.ts starts a fresh worker after that; measured figures
- * in docs/DECISIONS.md). Postgres reads through the OS page cache anyway, so small buffers cost little here.
+ * Memory: PGlite's initdb sets shared_buffers = 128MB, sized for a database that is the app's whole data;
+ * with it one instance held ~200 MB of WASM memory. Postgres reads through the OS page cache anyway, so
+ * small buffers cost little here. initdb itself runs a second instance (~630 MB while it runs), which is why
+ * a first start creates the folder in a child process (initDataDir). Measured figures: docs/DECISIONS.md.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PGlite } from '@electric-sql/pglite';
+import { CairnError } from '@cairn/shared';
 import type { SqlClient, SqlParam } from './sql-client.js';
 
 /** Postgres settings for the embedded database, as `-c name=value` startup options (they win over postgresql.conf). */
@@ -35,7 +36,8 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
 /**
  * Creates the database in an empty (or missing) folder, in a child process that exits when done: initdb
  * runs a second PGlite instance, and memory a thread has used stays in this process's RSS after the thread
- * ends (measured: ~190 MB), while a process gives all of it back. No-op if the folder holds a database.
+ * ends (measured: a server started on an empty folder that way sat at 355 MB idle, against 238 MB when it opened
+ * an existing folder), while a process gives all of it back. No-op if the folder holds a database.
  */
 export async function initDataDir(dataDir: string): Promise<void> {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return;
@@ -44,7 +46,11 @@ export async function initDataDir(dataDir: string): Promise<void> {
     PGlite.create(process.argv[1], { startParams: [...PGlite.defaultStartParams, ...JSON.parse(process.argv[2])] })
       .then((db) => db.close())
       .catch((err) => { console.error(err); process.exit(1); });`;
-  await promisify(execFile)(process.execPath, ['-e', script, dataDir, JSON.stringify(settings())], { timeout: 120_000 });
+  try {
+    await promisify(execFile)(process.execPath, ['-e', script, dataDir, JSON.stringify(settings())], { timeout: 120_000 });
+  } catch (err) {
+    throw new CairnError('STORE_UNAVAILABLE', `the embedded database could not be created in ${dataDir}`, { cause: err });
+  }
 }
 
 export function pgliteClient(db: PGlite): SqlClient {
