@@ -1,7 +1,7 @@
 /**
  * A1 on the embedded store: an ack means durable across a power loss too, so a commit must reach the disk.
  * PGlite's Node file system has no fsync of its own (store/pglite-client.ts gives it one) and PGlite starts
- * Postgres with fsync off; here the database runs in this thread, to watch its calls to fs.fsyncSync.
+ * Postgres with fsync off; here the database runs in this thread, to watch its calls to fs.fdatasyncSync.
  */
 import fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,14 +16,14 @@ afterAll(async () => {
 });
 
 describe('Store pglite: commits reach the disk', () => {
-  it('A1: Postgres runs with fsync on, and every COMMIT fsyncs a file of the data folder before it returns', async () => {
+  it('A1: Postgres runs with fsync on, and every COMMIT syncs a file of the data folder to disk before it returns', async () => {
     await initDataDir(dataDir);
     const db = await openPglite(dataDir);
     try {
       const settings = await db.query<{ name: string; setting: string }>("SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'wal_sync_method') ORDER BY name");
       expect(settings.rows).toEqual([{ name: 'fsync', setting: 'on' }, { name: 'wal_sync_method', setting: 'fsync' }]);
       await db.exec('CREATE TABLE t (id int PRIMARY KEY)');
-      const fsync = vi.spyOn(fs, 'fsyncSync');
+      const fsync = vi.spyOn(fs, 'fdatasyncSync');
       for (let i = 1; i <= 5; i++) {
         const before = fsync.mock.calls.length;
         await db.query('INSERT INTO t VALUES ($1)', [i]);
