@@ -43,17 +43,35 @@ async function main(): Promise<void> {
     return;
   }
   port!.postMessage({ ready: true } satisfies Hello);
+  // One operation at a time, commit batches first. PGlite runs one statement at a time anyway; the order is
+  // the choice. An ack waits for its commit, a read (a room load, a gap repair) can wait one batch longer,
+  // and on a slow disk the reads multiply: a push that references a push still committing makes its room
+  // resync from the Store, and in arrival order those reads went ahead of the commits they waited for.
+  const commits: Request[] = [];
+  const others: Request[] = [];
+  let busy = false;
+  const reply = (req: Request, value: unknown) => {
+    port!.postMessage({ id: req.id, ok: true, value } satisfies Reply, transferables(value));
+    if (req.op === 'close') port!.close();
+  };
+  const fail = (req: Request, err: unknown) => {
+    port!.postMessage({ id: req.id, ok: false, error: toWire(err) } satisfies Reply);
+    if (isTrap(err)) process.exit(1);
+  };
+  const next = (): void => {
+    const req = busy ? undefined : (commits.shift() ?? others.shift());
+    if (!req) return;
+    busy = true;
+    void dispatch(store, req)
+      .then((value) => reply(req, value), (err: unknown) => fail(req, err))
+      .finally(() => {
+        busy = false;
+        next();
+      });
+  };
   port!.on('message', (req: Request) => {
-    dispatch(store, req).then(
-      (value) => {
-        port!.postMessage({ id: req.id, ok: true, value } satisfies Reply, transferables(value));
-        if (req.op === 'close') port!.close();
-      },
-      (err: unknown) => {
-        port!.postMessage({ id: req.id, ok: false, error: toWire(err) } satisfies Reply);
-        if (isTrap(err)) process.exit(1);
-      },
-    );
+    (req.op === 'commitBatch' ? commits : others).push(req);
+    next();
   });
 }
 
