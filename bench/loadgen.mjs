@@ -7,8 +7,9 @@ import { join } from './workloads/join.mjs';
 import { durable } from './workloads/durable.mjs';
 import { reconnect } from './workloads/reconnect.mjs';
 import { presence } from './workloads/presence.mjs';
+import { team } from './workloads/team.mjs';
 
-const WORKLOADS = { fanout, knee, idle, join, durable, reconnect, presence };
+const WORKLOADS = { fanout, knee, idle, join, durable, reconnect, presence, team };
 
 process.once('message', async ({ workload, target, options }) => {
   try {

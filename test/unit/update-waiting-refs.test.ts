@@ -75,4 +75,31 @@ describe('updates that would wait for clocks the room does not hold', () => {
     expect(c.frames.filter((f) => f.type === 'reject')).toEqual([]);
     expect(await ctl.store.headVersion('t1', DOC)).toBe(4);
   });
+
+  it('A2, C4: a pipelined push that waited only for the writes before it commits without reading the Store again', async () => {
+    // Every read is a turn of the Store's queue: on one database thread (the embedded store) a read per
+    // waiting push, behind a slow commit, made a doc's pushes take a read and a commit each, for good.
+    const ctl = controllableStore();
+    let reads = 0;
+    const store = { ...ctl.store, kind: ctl.store.kind, loadUpdates: (...args: Parameters<typeof ctl.store.loadUpdates>) => (reads++, ctl.store.loadUpdates(...args)) };
+    const { net } = memoryNode({ store });
+    const c = await connectRaw(net.connect as (url: string) => ClientSocket);
+    c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'client-0001', token: 'writer' });
+    await c.next('welcome');
+    c.send({ type: 'sub', doc: DOC, stateVector: new Uint8Array() });
+    await c.next('sync');
+    const readsAfterLoad = reads;
+    const doc = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => updates.push(u));
+    for (let i = 0; i < 5; i++) doc.getMap('m').set('pose', i); // each one builds on the one before
+    const release = ctl.hold();
+    updates.forEach((update, i) => c.send({ type: 'push', doc: DOC, seq: i + 1, update }));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    await c.next('ack', (f) => f.seq === 5);
+    expect(c.frames.filter((f) => f.type === 'reject')).toEqual([]);
+    expect(await ctl.store.headVersion('t1', DOC)).toBe(5);
+    expect(reads - readsAfterLoad).toBe(0);
+  });
 });

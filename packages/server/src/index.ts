@@ -5,7 +5,7 @@ export type { Store, CommitRequest, CommitOutcome, UpdateRecord, DocSnapshot, Te
 export type { QuotaLimits } from './commit/tenant-quotas.js';
 export { createMemoryStore } from './store/memory-store.js';
 export { createPgStore, type PgStoreOptions } from './store/pg-store.js';
-export { createPgliteStore, type PgliteStoreOptions } from './store/pglite-store.js';
+export { createPgliteStore, type PgliteStore, type PgliteStoreOptions } from './store/pglite-store.js';
 export type { Bus, BusHandler } from './bus/bus.js';
 export { createMemoryBus, createMemoryBusHub, type MemoryBusHub, type MemoryBusHubOptions } from './bus/memory-bus.js';
 export { createRedisBus, type RedisBusOptions } from './bus/redis-bus.js';
