@@ -14,6 +14,8 @@ interface Held {
   /** The anchor's pose HLC and the alignment's epoch the XRAnchor was made under. */
   version: string;
   xrAnchor: XRAnchorLike | null;
+  /** Its persistent handle was asked for (placed here): stored once, not again on a re-bind. */
+  persisted: boolean;
 }
 
 export interface XrAnchorsDeps {
@@ -30,8 +32,8 @@ export function createXrAnchors(deps: XrAnchorsDeps) {
 
   const versionOf = (a: SpaceAnchor): string => `${a.pose.hlc}@${deps.alignment.epoch}`;
 
-  const bind = (a: SpaceAnchor, frame: ArFrame, persist: boolean): void => {
-    const entry: Held = { version: versionOf(a), xrAnchor: null };
+  const bind = (a: SpaceAnchor, frame: ArFrame, persist: boolean, persistedBefore: boolean): void => {
+    const entry: Held = { version: versionOf(a), xrAnchor: null, persisted: persist || persistedBefore };
     held.set(a.id, entry);
     const opts = {
       XRRigidTransform: deps.XRRigidTransform,
@@ -55,10 +57,13 @@ export function createXrAnchors(deps: XrAnchorsDeps) {
       for (const a of all) {
         ids.add(a.id);
         const cur = held.get(a.id);
-        if (cur && cur.version === versionOf(a)) continue;
+        // An anchor shows (its Yjs transaction ran) before create() resolves and names it placed here:
+        // bound without a handle first, it is bound again once it is known to be this device's.
+        const persist = placedHere.has(a.id) && !cur?.persisted;
+        if (cur && cur.version === versionOf(a) && !persist) continue;
         cur?.xrAnchor?.delete();
         // Storing the handle writes platformRefs, not the pose: the HLC stays and this runs once.
-        bind(a, frame, placedHere.has(a.id) && !cur);
+        bind(a, frame, persist, cur?.persisted ?? false);
       }
       for (const [id, entry] of held) {
         if (ids.has(id)) continue;
