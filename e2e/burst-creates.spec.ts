@@ -88,8 +88,10 @@ async function burst(d: DemoDevice, base: string, space: string, n: number, l: L
   await d.waitSynced(60_000);
   expect(await d.page.evaluate(async () => (await window.cairnDemo!.client.deadLetters.list()).length)).toBe(0);
   expect(await d.page.evaluate(() => window.cairnDemo!.client.status)).toMatchObject({ state: 'synced', pending: 0, undeliverable: 0 });
-  // The read model follows commits asynchronously.
-  await expect.poll(() => restCount(base, space, cells), { timeout: 60_000, intervals: [1000] }).toBe(n);
+  // The read model follows commits asynchronously, a cell doc at a time: for 100,000 anchors it replays and
+  // indexes them all after the last ack (4-6 s on a quiet machine, the bulk bench), and it reached only
+  // 89,217 in 60 s once under a load average of 15. Its deadline grows with the burst, not with retries.
+  await expect.poll(() => restCount(base, space, cells), { timeout: n > 10_000 ? 150_000 : 60_000, intervals: [1000] }).toBe(n);
   expect(rejected).toEqual([]);
 }
 
@@ -126,7 +128,7 @@ test('A3: 5,000 anchor creates offline in Chromium all reach the server once bac
 });
 
 test('A3: 100,000 anchor creates offline in Chromium all reach the server once back online', async ({ browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   await withOwnServer('e2e_burst_100k_off', async (base) => {
     const d = await openDevice(browser, { baseUrl: base, db: 'burst-100k-offline', space: uniqueName('page') });
     await burst(d, base, uniqueName('burst-100k-offline'), 100_000, MANY_CELLS, true);
@@ -135,7 +137,7 @@ test('A3: 100,000 anchor creates offline in Chromium all reach the server once b
 });
 
 test('A3: 100,000 anchor creates online in Chromium all reach the server', async ({ browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   await withOwnServer('e2e_burst_100k_on', async (base) => {
     const d = await openDevice(browser, { baseUrl: base, db: 'burst-100k-online', space: uniqueName('page') });
     await burst(d, base, uniqueName('burst-100k-online'), 100_000, MANY_CELLS, false);
