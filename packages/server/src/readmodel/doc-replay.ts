@@ -4,7 +4,8 @@
  * transaction touched (touchedAnchorIds), which is what makes an incremental change small.
  *
  * These copies are NOT the rooms' docs: a room may be at another version, be evicted, or not exist on
- * this node at all. A small LRU keeps the hot ones so a busy cell is not rebuilt at every commit.
+ * this node at all. A bounded cache (doc-cache.ts) keeps the hot ones so a busy cell is not rebuilt at
+ * every commit.
  */
 import * as Y from 'yjs';
 import { ORIGIN, isCairnError, readCell, touchedAnchorIds } from '@cairn/shared';
@@ -15,6 +16,8 @@ export interface ReplayedDoc {
   readonly ydoc: Y.Doc;
   /** The doc holds every update with version ≤ this. */
   version: number;
+  /** Bytes of snapshot and updates applied to it: the cache's measure of its size (doc-cache.ts). */
+  bytes: number;
 }
 
 /**
@@ -43,17 +46,20 @@ export async function loadDoc(store: Store, tenant: string, doc: string, cell: s
   const skip = await quarantinedVersions(store, tenant, doc);
   let ydoc = emptyDoc(cell);
   let version = 0;
+  let bytes = 0;
   try {
     const snapshot = await store.loadSnapshot(tenant, doc);
     if (snapshot) {
       Y.applyUpdate(ydoc, snapshot.state, ORIGIN.HYDRATE);
       version = snapshot.version;
+      bytes = snapshot.state.byteLength;
     }
     for (const row of await store.loadUpdates(tenant, doc, version)) {
       if (!skip.has(row.version)) Y.applyUpdate(ydoc, row.update, ORIGIN.HYDRATE);
       version = row.version;
+      bytes += row.update.byteLength;
     }
-    return { ydoc, version };
+    return { ydoc, version, bytes };
   } catch (err) {
     if (isCairnError(err)) throw err; // the Store failed, not a row: the updater retries
     ydoc.destroy();
@@ -65,9 +71,10 @@ export async function loadDoc(store: Store, tenant: string, doc: string, cell: s
     },
   });
   ydoc = emptyDoc(cell);
-  Y.applyUpdate(ydoc, Y.encodeStateAsUpdate(built.doc), ORIGIN.HYDRATE);
+  const state = Y.encodeStateAsUpdate(built.doc);
+  Y.applyUpdate(ydoc, state, ORIGIN.HYDRATE);
   built.doc.destroy();
-  return { ydoc, version: built.version };
+  return { ydoc, version: built.version, bytes: state.byteLength };
 }
 
 /** A row threw while a cached copy moved forward: the copy may be half-applied and must be loaded again. */
@@ -95,6 +102,7 @@ export async function advanceDoc(store: Store, tenant: string, doc: string, d: R
       if (!skip.has(row.version)) {
         try {
           Y.applyUpdate(d.ydoc, row.update, ORIGIN.REMOTE);
+          d.bytes += row.update.byteLength;
         } catch (err) {
           throw new ReplayBroken(`version ${row.version} does not apply`, { cause: err });
         }
@@ -105,38 +113,4 @@ export async function advanceDoc(store: Store, tenant: string, doc: string, d: R
     if (cell !== null) d.ydoc.off('afterTransaction', collect);
   }
   return touched;
-}
-
-export interface DocCache {
-  get(key: string): ReplayedDoc | undefined;
-  set(key: string, d: ReplayedDoc): void;
-  delete(key: string): void;
-  readonly size: number;
-}
-
-/** Least recently used docs are dropped past `max`. */
-export function createDocCache(max: number): DocCache {
-  const docs = new Map<string, ReplayedDoc>();
-  return {
-    get(key: string): ReplayedDoc | undefined {
-      const d = docs.get(key);
-      if (d) {
-        docs.delete(key);
-        docs.set(key, d);
-      }
-      return d;
-    },
-    set(key: string, d: ReplayedDoc): void {
-      docs.delete(key);
-      docs.set(key, d);
-      // Dropped, not destroyed: the evicted doc's own run may still be replaying into it.
-      while (docs.size > max) docs.delete(docs.keys().next().value!);
-    },
-    delete(key: string): void {
-      docs.delete(key);
-    },
-    get size() {
-      return docs.size;
-    },
-  };
 }

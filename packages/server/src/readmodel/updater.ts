@@ -25,7 +25,8 @@ import {
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log/logger.js';
 import type { ApplyOutcome, CellChange } from './anchor-store.js';
-import { advanceDoc, createDocCache, loadDoc, ReplayBroken, type ReplayedDoc } from './doc-replay.js';
+import { advanceDoc, loadDoc, ReplayBroken, type ReplayedDoc } from './doc-replay.js';
+import { createDocCache } from './doc-cache.js';
 import { cleanEntry, isStorableId } from './entry-codec.js';
 
 export interface ReadModelObserver {
@@ -52,8 +53,12 @@ export interface ReadModelOptions {
   store: Store;
   observer?: ReadModelObserver;
   log?: Logger;
-  /** Docs whose replayed copy is kept between commits. Default 256. */
+  /** Docs whose replayed copy is kept between commits (doc-cache.ts). Default 256. */
   maxDocs?: number;
+  /** Bytes (of snapshot and updates) of the replayed copies kept, over all docs. Default 32 MiB. */
+  maxBytes?: number;
+  /** A copy no pass used for this long is dropped; 0 never. Default 1,000 ms. */
+  idleMs?: number;
   /**
    * Passes running at once, over all docs. Default 4: passes share the Store's connection pool with the
    * commit path, and must not starve it (acks wait for commits, never for the read model).
@@ -100,7 +105,11 @@ export function createReadModelUpdater(opts: ReadModelOptions): ReadModelUpdater
   const { store, observer, log } = opts;
   const retryBaseMs = opts.retryBaseMs ?? 1000;
   const retryMaxMs = opts.retryMaxMs ?? 60_000;
-  const cache = createDocCache(opts.maxDocs ?? 256);
+  const cache = createDocCache({
+    maxDocs: opts.maxDocs ?? 256,
+    maxBytes: opts.maxBytes ?? 32 * 2 ** 20,
+    idleMs: opts.idleMs ?? 1000,
+  });
   const workers = new Map<string, Worker>();
   const maxConcurrent = opts.maxConcurrent ?? 4;
   let active = 0;
@@ -136,10 +145,8 @@ export function createReadModelUpdater(opts: ReadModelOptions): ReadModelUpdater
         since = null;
       }
     }
-    if (!d) {
-      d = await loadDoc(store, w.tenant, w.doc, cell);
-      cache.set(key, d);
-    }
+    d ??= await loadDoc(store, w.tenant, w.doc, cell);
+    cache.set(key, d); // again after a replay: the copy grew, and the cache's byte bound counts it
     let outcome: ApplyOutcome;
     if (w.target.kind === 'meta') {
       outcome = await store.anchors.applyMeta({ tenant: w.tenant, doc: w.doc, space: w.target.space, version: d.version, meta: readSpaceMeta(d.ydoc) });
@@ -267,6 +274,7 @@ export function createReadModelUpdater(opts: ReadModelOptions): ReadModelUpdater
         w.retry = null;
       }
       await idle();
+      cache.close();
     },
   };
 }
