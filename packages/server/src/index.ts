@@ -13,7 +13,7 @@ export type { Principal, SpaceAccess } from './auth/principal.js';
 export { canRead, canWrite } from './auth/access.js';
 export { createTokenVerifier, issueToken, type TokenVerifier, type IssueTokenOptions } from './auth/tokens.js';
 export type { SessionLimits } from './session/context.js';
-// Issue 4: the anchor read model.
+// The anchor read model (readmodel/).
 export type {
   AnchorStore, AnchorRecord, AnchorQuery, CellChange, MetaChange, ApplyOutcome, QueryOptions,
 } from './readmodel/anchor-store.js';

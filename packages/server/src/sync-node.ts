@@ -59,7 +59,7 @@ export interface SyncNode {
   readonly rooms: Rooms;
   readonly metrics: Metrics;
   readonly limits: SessionLimits;
-  /** Issue 4: keeps the anchor read model up to date from this node's commits. */
+  /** Keeps the anchor read model up to date from this node's commits. */
   readonly readModel: ReadModelUpdater;
   /** L2: reverts of docs, spaces and anchors, committed through this node's commit path. */
   readonly reverter: Reverter;
@@ -177,7 +177,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       for (const s of [...live]) s.shutdown();
       live.clear();
       await rooms.close();
-      // Issue 4: finish read model runs of the last commits before the caller closes the Store.
+      // Finish read model runs of the last commits before the caller closes the Store.
       await readModel.close();
       // L4: the last rows (the final writes and disconnects) before the caller closes the Store.
       await retention?.stop();

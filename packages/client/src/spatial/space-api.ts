@@ -1,5 +1,5 @@
 /**
- * The public contract of spatial anchors on the client (issue 4, DESIGN.md section 6): what
+ * The public contract of spatial anchors on the client (DESIGN.md section 6): what
  * `client.space(name)` returns. Implemented in space.ts and its neighbours; the demo app and the tests
  * code against these types.
  */

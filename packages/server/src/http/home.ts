@@ -1,5 +1,5 @@
 /**
- * `/`: the demo page when its build is present (issue 5), otherwise a small status page naming the
+ * `/`: the demo page when its build is present, otherwise a small status page naming the
  * endpoints, so `npm start` always shows something useful.
  */
 import { readFile, stat } from 'node:fs/promises';

@@ -33,7 +33,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   // each went alone (peer-pose) or with others of its turn (peer-poses).
   const posesRelayed = new Counter({ name: 'cairn_poses_relayed_total', help: 'presence records relayed to sockets, alone or batched (P4)', registers: r });
   const posesDropped = new Counter({ name: 'cairn_poses_dropped_total', help: 'Presence records dropped: over the socket rate (rate_limited), or not sent to a socket behind on reading (slow_reader)', labelNames: ['reason'], registers: r });
-  // Issue 4: the anchor read model (readmodel/updater.ts).
+  // The anchor read model (readmodel/updater.ts).
   const readModelLag = new Histogram({ name: 'cairn_readmodel_lag_seconds', help: 'From a commit on this node to the anchor read model reflecting it', buckets: [...LATENCY_BUCKETS, 5, 10, 30, 60], registers: r });
   const readModelFailures = new Counter({ name: 'cairn_readmodel_failures_total', help: 'Anchor read model updates that failed (each is retried)', registers: r });
   const readModelRetrying = new Gauge({ name: 'cairn_readmodel_docs_retrying', help: 'Docs whose read model update waits for a retry', registers: r });

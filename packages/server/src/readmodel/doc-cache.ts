@@ -9,7 +9,7 @@
  *     doc is being written to; once a burst is over, a cold copy is memory the server never gets back.
  *
  * A dropped copy costs the doc's next pass a load from snapshot + log (and a full recompute of its cell)
- * instead of a replay of the few versions after it: the trade measured in docs/DECISIONS.md (issue 12).
+ * instead of a replay of the few versions after it: the trade measured in docs/DECISIONS.md.
  */
 import type { ReplayedDoc } from './doc-replay.js';
 

@@ -231,7 +231,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return audit.deleteBefore(before, limit);
     },
 
-    // The anchor read model (issue 4) in maps of its own; it refuses calls once the store is closed.
+    // The anchor read model in maps of its own; it refuses calls once the store is closed.
     anchors: createMemoryAnchorStore(open),
 
     async ping() {

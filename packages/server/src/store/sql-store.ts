@@ -110,7 +110,7 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
 
     deleteAuditBefore: (before, limit) => guard(() => deleteAuditBeforeSql(client, before, limit)),
 
-    // The anchor read model (issue 4) shares the client; its SQL lives in readmodel/.
+    // The anchor read model shares the client; its SQL lives in readmodel/.
     anchors: createSqlAnchorStore(client),
 
     ping: () =>

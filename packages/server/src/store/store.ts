@@ -148,7 +148,7 @@ export interface Store {
    * the log), but still a query: quotas cache it per tenant and add what this node commits.
    */
   tenantUsage(tenant: string): Promise<TenantUsage>;
-  /** The anchor read model (issue 4): merged anchors of cell docs, kept by readmodel/updater.ts. */
+  /** The anchor read model: merged anchors of cell docs, kept by readmodel/updater.ts. */
   readonly anchors: AnchorStore;
   /** Resolves if the store can serve queries now (for /readyz). */
   ping(): Promise<void>;
