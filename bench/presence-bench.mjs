@@ -11,9 +11,10 @@
 // the clients over several processes). The order rotates between runs. Results: bench/results/presence.md
 // and presence.json, the plot presence-latency.svg; --quick writes to bench/.tmp/quick/. Exits non-zero only
 // when it could not run.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { startServer, TMP_DIR, BENCH_DIR } from './lib/servers.mjs';
+import { readResultsJson, writeResultsJson } from './lib/results-json.mjs';
 import { runLoadgen } from './lib/loadgen-fork.mjs';
 import { machineBusySeconds } from './lib/proc.mjs';
 import { sleep } from './lib/stats.mjs';
@@ -103,7 +104,7 @@ function writeReport(results, outDir) {
     '',
   ].join('\n');
   writeFileSync(`${outDir}presence.md`, md);
-  writeFileSync(`${outDir}presence.json`, JSON.stringify(results, (_k, v) => (v === Infinity ? 'Infinity' : v), 1));
+  writeResultsJson(`${outDir}presence.json`, results);
   writeFileSync(`${outDir}presence-latency.svg`, presencePlot(results));
   for (const [name, svg] of Object.entries(sweepPlots(results))) writeFileSync(`${outDir}${name}`, svg);
   return md;
@@ -111,7 +112,7 @@ function writeReport(results, outDir) {
 
 const args = parseArgs(process.argv.slice(2));
 if (args.report) {
-  const results = JSON.parse(readFileSync(args.report, 'utf8'), (_k, v) => (v === 'Infinity' ? Infinity : v));
+  const results = readResultsJson(args.report);
   writeReport(results, args.report.replace(/[^/]*$/, ''));
   console.log(`rewrote the report next to ${args.report}`);
   process.exit(0);

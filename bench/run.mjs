@@ -9,9 +9,10 @@
 // another process (bench/loadgen.mjs). Results: bench/results/RESULTS.md (tables, targets), results.json
 // (raw), and the plots. `--quick` is a short smoke run that writes to bench/.tmp/quick/. Never fails on a
 // timing: it exits non-zero only when it could not run.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { startServer, SERVERS, TMP_DIR, BENCH_DIR, PG_URL } from './lib/servers.mjs';
+import { startServer, SERVERS, TMP_DIR, BENCH_DIR, PG_URL, postgresUp } from './lib/servers.mjs';
+import { readResultsJson, writeResultsJson } from './lib/results-json.mjs';
 import { cpuSeconds } from './lib/proc.mjs';
 import { sleep } from './lib/stats.mjs';
 import { markdownTables, plots, targets } from './lib/report.mjs';
@@ -69,18 +70,6 @@ async function quiesce(pid) {
   }
 }
 
-async function servicesUp() {
-  try {
-    const { default: pg } = await import('pg');
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Writes RESULTS.md, results.json and the plots for `results` into `outDir`. */
 function writeResults(results, outDir) {
   const config = results.config;
@@ -110,7 +99,7 @@ function writeResults(results, outDir) {
     '',
   ].join('\n');
   writeFileSync(`${outDir}RESULTS.md`, md);
-  writeFileSync(`${outDir}results.json`, JSON.stringify(results, (_k, v) => (v === Infinity ? 'Infinity' : v), 1));
+  writeResultsJson(`${outDir}results.json`, results);
   for (const [name, svg] of Object.entries(plots(results))) writeFileSync(`${outDir}${name}`, svg);
   return md;
 }
@@ -119,7 +108,7 @@ function writeResults(results, outDir) {
 const reportAt = process.argv.indexOf('--report');
 if (reportAt > 0) {
   const file = process.argv[reportAt + 1];
-  const results = JSON.parse(readFileSync(file, 'utf8'), (_k, v) => (v === 'Infinity' ? Infinity : v));
+  const results = readResultsJson(file);
   writeResults(results, file.replace(/[^/]*$/, ''));
   console.log(`rewrote the report next to ${file}`);
   process.exit(0);
@@ -134,7 +123,7 @@ const outDir = args.out ?? (args.quick ? `${TMP_DIR}quick/` : partial ? `${TMP_D
 mkdirSync(outDir, { recursive: true });
 mkdirSync(TMP_DIR, { recursive: true });
 let servers = args.servers.filter((s) => SERVERS[s]);
-if (servers.includes('cairn-pg') && !(await servicesUp())) {
+if (servers.includes('cairn-pg') && !(await postgresUp())) {
   log(`Postgres at ${PG_URL} is not reachable: skipping cairn-pg`);
   servers = servers.filter((s) => s !== 'cairn-pg');
 }

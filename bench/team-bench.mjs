@@ -12,9 +12,10 @@
 // then the workload runs in a fresh load generator process (workloads/team.mjs). The order rotates between
 // runs. Results: bench/results/team.md and team.json; --quick writes to bench/.tmp/quick/. Never fails on a
 // timing: exits non-zero only when it could not run.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { startServer, TMP_DIR, BENCH_DIR, PG_URL } from './lib/servers.mjs';
+import { startServer, TMP_DIR, BENCH_DIR, PG_URL, postgresUp } from './lib/servers.mjs';
+import { readResultsJson, writeResultsJson } from './lib/results-json.mjs';
 import { runLoadgen } from './lib/loadgen-fork.mjs';
 import { rssBytes } from './lib/proc.mjs';
 import { sleep } from './lib/stats.mjs';
@@ -42,18 +43,6 @@ function parseArgs(argv) {
   return a;
 }
 
-async function postgresUp() {
-  try {
-    const { default: pg } = await import('pg');
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** RSS of a server that has just started and serves nobody, after a full GC of its main heap. */
 async function idleRss(pid, settleMs) {
   await sleep(settleMs);
@@ -65,13 +54,13 @@ async function idleRss(pid, settleMs) {
 function writeReport(results, outDir) {
   const md = teamReport(results);
   writeFileSync(`${outDir}team.md`, md);
-  writeFileSync(`${outDir}team.json`, JSON.stringify(results, (_k, v) => (v === Infinity ? 'Infinity' : v), 1));
+  writeResultsJson(`${outDir}team.json`, results);
   return md;
 }
 
 const args = parseArgs(process.argv.slice(2));
 if (args.report) {
-  const results = JSON.parse(readFileSync(args.report, 'utf8'), (_k, v) => (v === 'Infinity' ? Infinity : v));
+  const results = readResultsJson(args.report);
   writeReport(results, args.report.replace(/[^/]*$/, ''));
   console.log(`rewrote the report next to ${args.report}`);
   process.exit(0);

@@ -20,6 +20,19 @@ export const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127
  * row-level security, with PG_URL as CAIRN_MIGRATE_URL (the owner). Unset: one URL, the owner.
  */
 const APP_ROLE = process.env.BENCH_APP_ROLE || null;
+/** True when the bench's Postgres answers within 3 s (the cairn-pg server is skipped, and said so, when not). */
+export async function postgresUp() {
+  try {
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** id → how to start it and how clients reach it. `protocol` is the y-websocket framing its clients use. */
