@@ -1,23 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cellBounds, cellOf, coverCircle, distanceM, EARTH_RADIUS_M, type GeoCircle, type LatLon } from '@cairn/shared';
+import { cellBounds, cellOf, coverCircle, distanceM, EARTH_RADIUS_M, type GeoCircle } from '@cairn/shared';
+import { destination } from '../support/geo-destination.js';
 
 const seed = Number(process.env.SEED ?? 9001);
 console.info(`geo-cover-circle seed=${seed} (SEED=${seed} reproduces)`);
 const runs = { seed, numRuns: 400 };
-
-const RAD = Math.PI / 180;
-
-/** The point `distance` meters from `from` along `bearing` (spherical, matching distanceM). */
-function destination(from: LatLon, bearing: number, distance: number): LatLon {
-  const d = distance / EARTH_RADIUS_M;
-  const lat1 = from.lat * RAD;
-  const lat2 = Math.asin(Math.sin(lat1) * Math.cos(d) + Math.cos(lat1) * Math.sin(d) * Math.cos(bearing));
-  const dLon = Math.atan2(Math.sin(bearing) * Math.sin(d) * Math.cos(lat1), Math.cos(d) - Math.sin(lat1) * Math.sin(lat2));
-  let lon = from.lon + dLon / RAD;
-  lon = ((((lon + 180) % 360) + 360) % 360) - 180;
-  return { lat: Math.max(-90, Math.min(90, lat2 / RAD)), lon };
-}
 
 // Centers weighted toward the hard places: the poles, the antimeridian and cell edges (multiples of
 // coarse cell sizes).

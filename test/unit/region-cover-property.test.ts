@@ -8,26 +8,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  cellBounds, cellOf, coverCircle, distanceM, distanceToRectM, EARTH_RADIUS_M, type CairnError, type LatLon,
+  cellBounds, cellOf, coverCircle, distanceM, distanceToRectM, type CairnError,
 } from '@cairn/shared';
 import { MAX_REGION_CELLS } from '@cairn/client';
 import { regionCells } from '../../packages/client/src/spatial/region-cover.js';
 import { precisionFor, regionLimitM } from '../../packages/client/src/spatial/region-limit.js';
+import { destination } from '../support/geo-destination.js';
 
 const seed = Number(process.env.SEED ?? 1207);
 console.info(`region-cover-property seed=${seed} (SEED=${seed} reproduces)`);
 const runs = { seed, numRuns: 150 };
-const RAD = Math.PI / 180;
-
-/** The point `distance` meters from `from` along `bearing` (spherical, matching distanceM). */
-function destination(from: LatLon, bearing: number, distance: number): LatLon {
-  const d = distance / EARTH_RADIUS_M;
-  const lat1 = from.lat * RAD;
-  const lat2 = Math.asin(Math.sin(lat1) * Math.cos(d) + Math.cos(lat1) * Math.sin(d) * Math.cos(bearing));
-  const dLon = Math.atan2(Math.sin(bearing) * Math.sin(d) * Math.cos(lat1), Math.cos(d) - Math.sin(lat1) * Math.sin(lat2));
-  const lon = ((((from.lon + dLon / RAD + 180) % 360) + 360) % 360) - 180;
-  return { lat: Math.max(-90, Math.min(90, lat2 / RAD)), lon };
-}
 
 const lat = fc.oneof(
   fc.double({ min: -90, max: 90, noNaN: true }),
