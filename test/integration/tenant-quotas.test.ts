@@ -12,6 +12,7 @@ import { nodeClient } from '../support/node-client.js';
 import { isolatedEnv, PG_URL, SECRET, startServer, type ServerProcess } from '../support/server-process.js';
 import { APP_ROLE, OWNER_ROLE, prepareRoles, urlAs } from '../support/pg-roles.js';
 import { mapUpdate } from '../support/yjs-updates.js';
+import { untilValue } from '../support/until.js';
 
 const iso = isolatedEnv('it_quotas');
 const BYTE_QUOTA = 4_000;
@@ -114,6 +115,16 @@ describe('per-tenant quotas on the app role under row-level security', () => {
     const y = new WebSocket(`${server.wsUrl}/y/room-q?token=${await token('q-conn')}`);
     const yClosed = await new Promise<number>((resolve) => y.once('close', (code) => resolve(code)));
     expect(yClosed).toBe(closeCodeFor('CONNECTION_QUOTA_EXCEEDED'));
+    // L4: each refused connection is a connect row with the quota's code, on both endpoints, never an 'ok' one.
+    const refusedAt = (rows: { detail: Readonly<Record<string, unknown>>; outcome: string }[], endpoint: string) =>
+      rows.filter((r) => r.detail['endpoint'] === endpoint).map((r) => r.outcome);
+    const rows = await untilValue(
+      async () => (await store!.queryAudit({ tenant: 'q-conn', action: 'connect', limit: 100 })).rows,
+      (r) => refusedAt(r, 'y-websocket').length > 0,
+      'the /y connect row',
+    );
+    expect(refusedAt(rows, 'y-websocket')).toEqual(['CONNECTION_QUOTA_EXCEEDED']);
+    expect(refusedAt(rows, 'native')).toContain('CONNECTION_QUOTA_EXCEEDED');
     for (const c of [b, otherTenant, again!]) c.close();
   });
 });

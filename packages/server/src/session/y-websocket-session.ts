@@ -93,7 +93,6 @@ export function createYWebsocketSession(
 
   metrics.connections.inc({ endpoint: 'y-websocket' });
   const who = { tenant: principal.tenant, subject: principal.subject, clientId, space, doc };
-  ctx.audit.record({ action: 'connect', ...who, detail: { endpoint: 'y-websocket' } });
   const expiry = watchTokenExpiry(principal, () => tokenExpired());
   let releaseQuota: (() => void) | null = null;
   let refusedQuota: CairnError | null = null;
@@ -102,6 +101,8 @@ export function createYWebsocketSession(
   } catch (err) {
     refusedQuota = toCairnError(err);
   }
+  // As on the native endpoint: a connection its tenant's quota refused is a connect row with that code.
+  ctx.audit.record({ action: 'connect', ...(refusedQuota ? { outcome: refusedQuota.code } : {}), ...who, detail: { endpoint: 'y-websocket' } });
 
   function send(bytes: Uint8Array): void {
     if (closed) return;
