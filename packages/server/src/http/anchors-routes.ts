@@ -4,14 +4,15 @@
  * `{ anchors: [...] }`, each the shared Anchor shape plus `lat`, `lon`, `alt` when the space has a
  * geodetic origin, and `distanceM` for `near` (nearest first). Expired (X4) and deleted anchors are never
  * returned. `at=<ISO time>` (L1) answers the same query over the space as it was then, from the log
- * (history/space-anchors-at.ts), with expiry judged at that time. The read model follows commits asynchronously: an anchor shows up here shortly after its
- * update was acked, not at the ack.
+ * (history/space-anchors-at.ts), with expiry judged at that time. The read model follows commits
+ * asynchronously: an anchor shows up here shortly after its update was acked, not at the ack.
  *
  * Auth is the socket's (S1): `Authorization: Bearer <token>` checked by the server's verify function in
  * onRequest, before the query string is even validated, so an unauthenticated caller learns nothing about
  * the route: 401 UNAUTHENTICATED, then 403 FORBIDDEN without read access to the space, then
  * 400 BAD_REQUEST. The tenant comes from the token only (S5). Error bodies are the catalog's (S4).
- * L4: each refusal and each query leaves an audit row (`auth.refused`, `access.denied`, `rest.query`).
+ * L4: each refusal and each query leaves an audit row (`auth.refused`, `access.denied`, `rest.query`,
+ * `history.read` for `at=`).
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { CairnError, distanceM, isCairnError, type LatLon } from '@cairn/shared';
