@@ -99,6 +99,9 @@ function describeReadModelStore(name: string, open: () => Promise<Store>): void 
         const p: [number, number, number] = [rand.int(800) - 300, rand.int(5), -(rand.int(400) - 200)];
         await commit(r.create(SPACE, cell, id, p, { props: { i, tag: rand.pick(['a', 'b']) }, ...(rand.chance(0.3) ? { expiresAt: NOW + rand.int(2000) - 1000 } : {}) }));
       }
+      // One anchor each side of the antimeridian (the origin is ~55 m west of it) that no random step edits
+      // (not in `where`), so the 200 m circle around lon 180 below spans both signs whatever the seed left.
+      for (const x of [-100, 100]) await commit(r.create(SPACE, CELLS[0]!, newAnchorId(), [x, 0, 0], { props: { pinned: x } }));
       for (let step = 0; step < 60; step++) {
         clock += 1;
         const id = rand.pick([...where.keys()]);
