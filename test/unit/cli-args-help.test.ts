@@ -98,6 +98,10 @@ describe('cairn-server --help', () => {
     expect(String(config.maxConnections)).toBe(byEnv.CAIRN_MAX_CONNECTIONS);
     expect(String(config.maxConnectionsPerAddress)).toBe(byEnv.CAIRN_MAX_CONNECTIONS_PER_ADDRESS);
     expect(String(config.maxPreAuthBytes)).toBe(byEnv.CAIRN_PRE_AUTH_BYTES);
+    expect(String(config.restLimits.perPrincipal)).toBe(byEnv.CAIRN_REST_RATE_PER_TOKEN);
+    expect(String(config.restLimits.historyPerPrincipal)).toBe(byEnv.CAIRN_HISTORY_RATE_PER_TOKEN);
+    expect(String(config.restLimits.historyInFlight)).toBe(byEnv.CAIRN_HISTORY_IN_FLIGHT);
+    expect(String(config.restLimits.refusalsPerAddress)).toBe(byEnv.CAIRN_REST_AUTH_FAILURES_PER_ADDRESS);
     expect(String(config.snapshotMinUpdates)).toBe(byEnv.CAIRN_SNAPSHOT_MIN_UPDATES);
     expect(config.dataDir).toBe(byEnv.CAIRN_DATA_DIR);
   });

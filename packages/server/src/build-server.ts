@@ -23,6 +23,7 @@ import { historyRoutes } from './http/history-routes.js';
 import { spaceAnchorsAt } from './history/space-anchors-at.js';
 import type { RevertRecord } from './history/reverter.js';
 import { auditRoutes } from './http/audit-routes.js';
+import { registerRestLimits, type RestLimitSettings } from './http/rest-limits.js';
 import { createAdminCheck } from './auth/admin.js';
 import type { SyncNodeOptions } from './sync-node.js';
 
@@ -50,6 +51,8 @@ export interface ServerDeps {
   snapshotMinUpdates?: number;
   /** Per-tenant quotas on docs, stored update bytes and open sockets (commit/tenant-quotas.ts). Default: none. */
   quotas?: QuotaLimits;
+  /** S7 on the REST API: requests per minute per address and per principal, history replays at once (http/rest-limits.ts). */
+  restLimits?: Partial<RestLimitSettings>;
   /** Room loads running at once (default 5; main.ts passes half the Postgres pool) and waiting (default 1000). */
   maxConcurrentLoads?: number;
   maxQueuedLoads?: number;
@@ -133,15 +136,16 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     if (closing) return reply.code(503).header('connection', 'close').send(errorBody('SHUTTING_DOWN'));
   });
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
+  const restLimits = await registerRestLimits(app, deps.restLimits);
   // REST queries on the anchor read model (readmodel/).
   await app.register(anchorRoutes, {
-    anchors: deps.store.anchors, verify: deps.verify, audit: node.audit,
+    anchors: deps.store.anchors, verify: deps.verify, audit: node.audit, limits: restLimits,
     anchorsAt: (tenant, space, at, query, options) => spaceAnchorsAt(deps.store, tenant, space, at, query, options),
   });
   // L1, L2: history reads and reverts from the log (history/).
-  await app.register(historyRoutes, { store: deps.store, reverter: node.reverter, verify: deps.verify, audit: node.audit });
+  await app.register(historyRoutes, { store: deps.store, reverter: node.reverter, verify: deps.verify, audit: node.audit, limits: restLimits });
   // L4: the audit trail, for the operator and tenant admins.
-  await app.register(auditRoutes, { store: deps.store, admin: createAdminCheck({ verify: deps.verify, adminToken: deps.adminToken ?? null }), audit: node.audit });
+  await app.register(auditRoutes, { store: deps.store, admin: createAdminCheck({ verify: deps.verify, adminToken: deps.adminToken ?? null }), audit: node.audit, limits: restLimits });
   await registerHome(app, { ...(deps.staticDir ? { staticDir: deps.staticDir } : {}), nodeId: node.nodeId });
   const sockets = registerWebSockets(app, {
     node,

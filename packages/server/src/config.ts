@@ -3,6 +3,7 @@
  * process.env.
  */
 import type { QuotaLimits } from './commit/tenant-quotas.js';
+import type { RestLimitSettings } from './http/rest-limits.js';
 import { CairnError } from '@cairn/shared';
 import { isHostEntry } from './http/host-allowlist.js';
 import { settingDefault, type SettingName } from './settings.js';
@@ -45,6 +46,8 @@ export interface ServerConfig {
   auditRetentionDays: number;
   /** Per-tenant quotas; a limit left unset is absent. */
   quotas: QuotaLimits;
+  /** S7 on the REST API (http/rest-limits.ts). */
+  restLimits: RestLimitSettings;
 }
 
 /** A positive integer from the environment, its default (settings.ts) when unset or empty; anything else refuses to start. */
@@ -140,6 +143,12 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       ...optionalLimit('CAIRN_QUOTA_DOCS', env.CAIRN_QUOTA_DOCS, 'docs'),
       ...optionalLimit('CAIRN_QUOTA_BYTES', env.CAIRN_QUOTA_BYTES, 'bytes'),
       ...optionalLimit('CAIRN_QUOTA_CONNECTIONS', env.CAIRN_QUOTA_CONNECTIONS, 'connections'),
+    },
+    restLimits: {
+      refusalsPerAddress: positiveInt(env, 'CAIRN_REST_AUTH_FAILURES_PER_ADDRESS'),
+      perPrincipal: positiveInt(env, 'CAIRN_REST_RATE_PER_TOKEN'),
+      historyPerPrincipal: positiveInt(env, 'CAIRN_HISTORY_RATE_PER_TOKEN'),
+      historyInFlight: positiveInt(env, 'CAIRN_HISTORY_IN_FLIGHT'),
     },
   };
 }

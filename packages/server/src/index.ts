@@ -20,6 +20,7 @@ export type {
 export { createReadModelUpdater, type ReadModelUpdater, type ReadModelOptions, type ReadModelObserver } from './readmodel/updater.js';
 export { anchorRoutes, type AnchorRoutesOptions } from './http/anchors-routes.js';
 export { historyRoutes, type HistoryRoutesOptions } from './http/history-routes.js';
+export { registerRestLimits, DEFAULT_REST_LIMITS, type RestLimiter, type RestLimitSettings, type RestCost } from './http/rest-limits.js';
 export type { Reverter, RevertRecord, RevertedDoc } from './history/reverter.js';
 export type { HistoryTarget } from './history/history-target.js';
 export type { ChangeRecord } from './store/store.js';

@@ -38,6 +38,10 @@ export const SETTINGS = [
   { env: 'CAIRN_QUOTA_DOCS', default: 'unset: no limit', meaning: 'docs per tenant; a push that would create one more is refused (DOC_QUOTA_EXCEEDED)' },
   { env: 'CAIRN_QUOTA_BYTES', default: 'unset: no limit', meaning: 'committed update bytes per tenant; a push past it is refused (BYTE_QUOTA_EXCEEDED)' },
   { env: 'CAIRN_QUOTA_CONNECTIONS', default: 'unset: no limit', meaning: 'open sockets per tenant on each node; one more is refused (CONNECTION_QUOTA_EXCEEDED)' },
+  { env: 'CAIRN_REST_AUTH_FAILURES_PER_ADDRESS', default: '600', meaning: 'refused REST tokens per minute per remote address; past it the address gets 429 RATE_LIMITED before its token is checked (S7)' },
+  { env: 'CAIRN_REST_RATE_PER_TOKEN', default: '6000', meaning: 'anchor queries per minute per principal (S7; 429 RATE_LIMITED past it)' },
+  { env: 'CAIRN_HISTORY_RATE_PER_TOKEN', default: '120', meaning: 'history reads, change listings and reverts per minute per principal (S7)' },
+  { env: 'CAIRN_HISTORY_IN_FLIGHT', default: '4', meaning: 'history requests replaying the log at once on a node; one more gets 503 OVERLOADED' },
   { env: 'CAIRN_SNAPSHOT_MIN_UPDATES', default: '1000', meaning: "versions after a doc's snapshot before a new one is written" },
 ] as const satisfies readonly Setting[];
 

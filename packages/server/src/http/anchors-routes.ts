@@ -22,6 +22,7 @@ import type { AnchorQuery, AnchorRecord, AnchorStore, QueryOptions } from '../re
 import { parseAnchorQuery, type AnchorQueryParams } from '../readmodel/query-params.js';
 import { parseHistoryTarget } from '../history/history-target.js';
 import { createPrincipals } from './request-principal.js';
+import type { RestLimiter } from './rest-limits.js';
 
 export interface AnchorRoutesOptions {
   anchors: AnchorStore;
@@ -35,6 +36,8 @@ export interface AnchorRoutesOptions {
   anchorsAt?: (tenant: string, space: string, at: Date, query: AnchorQuery, options: QueryOptions) => Promise<AnchorRecord[]>;
   /** L4: where refusals and queries are recorded (the node's audit log). */
   audit?: Pick<AuditLog, 'record'>;
+  /** S7: queries spend the principal's `query` budget, `at=` its `history` budget and a replay slot. */
+  limits?: RestLimiter;
 }
 
 const str = { type: 'string' } as const;
@@ -97,12 +100,13 @@ type AnchorsRequest = FastifyRequest<{ Params: { space: string }; Querystring: A
 
 export const anchorRoutes: FastifyPluginAsync<AnchorRoutesOptions> = async (app, opts) => {
   const now = opts.now ?? Date.now;
-  const principals = createPrincipals(opts.verify, opts.audit);
+  const principals = createPrincipals(opts.verify, opts.audit, opts.limits);
 
   app.get('/v1/spaces/:space/anchors', {
     schema,
     async onRequest(req: AnchorsRequest) {
-      await principals.authenticate(req, req.params.space);
+      // The query string is parsed (not yet validated) in onRequest: enough to tell a history read.
+      await principals.authenticate(req, req.params.space, 'read', req.query.at === undefined ? 'query' : 'history');
     },
     async handler(req: AnchorsRequest) {
       const principal = principals.of(req);
@@ -114,7 +118,7 @@ export const anchorRoutes: FastifyPluginAsync<AnchorRoutesOptions> = async (app,
         const target = at === undefined ? null : parseHistoryTarget(at, false);
         const records = target && 'at' in target && opts.anchorsAt
           // Expiry as of that time too (X4): the space as it looked then, TTLs included.
-          ? await opts.anchorsAt(principal.tenant, req.params.space, target.at, query, { now: target.at.getTime(), limit })
+          ? await principals.replay(() => opts.anchorsAt!(principal.tenant, req.params.space, target.at, query, { now: target.at.getTime(), limit }))
           : await opts.anchors.query(principal.tenant, req.params.space, query, { now: now(), limit });
         const action = target ? 'history.read' : 'rest.query';
         opts.audit?.record({ action, ...who, detail: { endpoint: 'rest', query: query.kind, limit, results: records.length, ...(at !== undefined ? { at } : {}) } });

@@ -21,12 +21,15 @@ import type { AdminScope } from '../auth/admin.js';
 import { refusedTokenOwner } from '../auth/tokens.js';
 import { encodeAuditCursor, parseAuditQuery, type AuditQueryParams } from '../audit/audit-query-params.js';
 import { bearerToken } from './bearer-token.js';
+import type { RestLimiter } from './rest-limits.js';
 
 export interface AuditRoutesOptions {
   store: Pick<Store, 'queryAudit'>;
   /** auth/admin.ts's createAdminCheck. */
   admin: (token: string) => Promise<AdminScope>;
   audit: Pick<AuditLog, 'record'>;
+  /** S7: refused tokens per address (rest-limits.ts). */
+  limits?: Pick<RestLimiter, 'refused'>;
 }
 
 const str = { type: 'string', maxLength: 512 } as const;
@@ -56,6 +59,10 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
         scope = await opts.admin(bearerToken(req.headers.authorization));
       } catch (err) {
         const code = isCairnError(err) ? err.code : 'UNAUTHENTICATED';
+        if (code !== 'FORBIDDEN') {
+          const flood = await opts.limits?.refused(req);
+          if (flood) throw flood;
+        }
         if (code === 'FORBIDDEN') {
           opts.audit.record({ action: 'access.denied', outcome: code, detail: { endpoint: 'admin', op: 'audit.read', address: req.ip } });
         } else {

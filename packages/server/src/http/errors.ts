@@ -5,10 +5,20 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCodes, isCairnError, type ErrorCode } from '@cairn/shared';
+import { CairnError, ErrorCodes, isCairnError, type ErrorCode } from '@cairn/shared';
 
 export function errorBody(code: ErrorCode, message: string = ErrorCodes[code].message) {
   return { error: { code, message, retryable: ErrorCodes[code].retryable } };
+}
+
+/** A retryable refusal that tells the client when to come back: the `Retry-After` header, in seconds. */
+export function withRetryAfter(code: ErrorCode, detail: string, retryAfterS: number): CairnError {
+  return Object.assign(new CairnError(code, detail), { retryAfterS });
+}
+
+function retryAfterOf(err: unknown): number | undefined {
+  const s = (err as { retryAfterS?: unknown } | null)?.retryAfterS;
+  return typeof s === 'number' ? s : undefined;
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -17,8 +27,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((_req, reply) => reply.code(404).header('access-control-allow-origin', '*').send(errorBody('NOT_FOUND')));
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isCairnError(err)) {
-      const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'FORBIDDEN' || err.code === 'READ_ONLY' ? 403 : err.retryable ? 503 : 400;
-      if (status >= 500) req.log.error({ err }, 'request failed');
+      const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'FORBIDDEN' || err.code === 'READ_ONLY' ? 403 : err.code === 'RATE_LIMITED' ? 429 : err.retryable ? 503 : 400;
+      const retryAfter = retryAfterOf(err);
+      if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
+      // A refusal the node chose (rate limits, replay slots) is not a failure to log.
+      if (status >= 500 && retryAfter === undefined) req.log.error({ err }, 'request failed');
       return reply.code(status).send(errorBody(err.code, status >= 500 ? ErrorCodes[err.code].message : err.message));
     }
     const status = err.statusCode ?? 500;

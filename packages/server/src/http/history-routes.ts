@@ -21,6 +21,7 @@ import { parseHistoryTarget } from '../history/history-target.js';
 import { anchorChanges } from '../history/anchor-changes.js';
 import type { Reverter } from '../history/reverter.js';
 import { createPrincipals } from './request-principal.js';
+import type { RestLimiter } from './rest-limits.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import * as Y from 'yjs';
 
@@ -30,6 +31,8 @@ export interface HistoryRoutesOptions {
   verify: (token: string) => Promise<Principal>;
   /** L4: refusals, history reads and failed reverts are recorded here (committed reverts by the node's onRevert). */
   audit?: Pick<AuditLog, 'record'>;
+  /** S7: every route here spends the principal's `history` budget and a replay slot (rest-limits.ts). */
+  limits?: RestLimiter;
 }
 
 const DEFAULT_LIMIT = 100;
@@ -72,7 +75,7 @@ function timeOf(at: string): Date {
 
 export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (app, opts) => {
   const { store, reverter } = opts;
-  const principals = createPrincipals(opts.verify, opts.audit);
+  const principals = createPrincipals(opts.verify, opts.audit, opts.limits);
   // L4: one row per answered request of an authenticated caller; a committed revert is recorded by the
   // node (sync-node.ts, onRevert) with what it changed, so only a revert that failed is recorded here.
   const failed = new WeakMap<FastifyRequest, string>();
@@ -92,8 +95,8 @@ export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (ap
       detail: { endpoint: 'rest', route: req.routeOptions.url ?? req.url.split('?')[0] },
     });
   });
-  const read = async (req: Req) => principals.authenticate(req, req.params.space);
-  const write = async (req: Req) => principals.authenticate(req, req.params.space, 'write');
+  const read = async (req: Req) => principals.authenticate(req, req.params.space, 'read', 'history');
+  const write = async (req: Req) => principals.authenticate(req, req.params.space, 'write', 'history');
 
   app.get('/v1/spaces/:space/docs/:name', {
     schema: { params: { type: 'object', properties: { space, name: str } }, querystring: { type: 'object', required: ['at'], properties: { at: { type: 'string', maxLength: 64 } }, additionalProperties: false } },
@@ -101,7 +104,7 @@ export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (ap
     async handler(req: Req) {
       const p = principals.of(req);
       const doc = docOf(req.params);
-      const r = await readDocAt(store, p.tenant, doc, parseHistoryTarget(req.query.at!, true));
+      const r = await principals.replay(() => readDocAt(store, p.tenant, doc, parseHistoryTarget(req.query.at!, true)));
       try {
         return { doc, version: r.version, head: r.head, update: Buffer.from(Y.encodeStateAsUpdate(r.ydoc)).toString('base64') };
       } finally {
@@ -120,7 +123,7 @@ export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (ap
       if (Number.isNaN(after)) throw new CairnError('BAD_REQUEST', 'the cursor is not one this server handed out');
       const limit = limitOf(req.query.limit);
       // One row more than asked tells whether another page follows.
-      const rows = await store.listChanges(p.tenant, doc, after, limit + 1);
+      const rows = await principals.replay(() => store.listChanges(p.tenant, doc, after, limit + 1));
       const page = rows.slice(0, limit);
       return { changes: page.map(changeJson), next: rows.length > limit ? String(page[page.length - 1]!.version) : null };
     },
@@ -130,7 +133,8 @@ export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (ap
     schema: { params: { type: 'object', properties: { space, name: str } }, body: atBody },
     onRequest: write,
     async handler(req: Req) {
-      return reverter.revertDoc(principals.of(req), docOf(req.params), parseHistoryTarget(req.body.at, true));
+      const target = parseHistoryTarget(req.body.at, true);
+      return principals.replay(() => reverter.revertDoc(principals.of(req), docOf(req.params), target));
     },
   });
 
@@ -138,7 +142,8 @@ export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (ap
     schema: { params: { type: 'object', properties: { space } }, body: atBody },
     onRequest: write,
     async handler(req: Req) {
-      return reverter.revertSpace(principals.of(req), req.params.space, timeOf(req.body.at));
+      const at = timeOf(req.body.at);
+      return principals.replay(() => reverter.revertSpace(principals.of(req), req.params.space, at));
     },
   });
 
@@ -147,7 +152,9 @@ export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (ap
     onRequest: read,
     async handler(req: Req) {
       const p = principals.of(req);
-      const page = await anchorChanges(store, p.tenant, req.params.space, anchorIdOf(req.params), req.query.cursor ?? null, limitOf(req.query.limit));
+      const id = anchorIdOf(req.params);
+      const limit = limitOf(req.query.limit);
+      const page = await principals.replay(() => anchorChanges(store, p.tenant, req.params.space, id, req.query.cursor ?? null, limit));
       return { changes: page.changes.map(changeJson), next: page.next };
     },
   });
@@ -156,7 +163,9 @@ export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (ap
     schema: { params: { type: 'object', properties: { space, id: str } }, body: atBody },
     onRequest: write,
     async handler(req: Req) {
-      return reverter.revertAnchor(principals.of(req), req.params.space, anchorIdOf(req.params), timeOf(req.body.at));
+      const id = anchorIdOf(req.params);
+      const at = timeOf(req.body.at);
+      return principals.replay(() => reverter.revertAnchor(principals.of(req), req.params.space, id, at));
     },
   });
 };
