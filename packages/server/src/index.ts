@@ -30,3 +30,11 @@ export { AUDIT_ACTIONS, type AuditAction, type AuditOutcome, type AuditEvent, ty
 export type { AuditLog, AuditLogOptions, AuditObserver } from './audit/audit-log.js';
 export { auditRoutes, type AuditRoutesOptions } from './http/audit-routes.js';
 export { createAdminCheck, type AdminScope, type AdminCheckOptions } from './auth/admin.js';
+// Types the exported signatures above name, so an app can spell them.
+export type { AllowedHosts } from './http/host-allowlist.js';
+export type { TlsFiles } from './http/tls-files.js';
+export type { BusErrorReporter } from './bus/handler-registry.js';
+export type { BusFilter, BusScheduler } from './bus/memory-bus.js';
+export type { Logger } from './log/logger.js';
+export { createMetrics, type Metrics } from './metrics/metrics.js';
+export type { QuarantineRecord, YClientOwners } from './store/store.js';
