@@ -11,7 +11,7 @@
 // timing: it exits non-zero only when it could not run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { startServer, SERVERS, TMP_DIR, BENCH_DIR, PG_URL, postgresUp } from './lib/servers.mjs';
+import { startServer, SERVERS, DEFAULT_SERVERS, TMP_DIR, BENCH_DIR, PG_URL, postgresUp } from './lib/servers.mjs';
 import { readResultsJson, writeResultsJson } from './lib/results-json.mjs';
 import { cpuSeconds } from './lib/proc.mjs';
 import { sleep } from './lib/stats.mjs';
@@ -45,7 +45,7 @@ const OPTIONS_OF = { idle: { protocol: 'y' }, 'idle-native': { protocol: 'native
 const WORKLOAD_TIMEOUT_MS = 180_000;
 
 function parseArgs(argv) {
-  const a = { quick: false, runs: null, servers: Object.keys(SERVERS), workloads: WORKLOADS, out: null };
+  const a = { quick: false, runs: null, servers: DEFAULT_SERVERS, workloads: WORKLOADS, out: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
@@ -118,7 +118,7 @@ const args = parseArgs(process.argv.slice(2));
 const config = { ...(args.quick ? QUICK : FULL) };
 if (args.runs) config.runs = args.runs;
 // Only a full run (every server, every workload) replaces the committed results; a partial one goes aside.
-const partial = args.servers.length < Object.keys(SERVERS).length || args.workloads.length < WORKLOADS.length;
+const partial = args.servers.length < DEFAULT_SERVERS.length || args.workloads.length < WORKLOADS.length;
 const outDir = args.out ?? (args.quick ? `${TMP_DIR}quick/` : partial ? `${TMP_DIR}partial/` : `${BENCH_DIR}results/`);
 mkdirSync(outDir, { recursive: true });
 mkdirSync(TMP_DIR, { recursive: true });

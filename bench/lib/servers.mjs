@@ -33,6 +33,18 @@ export async function postgresUp() {
   }
 }
 
+/** Creates a role that can log in, is no superuser and does not bypass row security, unless it exists. */
+async function ensureLoginRole(role) {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`DO $$ BEGIN CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
+  } finally {
+    await c.end();
+  }
+}
+
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** id → how to start it and how clients reach it. `protocol` is the y-websocket framing its clients use. */
@@ -43,7 +55,14 @@ export const SERVERS = {
   'cairn-embedded': { label: 'Cairn (embedded: PGlite, in-process bus)', protocol: 'y', cairn: true, script: CAIRN_MAIN },
   // Not a peer: the floor of a bare ws relay, for the idle-connection and fan-out workloads only.
   'ws-floor': { label: 'bare ws server (floor)', protocol: 'y', floor: true, script: here('../servers/ws-floor-server.mjs') },
+  // Variants of cairn-pg that price one piece (bench/lifecycle-cost.mjs); not in `npm run bench`'s default set.
+  'cairn-pg-no-audit': { label: 'Cairn (Postgres + Redis), audit rows not written', protocol: 'y', cairn: true, pg: true, variant: true, script: here('../servers/cairn-audit-unwritten.mjs') },
+  'cairn-pg-rls': { label: 'Cairn (Postgres + Redis) as the app role under row security', protocol: 'y', cairn: true, pg: true, appRole: 'cairn_bench_app', variant: true, script: CAIRN_MAIN },
 };
+SERVERS['cairn-pg'].pg = true;
+
+/** The servers `npm run bench` compares when none are named: every one but the variants. */
+export const DEFAULT_SERVERS = Object.keys(SERVERS).filter((id) => !SERVERS[id].variant);
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -80,7 +99,7 @@ async function waitHttp(port, child, timeoutMs) {
 export async function startServer(id, { run, extraFlags = [], log = () => {}, nodes = 1 }) {
   const def = SERVERS[id];
   if (!def) throw new Error(`unknown server ${id}`);
-  if (nodes > 1 && id !== 'cairn-pg') throw new Error(`${id} runs as one process only`);
+  if (nodes > 1 && !def.pg) throw new Error(`${id} runs as one process only`);
   const port = await freePort();
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   for (const k of ['DATABASE_URL', 'CAIRN_PG_SCHEMA', 'REDIS_URL', 'CAIRN_REDIS_PREFIX', 'CAIRN_DATA_DIR', 'CAIRN_AUTH_SECRET', 'YPERSISTENCE', 'CAIRN_MIGRATE_URL']) delete env[k];
@@ -89,8 +108,12 @@ export async function startServer(id, { run, extraFlags = [], log = () => {}, no
   const dataDir = `${TMP_DIR}pglite-${run}`;
   // Every load generator's socket comes from 127.0.0.1: lift Cairn's per-address cap (default 256) for runs.
   if (def.cairn) Object.assign(env, { CAIRN_MAX_CONNECTIONS: '100000', CAIRN_MAX_CONNECTIONS_PER_ADDRESS: '100000' });
-  if (id === 'cairn-pg') Object.assign(env, { DATABASE_URL: PG_URL, CAIRN_PG_SCHEMA: schema, REDIS_URL, CAIRN_REDIS_PREFIX: redisPrefix });
-  if (id === 'cairn-pg' && APP_ROLE) Object.assign(env, { DATABASE_URL: urlAs(APP_ROLE), CAIRN_MIGRATE_URL: PG_URL });
+  if (def.pg) Object.assign(env, { DATABASE_URL: PG_URL, CAIRN_PG_SCHEMA: schema, REDIS_URL, CAIRN_REDIS_PREFIX: redisPrefix });
+  const role = def.appRole ?? (def.pg ? APP_ROLE : null);
+  if (role) {
+    await ensureLoginRole(role);
+    Object.assign(env, { DATABASE_URL: urlAs(role), CAIRN_MIGRATE_URL: PG_URL });
+  }
   if (id === 'cairn-embedded') {
     mkdirSync(dataDir, { recursive: true });
     env.CAIRN_DATA_DIR = dataDir;
@@ -134,7 +157,7 @@ export async function startServer(id, { run, extraFlags = [], log = () => {}, no
       cairn: Boolean(def.cairn),
       yUrlTemplate: def.cairn ? `${base}/y/{room}` : def.protocol === 'hocus' ? `${base}/` : `${base}/{room}`,
       nativeUrl: def.cairn ? `${base}/v1/sync` : null,
-      services: id === 'cairn-pg' ? ['postgres', 'redis-server'] : [],
+      services: def.pg ? ['postgres', 'redis-server'] : [],
       ...(nodes > 1 ? { pids: procs.map((p) => p.child.pid), nativeUrls: procs.map((p) => `ws://127.0.0.1:${p.port}/v1/sync`) } : {}),
     },
     stderr: () => stderr,

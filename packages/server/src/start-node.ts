@@ -30,6 +30,8 @@ export interface NodeSetup {
   readonly config: ServerConfig;
   /** The certificate and key CAIRN_TLS_CERT / CAIRN_TLS_KEY name, read and checked; null for plain http. */
   readonly tls: TlsMaterial | null;
+  /** Wraps the Store the config names before the node uses it (tracing, or a benchmark's variant). */
+  readonly wrapStore?: (store: Store) => Store;
 }
 
 /**
@@ -47,10 +49,11 @@ export async function setupFromEnvironment(env: NodeJS.ProcessEnv): Promise<Node
   }
 }
 
-export async function startNode({ config, tls }: NodeSetup): Promise<StartedNode> {
-  const store: Store = config.databaseUrl
+export async function startNode({ config, tls, wrapStore }: NodeSetup): Promise<StartedNode> {
+  const configured: Store = config.databaseUrl
     ? createPgStore({ connectionString: config.databaseUrl, poolSize: config.pgPoolSize, ...(config.pgSchema ? { schema: config.pgSchema } : {}), ...(config.migrateUrl ? { ownerConnectionString: config.migrateUrl } : {}) })
     : await createPgliteStore({ dataDir: config.dataDir });
+  const store = wrapStore ? wrapStore(configured) : configured;
   await store.migrate();
   const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
   const verifier = createTokenVerifier(config.authSecret ? { secret: config.authSecret } : {});
