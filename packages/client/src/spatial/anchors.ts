@@ -130,13 +130,22 @@ export function createAnchors(h: AnchorsHost): Anchors {
   /** Creates started in one turn: one transaction per cell (create-batch.ts). */
   const creates = createCreateBatch({ hold: write, transact, written, stored: () => h.stored() });
 
+  /**
+   * O2: a write resolves once its update is in the replica (doc state and outbox row, O1), as a create does
+   * (create-batch.ts): what the app was told was written survives a reload.
+   */
+  const kept = async <T>(result: T): Promise<T> => {
+    await h.stored();
+    return result;
+  };
+
   /** A write to an existing anchor in the cell it lives in now. */
   const edit = async (id: string, fn: (a: SpaceAnchorRecord) => void): Promise<SpaceAnchor> => {
     await h.ready();
-    return write([current(id).cell], () => {
+    return kept(await write([current(id).cell], () => {
       fn(current(id));
       return written(id);
-    });
+    }));
   };
 
   const moveAcross = (id: string, pose: Pose, to: string): void => {
@@ -195,10 +204,10 @@ export function createAnchors(h: AnchorsHost): Anchors {
       await h.ready();
       const p = checkPose(pose);
       const to = cellFor(p.p);
-      return write([current(id).cell, to], () => {
+      return kept(await write([current(id).cell, to], () => {
         moveAcross(id, p, to);
         return written(id);
-      });
+      }));
     },
     update(id, props) {
       const patch = checkProps(props);
@@ -215,6 +224,7 @@ export function createAnchors(h: AnchorsHost): Anchors {
         const at = iso(h.now());
         for (const cell of h.sync.cellsOf(id)) transact(cell, (doc) => markDeleted(doc, id, at, h.replicaId()));
       });
+      await h.stored();
     },
     extendTtl(id, ttlMs) {
       const ttl = checkTtl(ttlMs);

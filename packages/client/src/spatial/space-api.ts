@@ -47,6 +47,10 @@ export interface AnchorChange {
   origin: 'local' | 'remote' | 'hydrate' | 'tab';
 }
 
+/**
+ * Every write (create, move, update, delete, extendTtl, addPlatformRef) resolves once its update is in the
+ * replica, doc state and outbox row together (O1, O2): what resolved survives a reload, offline too.
+ */
 export interface Anchors {
   /** Mints a UUIDv7 id on the device and writes the anchor into its cell doc (offline too). */
   create(input: CreateAnchorInput): Promise<SpaceAnchor>;
