@@ -38,6 +38,9 @@ export const SETTINGS = [
   { env: 'CAIRN_QUOTA_DOCS', default: 'unset: no limit', meaning: 'docs per tenant; a push that would create one more is refused (DOC_QUOTA_EXCEEDED)' },
   { env: 'CAIRN_QUOTA_BYTES', default: 'unset: no limit', meaning: 'committed update bytes per tenant; a push past it is refused (BYTE_QUOTA_EXCEEDED)' },
   { env: 'CAIRN_QUOTA_CONNECTIONS', default: 'unset: no limit', meaning: 'open sockets per tenant on each node; one more is refused (CONNECTION_QUOTA_EXCEEDED)' },
+  { env: 'CAIRN_PURGE_INTERVAL_S', default: '3600', meaning: 'seconds between purge passes of expired and deleted anchors (purge/purger.ts); 0: no purge' },
+  { env: 'CAIRN_TOMBSTONE_GRACE_DAYS', default: '30', meaning: 'days after expiry or delete before an anchor is purged down to its tombstone' },
+  { env: 'CAIRN_TOMBSTONE_KEEP_DAYS', default: '365', meaning: 'days a tombstone is kept before it is purged too (at least the grace); 0: kept forever' },
   { env: 'CAIRN_SNAPSHOT_MIN_UPDATES', default: '1000', meaning: "versions after a doc's snapshot before a new one is written" },
 ] as const satisfies readonly Setting[];
 
