@@ -18,7 +18,7 @@ import * as Y from 'yjs';
 import { ANCHOR_MAPS, isForwarded, ORIGIN, readCell, type CellEntry } from '@cairn/shared';
 import { freshClientId } from '../history/revert-update.js';
 import type { PurgeCandidate, PurgeCutoffs } from '../readmodel/anchor-store.js';
-import { isBareTombstone } from '../readmodel/purge-rules.js';
+import { isBareTombstone, tombstoneDue } from '../readmodel/purge-rules.js';
 
 export interface PurgePlan {
   /** null when the doc bears out none of the candidates (or already holds what the purge would write). */
@@ -41,12 +41,12 @@ function stillDue(c: PurgeCandidate, e: CellEntry | undefined, cutoffs: PurgeCut
   switch (c.reason) {
     case 'deleted':
       // A tombstone in this cell must be due itself; one in another cell is the read model's word.
-      return !isBareTombstone(e) && (e.deleted === null || e.deleted.at <= cutoffs.deletedBefore);
+      return !isBareTombstone(e) && (e.deleted === null || tombstoneDue(e.deleted.at, cutoffs.deletedBefore));
     case 'expired':
       // A live pose here with no expiry, or a later one, was written after the read model saw the cell.
       return e.deleted === null && !(e.pose && !isForwarded(e) && (e.expiresAt === null || e.expiresAt > cutoffs.expiredBefore));
     case 'tombstone':
-      return isBareTombstone(e) && cutoffs.droppedBefore !== null && e.deleted!.at <= cutoffs.droppedBefore;
+      return isBareTombstone(e) && cutoffs.droppedBefore !== null && tombstoneDue(e.deleted!.at, cutoffs.droppedBefore);
     case 'forwarded':
       return e.deleted === null && isForwarded(e) && e.movedTo!.hlc < cutoffs.forwardedBefore;
   }

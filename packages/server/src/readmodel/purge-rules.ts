@@ -23,17 +23,24 @@ export function isBareTombstone(e: CellEntry): boolean {
     && Object.keys(e.props).length === 0 && Object.keys(e.propClocks ?? {}).length === 0 && e.platformRefs.length === 0;
 }
 
-/** A tombstone's time compared as text, as SQL compares it (COLLATE "C"): clients write ISO 8601 in UTC. */
-function atOrBefore(at: string, cutoff: string): boolean {
-  return at <= cutoff;
+/** An ISO 8601 date-time as the client writes `deleted.at` (toISOString); sql-purge-candidates.ts has the same pattern. */
+export const ISO_AT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T/;
+
+/**
+ * Whether a tombstone dated `at` is at or before the cut-off, compared as text, as SQL compares it
+ * (COLLATE "C"). A tombstone whose `at` is not ISO 8601 (a writer other than our client) has no time the
+ * purge can trust: it is never due by time, and is kept.
+ */
+export function tombstoneDue(at: string, cutoff: string): boolean {
+  return ISO_AT.test(at) && at <= cutoff;
 }
 
 /** The reason an entry is due and the tombstone to write, or null. `all` holds the id's entries in every cell, `e` included. */
 export function purgeReason(e: CellEntry, all: readonly CellEntry[], merged: AnchorRecord | null, c: PurgeCutoffs): Pick<PurgeCandidate, 'reason' | 'deleted'> | null {
-  const due = [...all].sort((a, b) => (a.cell < b.cell ? -1 : 1)).find((x) => x.deleted !== null && atOrBefore(x.deleted.at, c.deletedBefore));
+  const due = [...all].sort((a, b) => (a.cell < b.cell ? -1 : 1)).find((x) => x.deleted !== null && tombstoneDue(x.deleted.at, c.deletedBefore));
   if (due && !isBareTombstone(e)) return { reason: 'deleted', deleted: { ...due.deleted! } };
   if (merged?.anchor.expiresAt !== undefined && merged.anchor.expiresAt <= c.expiredBefore) return { reason: 'expired', deleted: null };
-  if (c.droppedBefore !== null && isBareTombstone(e) && atOrBefore(e.deleted!.at, c.droppedBefore) && all.every(isBareTombstone)) {
+  if (c.droppedBefore !== null && isBareTombstone(e) && tombstoneDue(e.deleted!.at, c.droppedBefore) && all.every(isBareTombstone)) {
     return { reason: 'tombstone', deleted: { ...e.deleted! } };
   }
   if (merged && merged.anchor.cell !== e.cell && isForwarded(e) && e.movedTo!.hlc < c.forwardedBefore) return { reason: 'forwarded', deleted: null };

@@ -11,13 +11,15 @@ const bare = (e: string) => `(${e}.entry->'pose' = 'null'::jsonb AND ${e}.entry-
   AND ${e}.entry->'expiresAt' = 'null'::jsonb AND ${e}.entry->'props' = '{}'::jsonb AND coalesce(${e}.entry->'propClocks', '{}'::jsonb) = '{}'::jsonb
   AND ${e}.entry->'platformRefs' = '[]'::jsonb AND jsonb_typeof(${e}.entry->'deleted') = 'object')`;
 const deletedAt = (e: string) => `((${e}.entry->'deleted'->>'at') COLLATE "C")`;
+/** purge-rules.ts ISO_AT: a tombstone with another kind of `at` is never due by time. */
+const isoAt = (e: string) => `((${e}.entry->'deleted'->>'at') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T')`;
 const tombstoned = (e: string) => `jsonb_typeof(${e}.entry->'deleted') = 'object'`;
 const C = (x: string) => `${x} COLLATE "C"`;
 
 const SQL = `
 WITH due_deleted AS (
   SELECT DISTINCT ON (tenant, space, id) tenant, space, id, entry->'deleted' AS deleted
-    FROM cairn_anchor_entries d WHERE ${tombstoned('d')} AND ${deletedAt('d')} <= $1 ORDER BY tenant, space, id, cell
+    FROM cairn_anchor_entries d WHERE ${tombstoned('d')} AND ${deletedAt('d')} <= $1 AND ${isoAt('d')} ORDER BY tenant, space, id, cell
 ), candidates AS (
   SELECT e.tenant, e.space, e.cell, e.id, 1 AS rank, 'deleted' AS reason, dd.deleted
     FROM due_deleted dd JOIN cairn_anchor_entries e ON e.tenant = dd.tenant AND e.space = dd.space AND e.id = dd.id
@@ -29,7 +31,7 @@ WITH due_deleted AS (
   UNION ALL
   SELECT e.tenant, e.space, e.cell, e.id, 3, 'tombstone', e.entry->'deleted'
     FROM cairn_anchor_entries e
-   WHERE $3::text IS NOT NULL AND ${tombstoned('e')} AND ${deletedAt('e')} <= $3::text AND ${bare('e')}
+   WHERE $3::text IS NOT NULL AND ${tombstoned('e')} AND ${deletedAt('e')} <= $3::text AND ${isoAt('e')} AND ${bare('e')}
      AND NOT EXISTS (SELECT 1 FROM cairn_anchor_entries x WHERE x.tenant = e.tenant AND x.space = e.space AND x.id = e.id AND NOT ${bare('x')})
   UNION ALL
   SELECT e.tenant, e.space, e.cell, e.id, 4, 'forwarded', NULL
