@@ -26,6 +26,7 @@ import { PURGE_SUBJECT, purgeUpdate, type PurgePlan } from './purge-update.js';
 
 export const DAY_MS = 86_400_000;
 
+/** What one committed purge of one cell doc did (the audit row's content). */
 export interface PurgeRecord {
   tenant: string;
   space: string;
@@ -34,11 +35,12 @@ export interface PurgeRecord {
   /** The version the purge was committed as. */
   version: number;
   /** Ids purged, per reason. */
-  purged: PurgePlan['purged'];
+  purged: Record<PurgeCandidate['reason'], string[]>;
   bytes: number;
   at: Date;
 }
 
+/** What one pass did. */
 export interface PurgeSummary {
   /** Docs this pass committed a purge to (a duplicate of another node's is not counted). */
   docs: number;
@@ -48,6 +50,7 @@ export interface PurgeSummary {
   failed: number;
 }
 
+/** The purge of one node: a timer, and passes on demand. */
 export interface Purger {
   /** One pass at `now` (ms); a pass already running is joined, not doubled. */
   pass(now?: number): Promise<PurgeSummary>;
