@@ -95,8 +95,7 @@ function auditRetentionDays(env: NodeJS.ProcessEnv): number {
 }
 
 /** A whole number ≥ 0 from the environment (0 has a meaning of its own), its default when unset or empty. */
-function wholeNumber(env: NodeJS.ProcessEnv, name: SettingName, unit: string): number {
-  const raw = env[name];
+function wholeNumber(name: SettingName, raw: string | undefined, unit: string): number {
   if (raw === undefined || raw === '') return Number(settingDefault(name));
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 0) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a number of ${unit}`);
@@ -104,13 +103,13 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: SettingName, unit: string): n
 }
 
 function purge(env: NodeJS.ProcessEnv): ServerConfig['purge'] {
-  const graceDays = wholeNumber(env, 'CAIRN_TOMBSTONE_GRACE_DAYS', 'days');
-  const keepDays = wholeNumber(env, 'CAIRN_TOMBSTONE_KEEP_DAYS', 'days (0: keep forever)');
+  const graceDays = wholeNumber('CAIRN_TOMBSTONE_GRACE_DAYS', env.CAIRN_TOMBSTONE_GRACE_DAYS, 'days');
+  const keepDays = wholeNumber('CAIRN_TOMBSTONE_KEEP_DAYS', env.CAIRN_TOMBSTONE_KEEP_DAYS, 'days (0: keep forever)');
   // A tombstone that went before the grace ended would let an offline replica's edit show a deleted anchor again.
   if (keepDays !== 0 && keepDays < graceDays) {
     throw new CairnError('BAD_REQUEST', `CAIRN_TOMBSTONE_KEEP_DAYS=${keepDays} is shorter than CAIRN_TOMBSTONE_GRACE_DAYS=${graceDays}`);
   }
-  return { intervalS: wholeNumber(env, 'CAIRN_PURGE_INTERVAL_S', 'seconds (0: no purge)'), graceDays, keepDays };
+  return { intervalS: wholeNumber('CAIRN_PURGE_INTERVAL_S', env.CAIRN_PURGE_INTERVAL_S, 'seconds (0: no purge)'), graceDays, keepDays };
 }
 
 function adminToken(env: NodeJS.ProcessEnv): string | null {
