@@ -216,7 +216,7 @@ for (const setup of setups) {
       for (let i = 0; i < 5; i++) made.push((await spaceX.anchors.create({ pose: pose(-i, -3), props: { i }, ttlMs: HOUR })).id);
       await x.whenSynced();
       await readModelsIdle();
-      const docs = [...new Set((await Promise.all(made.map((id) => spaceX.anchors.get(id)!.cell))))];
+      const docs = [...new Set(made.map((id) => spaceX.anchors.get(id)!.cell))];
       const heads = await Promise.all(docs.map((c) => store().headVersion(TENANT, cellDocId(SPACE, c))));
       const now = Date.now() + HOUR + GRACE_DAYS * DAY;
       const [a, b] = await Promise.all(servers.map((s) => s.node.purger.pass(now)));
@@ -244,6 +244,12 @@ for (const setup of setups) {
       await expectIndexEqualsDocs(x, spaceX);
       await readModelsIdle();
       expect(await liveIds(0)).toEqual([ids['live']]);
+      // The read model's entries of the dropped anchors are gone too: with every cut-off in the far future,
+      // an entry still held (even a bare tombstone) would be listed.
+      const everything = { expiredBefore: Number.MAX_SAFE_INTEGER, deletedBefore: '9999', droppedBefore: '9999', forwardedBefore: 'g' };
+      const held = new Set((await store().anchors.purgeCandidates(everything, 1000)).map((c) => c.id));
+      expect([ids['expiredLong'], ids['deleted']].filter((id) => held.has(id!))).toEqual([]);
+      expect(held.has(ids['expiredRecently']!)).toBe(true);
     });
   });
 }

@@ -27,6 +27,7 @@ import { createAuditLog, type AuditLog, type AuditLogOptions } from './audit/aud
 import { auditCommits } from './audit/audited-commits.js';
 import { createAuditRetention } from './audit/audit-retention.js';
 import { createPurger, type Purger } from './purge/purger.js';
+import { PURGE_SUBJECT } from './purge/purge-update.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -149,7 +150,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       const counts = Object.fromEntries(Object.entries(record.purged).map(([reason, ids]) => [reason, ids.length]));
       for (const [reason, n] of Object.entries(counts)) if (n > 0) metrics.anchorsPurged.inc({ reason }, n);
       audit.record({
-        action: 'purge', tenant: record.tenant, subject: 'cairn:purge', clientId: record.clientId, space: record.space, doc: record.doc,
+        action: 'purge', tenant: record.tenant, subject: PURGE_SUBJECT, clientId: record.clientId, space: record.space, doc: record.doc,
         detail: { version: record.version, bytes: record.bytes, ...counts },
       });
     },
