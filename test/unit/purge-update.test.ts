@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { ANCHOR_MAPS, mergeAnchorView, newAnchorId, putAnchor, readCell, setPose } from '@cairn/shared';
+import { ANCHOR_MAPS, markMoved, mergeAnchorView, newAnchorId, putAnchor, readCell, setPose } from '@cairn/shared';
 import type { PurgeCandidate, PurgeCutoffs } from '@cairn/server';
 import { purgeUpdate } from '../../packages/server/src/purge/purge-update.js';
 
@@ -89,5 +89,19 @@ describe('purge update', () => {
     expect(keysOf(server, id).sort()).toEqual([`deleted:${id}`, `poses:${id}|${hlc(T + 50 * DAY)}`]);
     expect(Y.encodeStateAsUpdate(offline)).toEqual(Y.encodeStateAsUpdate(server));
     expect(mergeAnchorView('s', readCell(server, CELL), 0).size).toBe(0);
+  });
+
+  it('L5: an old forwarding entry goes whole; one the doc shows moved back since is left', () => {
+    const [away, back] = [newAnchorId(), newAnchorId()];
+    const d = anchorDoc([away, back]);
+    Y.transact(d, () => {
+      markMoved(d, away, 'u09tvw1', hlc(T + 1));
+      markMoved(d, back, 'u09tvw1', hlc(T + 1));
+      setPose(d, back, { p: [0, 0, 0], q: [0, 0, 0, 1], hlc: hlc(T + 2) }); // moved back into this cell
+    });
+    const plan = purgeUpdate(d, CELL, [cand(away, 'forwarded'), cand(back, 'forwarded')], CUTOFFS, T + 20 * DAY);
+    expect(plan.purged.forwarded).toEqual([away]);
+    expect(keysOf(d, away)).toEqual([]);
+    expect(keysOf(d, back).length).toBeGreaterThan(3);
   });
 });
