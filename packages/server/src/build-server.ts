@@ -72,6 +72,8 @@ export interface ServerDeps {
   adminToken?: string;
   /** L4: the audit log's batching and retention (sync-node.ts). */
   audit?: SyncNodeOptions['audit'];
+  /** The purge of expired and deleted anchors (purge/purger.ts); see SyncNodeOptions. */
+  purge?: SyncNodeOptions['purge'];
 }
 
 export interface CairnServer {
@@ -123,6 +125,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
     ...(deps.onRevert ? { onRevert: deps.onRevert } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),
+    ...(deps.purge ? { purge: deps.purge } : {}),
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);

@@ -44,6 +44,8 @@ export interface ServerConfig {
   adminToken: string | null;
   /** CAIRN_AUDIT_RETENTION_DAYS (audit/audit-retention.ts); 0: audit rows are kept forever. */
   auditRetentionDays: number;
+  /** The purge (purge/purger.ts): seconds between passes (CAIRN_PURGE_INTERVAL_S, 0: off), grace and tombstone days. */
+  purge: { intervalS: number; graceDays: number; keepDays: number };
   /** Per-tenant quotas; a limit left unset is absent. */
   quotas: QuotaLimits;
   /** S7 on the REST API (http/rest-limits.ts). */
@@ -95,6 +97,24 @@ function auditRetentionDays(env: NodeJS.ProcessEnv): number {
   return n;
 }
 
+/** A whole number ≥ 0 from the environment (0 has a meaning of its own), its default when unset or empty. */
+function wholeNumber(name: SettingName, raw: string | undefined, unit: string): number {
+  if (raw === undefined || raw === '') return Number(settingDefault(name));
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a number of ${unit}`);
+  return n;
+}
+
+function purge(env: NodeJS.ProcessEnv): ServerConfig['purge'] {
+  const graceDays = wholeNumber('CAIRN_TOMBSTONE_GRACE_DAYS', env.CAIRN_TOMBSTONE_GRACE_DAYS, 'days');
+  const keepDays = wholeNumber('CAIRN_TOMBSTONE_KEEP_DAYS', env.CAIRN_TOMBSTONE_KEEP_DAYS, 'days (0: keep forever)');
+  // A tombstone that went before the grace ended would let an offline replica's edit show a deleted anchor again.
+  if (keepDays !== 0 && keepDays < graceDays) {
+    throw new CairnError('BAD_REQUEST', `CAIRN_TOMBSTONE_KEEP_DAYS=${keepDays} is shorter than CAIRN_TOMBSTONE_GRACE_DAYS=${graceDays}`);
+  }
+  return { intervalS: wholeNumber('CAIRN_PURGE_INTERVAL_S', env.CAIRN_PURGE_INTERVAL_S, 'seconds (0: no purge)'), graceDays, keepDays };
+}
+
 function adminToken(env: NodeJS.ProcessEnv): string | null {
   const token = env.CAIRN_ADMIN_TOKEN || null;
   if (token !== null && (token.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(token))) {
@@ -139,6 +159,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES'),
     adminToken: adminToken(env),
     auditRetentionDays: auditRetentionDays(env),
+    purge: purge(env),
     quotas: {
       ...optionalLimit('CAIRN_QUOTA_DOCS', env.CAIRN_QUOTA_DOCS, 'docs'),
       ...optionalLimit('CAIRN_QUOTA_BYTES', env.CAIRN_QUOTA_BYTES, 'bytes'),

@@ -15,13 +15,14 @@ export { createTokenVerifier, issueToken, type TokenVerifier, type IssueTokenOpt
 export type { SessionLimits } from './session/context.js';
 // The anchor read model (readmodel/).
 export type {
-  AnchorStore, AnchorRecord, AnchorQuery, CellChange, MetaChange, ApplyOutcome, QueryOptions,
+  AnchorStore, AnchorRecord, AnchorQuery, CellChange, MetaChange, ApplyOutcome, QueryOptions, PurgeCandidate, PurgeCutoffs, PurgeCursor,
 } from './readmodel/anchor-store.js';
 export { createReadModelUpdater, type ReadModelUpdater, type ReadModelOptions, type ReadModelObserver } from './readmodel/updater.js';
 export { anchorRoutes, type AnchorRoutesOptions } from './http/anchors-routes.js';
 export { historyRoutes, type HistoryRoutesOptions } from './http/history-routes.js';
 export { registerRestLimits, DEFAULT_REST_LIMITS, type RestLimiter, type RestLimitSettings, type RestCost } from './http/rest-limits.js';
 export type { Reverter, RevertRecord, RevertedDoc } from './history/reverter.js';
+export type { Purger, PurgeRecord, PurgeSummary } from './purge/purger.js';
 export type { HistoryTarget } from './history/history-target.js';
 export type { ChangeRecord } from './store/store.js';
 export type { MemoryStoreOptions } from './store/memory-store.js';

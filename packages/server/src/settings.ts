@@ -42,6 +42,9 @@ export const SETTINGS = [
   { env: 'CAIRN_REST_RATE_PER_TOKEN', default: '6000', meaning: 'anchor queries per minute per principal (S7; 429 RATE_LIMITED past it)' },
   { env: 'CAIRN_HISTORY_RATE_PER_TOKEN', default: '120', meaning: 'history reads, change listings and reverts per minute per principal (S7)' },
   { env: 'CAIRN_HISTORY_IN_FLIGHT', default: '4', meaning: 'history requests replaying the log at once on a node; one more gets 503 OVERLOADED' },
+  { env: 'CAIRN_PURGE_INTERVAL_S', default: '3600', meaning: 'seconds between purge passes of expired and deleted anchors (purge/purger.ts); 0: no purge' },
+  { env: 'CAIRN_TOMBSTONE_GRACE_DAYS', default: '30', meaning: 'days after expiry or delete before an anchor is purged down to its tombstone' },
+  { env: 'CAIRN_TOMBSTONE_KEEP_DAYS', default: '365', meaning: 'days a tombstone is kept before it is purged too (at least the grace); 0: kept forever' },
   { env: 'CAIRN_SNAPSHOT_MIN_UPDATES', default: '1000', meaning: "versions after a doc's snapshot before a new one is written" },
 ] as const satisfies readonly Setting[];
 

@@ -81,6 +81,7 @@ export async function startNode({ config, tls, wrapStore }: NodeSetup): Promise<
     ...(config.auditRetentionDays > 0 ? { audit: { retentionDays: config.auditRetentionDays } } : {}),
     quotas: config.quotas,
     restLimits: config.restLimits,
+    purge: config.purge,
     ...(tls ? { tls } : {}),
     ...(config.hstsMaxAge !== null ? { hstsMaxAge: config.hstsMaxAge } : {}),
     ...(config.nodeId ? { nodeId: config.nodeId } : {}),

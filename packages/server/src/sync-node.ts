@@ -26,6 +26,8 @@ import { createReverter, type RevertRecord, type Reverter } from './history/reve
 import { createAuditLog, type AuditLog, type AuditLogOptions } from './audit/audit-log.js';
 import { auditCommits } from './audit/audited-commits.js';
 import { createAuditRetention } from './audit/audit-retention.js';
+import { createPurger, type Purger } from './purge/purger.js';
+import { PURGE_SUBJECT } from './purge/purge-update.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -52,6 +54,11 @@ export interface SyncNodeOptions {
   onRevert?: (record: RevertRecord) => void;
   /** L4: the audit log's batching (audit/audit-log.ts) and, if set, days audit rows are kept (else forever). */
   audit?: Partial<Pick<AuditLogOptions, 'flushMs' | 'maxBatch' | 'maxQueued' | 'closeTimeoutMs'>> & { retentionDays?: number };
+  /**
+   * The purge of expired and deleted anchors (purge/purger.ts): days of grace (default 30) and of keeping
+   * tombstones (default 365, 0: forever), and seconds between passes (absent or 0: only `node.purger.pass()`).
+   */
+  purge?: { graceDays?: number; keepDays?: number; intervalS?: number };
 }
 
 export interface SyncNode {
@@ -63,6 +70,8 @@ export interface SyncNode {
   readonly readModel: ReadModelUpdater;
   /** L2: reverts of docs, spaces and anchors, committed through this node's commit path. */
   readonly reverter: Reverter;
+  /** Issue 13: purges expired anchors and old tombstones from cell docs, on a timer or on `pass(now)`. */
+  readonly purger: Purger;
   /** L4: records audit events (`audit.record({ action: 'revert', ... })`); written in batches off the commit path. */
   readonly audit: AuditLog;
   acceptNative: SessionAcceptor;
@@ -131,6 +140,21 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       }
     },
   });
+  const purger = createPurger({
+    store: opts.store, commit, log,
+    graceDays: opts.purge?.graceDays ?? 30,
+    keepDays: opts.purge?.keepDays ?? 365,
+    ...(opts.purge?.intervalS ? { intervalS: opts.purge.intervalS } : {}),
+    onPurge(record) {
+      // L2, L4: each committed purge leaves its audit row and counts its anchors.
+      const counts = Object.fromEntries(Object.entries(record.purged).map(([reason, ids]) => [reason, ids.length]));
+      for (const [reason, n] of Object.entries(counts)) if (n > 0) metrics.anchorsPurged.inc({ reason }, n);
+      audit.record({
+        action: 'purge', tenant: record.tenant, subject: PURGE_SUBJECT, clientId: record.clientId, space: record.space, doc: record.doc,
+        detail: { version: record.version, bytes: record.bytes, ...counts },
+      });
+    },
+  });
   let stopping = false;
   const live = new Set<SessionHandle & LiveSession>();
 
@@ -162,6 +186,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     limits,
     readModel,
     reverter,
+    purger,
     audit,
     acceptNative: (socket) => track(createNativeSession(ctx, socket), socket, 'native'),
     acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target), socket, 'y-websocket'),
@@ -171,6 +196,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     async shutdown() {
       stopping = true;
       clearInterval(sweep);
+      await purger.stop();
       await group.close();
       // Let the acks of the last batch (sent on a microtask) go out before the sockets close.
       await new Promise((r) => setTimeout(r, 0));

@@ -42,6 +42,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const auditDropped = new Counter({ name: 'cairn_audit_events_dropped_total', help: 'Audit events lost: queue full (overflow), batch refused by the Store (failed), not written by shutdown (shutdown)', labelNames: ['reason'], registers: r });
   const auditQueued = new Gauge({ name: 'cairn_audit_queued_rows', help: 'Audit rows waiting to be written', registers: r });
   const auditFailures = new Counter({ name: 'cairn_audit_write_failures_total', help: 'Audit batches the Store did not take', registers: r });
+  // Issue 13: cell entries the purge (purge/purger.ts) rewrote, by reason.
+  const anchorsPurged = new Counter({ name: 'cairn_anchors_purged_total', help: 'Anchor entries purged from cell docs by this node, by reason (expired, deleted, tombstone, forwarded)', labelNames: ['reason'], registers: r });
   const auditExpired = new Counter({ name: 'cairn_audit_rows_expired_total', help: 'Audit rows deleted by retention (CAIRN_AUDIT_RETENTION_DAYS)', registers: r });
 
   const commitObserver: GroupCommitObserver = {
@@ -73,7 +75,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     queued: (rows) => auditQueued.set(rows),
     failed: () => auditFailures.inc(),
   };
-  return { registry, commitObserver, auditObserver, auditExpired, fanoutObserver, roomsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates, posesRelayed, posesDropped };
+  return { registry, commitObserver, auditObserver, auditExpired, anchorsPurged, fanoutObserver, roomsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates, posesRelayed, posesDropped };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

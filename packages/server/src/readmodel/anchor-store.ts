@@ -83,6 +83,39 @@ export interface QueryOptions {
   limit: number;
 }
 
+/**
+ * What the purge (purge/purger.ts) asks the read model for: cut-off points computed from its `now` and
+ * the grace settings. Every bound is inclusive (a value equal to the cut-off is due).
+ */
+export interface PurgeCutoffs {
+  /** Anchors whose merged expiresAt (ms) is at or before this are due: they expired a grace period ago. */
+  expiredBefore: number;
+  /** Tombstones (`deleted.at`, ISO 8601 as clients write it, compared as text) at or before this are due. */
+  deletedBefore: string;
+  /** Bare tombstones (nothing left but `deleted`) at or before this go too; null: tombstones are kept forever. */
+  droppedBefore: string | null;
+  /** Forwarding entries whose move's hlc is before this (an hlc prefix, compared as text) are due. */
+  forwardedBefore: string;
+}
+
+/**
+ * One cell's entry of an anchor that is due. `expired`, `deleted`: the cell is to keep only the tombstone
+ * (`deleted` is the one to write where the cell has none; null for an expired anchor: the purge's own);
+ * `tombstone`: the bare tombstone itself goes; `forwarded`: the anchor lives in another cell and this
+ * cell's forwarding entry goes whole.
+ */
+export interface PurgeCandidate {
+  tenant: string;
+  space: string;
+  cell: string;
+  id: string;
+  reason: 'expired' | 'deleted' | 'tombstone' | 'forwarded';
+  deleted: { at: string; by: string } | null;
+}
+
+/** Where a page of candidates ends: the next page starts strictly after it, in (tenant, space, cell, id) code-unit order. */
+export type PurgeCursor = Pick<PurgeCandidate, 'tenant' | 'space' | 'cell' | 'id'>;
+
 export interface AnchorStore {
   applyCell(change: CellChange): Promise<ApplyOutcome>;
   applyMeta(change: MetaChange): Promise<ApplyOutcome>;
@@ -93,4 +126,10 @@ export interface AnchorStore {
    * by id), at most `limit`.
    */
   query(tenant: string, space: string, query: AnchorQuery, options: QueryOptions): Promise<AnchorRecord[]>;
+  /**
+   * Every tenant's cell entries the purge is due to rewrite, at most `limit`, in (tenant, space, cell, id)
+   * order after `after`. An id appears once per cell, with the first reason of: deleted, expired,
+   * tombstone, forwarded. A deleted or expired anchor lists ALL its cells, so each gets the tombstone.
+   */
+  purgeCandidates(cutoffs: PurgeCutoffs, limit: number, after?: PurgeCursor): Promise<PurgeCandidate[]>;
 }

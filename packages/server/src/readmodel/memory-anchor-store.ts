@@ -4,8 +4,9 @@
  * Records are copied in and out, so no caller can change a stored row under another one.
  */
 import { distanceM, type CellEntry, type GeoPoint, type GeoRect } from '@cairn/shared';
-import type { AnchorQuery, AnchorRecord, AnchorStore, ApplyOutcome } from './anchor-store.js';
+import type { AnchorQuery, AnchorRecord, AnchorStore, ApplyOutcome, PurgeCandidate } from './anchor-store.js';
 import { frameOf, hasFramedPose, locate, mergeRecord, sameOrigin } from './anchor-row.js';
+import { comparePurgeKeys, purgeReason } from './purge-rules.js';
 
 interface SpaceState {
   origin: GeoPoint | null;
@@ -117,6 +118,23 @@ export function createMemoryAnchorStore(isOpen: () => void): AnchorStore {
           .map((x) => x.r);
       }
       return structuredClone(hits.slice(0, limit));
+    },
+
+    async purgeCandidates(cutoffs, limit, after) {
+      isOpen();
+      const due: PurgeCandidate[] = [];
+      for (const [k, s] of spaces) {
+        const [tenant, spaceName] = JSON.parse(k) as [string, string];
+        for (const [id, cells] of s.entries) {
+          const all = [...cells.values()];
+          for (const e of all) {
+            const r = purgeReason(e, all, s.anchors.get(id) ?? null, cutoffs);
+            const c = r && { tenant, space: spaceName, cell: e.cell, id, ...r };
+            if (c && (!after || comparePurgeKeys(c, after) > 0)) due.push(c);
+          }
+        }
+      }
+      return structuredClone(due.sort(comparePurgeKeys).slice(0, limit));
     },
   };
 }

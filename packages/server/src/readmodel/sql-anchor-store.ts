@@ -20,6 +20,7 @@ import type { AnchorQuery, AnchorRecord, AnchorStore, ApplyOutcome, CellChange, 
 import { frameOf, locate, mergeRecord, sameOrigin, type RowFrame } from './anchor-row.js';
 import { entryBody, entryFromJson } from './entry-codec.js';
 import { queryAnchorsSql } from './sql-anchor-query.js';
+import { purgeCandidatesSql } from './sql-purge-candidates.js';
 
 const ID_BUCKETS = 64;
 
@@ -207,5 +208,7 @@ export function createSqlAnchorStore(client: SqlClient): AnchorStore {
     // The REST query is the read most exposed to a forgotten filter: it runs scoped to its tenant (S5).
     query: (tenant, space, query: AnchorQuery, options) =>
       guard(() => client.forTenant(tenant, (q) => queryAnchorsSql(q, tenant, space, query, options))),
+    // Every tenant's: the purge is a node's own background work, like read-model catch-up (S5 note in 007).
+    purgeCandidates: (cutoffs, limit, after) => guard(() => purgeCandidatesSql(client, cutoffs, limit, after)),
   };
 }

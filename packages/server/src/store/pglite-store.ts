@@ -145,6 +145,7 @@ export async function createPgliteStore(options: PgliteStoreOptions): Promise<Pg
     applyMeta: (change) => call('anchors.applyMeta', change),
     appliedVersion: (tenant, doc) => call('anchors.appliedVersion', tenant, doc),
     query: (tenant, space, query, opts) => call('anchors.query', tenant, space, query, opts),
+    purgeCandidates: (cutoffs, limit, after) => call('anchors.purgeCandidates', cutoffs, limit, after),
   };
 
   attach(first);
