@@ -166,6 +166,19 @@ describe('cell eviction keeps the replica bounded', () => {
     expect(h.evicted.flatMap((e) => e.docs).sort()).toEqual(docs.slice(0, 2).sort());
   });
 
+  it('X1: a held cell is never evicted, not even to keep within maxCells', async () => {
+    const h = await harness({ replica: { evictAfterMs: EVICT_AFTER_MS, maxCells: 1 } });
+    const a = await anchorFarAway(h, 2);
+    const b = await anchorFarAway(h, 4);
+    await h.space.openCells([a.anchor.cell, b.anchor.cell]);
+    await h.client.whenSynced();
+    h.age(10 * EVICT_AFTER_MS);
+    await h.pass();
+    expect(h.evicted).toEqual([]);
+    expect(h.space.anchors.get(a.anchor.id)).toBeDefined();
+    expect(h.space.anchors.get(b.anchor.id)).toBeDefined();
+  });
+
   it('rejects bad replica options with BAD_REQUEST', () => {
     const server = createFakeServer();
     expect(() => clientOn(server, { replica: { evictAfterMs: -1 } })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));

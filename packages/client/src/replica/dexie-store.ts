@@ -218,9 +218,10 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
         const visits = new Map<string, number>();
         for (const m of await meta.where('key').startsWith(VISIT).toArray()) visits.set(m.key.slice(VISIT.length), m.value as number);
         const unseen = [...stored].filter((doc) => !visits.has(doc));
-        if (unseen.length > 0) await meta.bulkPut(unseen.map((doc) => ({ key: VISIT + doc, value: rule.now })));
+        const stamp = rule.now;
+        if (stamp !== null && unseen.length > 0) await meta.bulkPut(unseen.map((doc) => ({ key: VISIT + doc, value: stamp })));
         const gone = pickEvictions(
-          [...stored].map((doc) => ({ doc, visitedAt: visits.get(doc) ?? rule.now, pending: pending.has(doc) })),
+          [...stored].map((doc) => ({ doc, visitedAt: visits.get(doc) ?? stamp ?? -Infinity, pending: pending.has(doc) })),
           rule,
         );
         let bytes = 0;

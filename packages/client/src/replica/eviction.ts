@@ -19,8 +19,11 @@ export interface EvictionRule {
   maxCells?: number | undefined;
   /** True for a doc this client holds open (or is opening); checked inside the store's transaction. */
   held(doc: string): boolean;
-  /** The visit recorded for a stored cell doc that has none yet (stored before visits were kept). */
-  now: number;
+  /**
+   * The visit recorded for a stored cell doc that has none yet (stored before visits were kept). Null in
+   * a pass that must not write (the disk is full): such a doc then counts as never visited.
+   */
+  now: number | null;
 }
 
 export interface EvictionResult {

@@ -3,7 +3,7 @@
  * replica opens, every `intervalMs` after that, and when IndexedDB runs out of quota (replica.ts calls
  * `makeRoom`). Each pass first records a visit for every doc this client holds: another tab sharing the
  * database then sees those docs as visited within the last interval and keeps them, even though they are
- * not open in its own client.
+ * not open in its own client. A quota pass records nothing (see pass()).
  *
  * An age pass evicts cell docs not visited for `evictAfterMs`. A quota pass evicts every cell doc not
  * visited for two intervals (or `evictAfterMs`, if shorter): persisting the outbox matters more than an
@@ -66,12 +66,13 @@ export function createEvictor(o: EvictorOptions): Evictor {
   const pass = (target: EvictionTarget, reason: 'age' | 'quota', keep: ReadonlySet<string> = new Set()) =>
     queue.run(async () => {
       const now = o.now();
-      await target.visit(o.heldIds(), now);
+      // A quota pass writes nothing: on a full disk even a visit's put fails. Deletes need no quota.
+      if (reason === 'age') await target.visit(o.heldIds(), now);
       const result = await target.evict({
         visitedBefore: now - (reason === 'quota' ? quotaKeepMs : o.evictAfterMs),
         maxCells: o.maxCells,
         held: (doc) => o.held(doc) || keep.has(doc),
-        now,
+        now: reason === 'age' ? now : null,
       });
       if (result.docs.length > 0) o.onEvicted(result);
       return result;

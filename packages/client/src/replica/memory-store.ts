@@ -107,8 +107,9 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
     async evict(rule) {
       const pending = new Set([...outbox.values(), ...dead.values()].map((r) => r.doc));
       const stored = [...docs.keys()].filter(isCellDoc);
-      for (const doc of stored) if (!visits.has(doc)) visits.set(doc, rule.now);
-      const gone = pickEvictions(stored.map((doc) => ({ doc, visitedAt: visits.get(doc)!, pending: pending.has(doc) })), rule);
+      const stamp = rule.now;
+      if (stamp !== null) for (const doc of stored) if (!visits.has(doc)) visits.set(doc, stamp);
+      const gone = pickEvictions(stored.map((doc) => ({ doc, visitedAt: visits.get(doc) ?? -Infinity, pending: pending.has(doc) })), rule);
       let bytes = 0;
       for (const doc of gone) {
         for (const row of docs.get(doc) ?? []) bytes += row.byteLength;
