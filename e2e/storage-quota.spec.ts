@@ -40,7 +40,9 @@ declare global {
   }
 }
 
-const usage = (page: Page): Promise<number> => page.evaluate(async () => (await navigator.storage.estimate()).usageDetails?.indexedDB ?? 0);
+/** IndexedDB's share of the origin's usage (Chromium's `usageDetails`, not in TypeScript's DOM types). */
+const usage = (page: Page): Promise<number> =>
+  page.evaluate(async () => ((await navigator.storage.estimate()) as { usageDetails?: { indexedDB?: number } }).usageDetails?.indexedDB ?? 0);
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 test('O6: a full quota: storage-error quota, edits still reach the server, cells are evicted and persisting resumes', async ({ browser }) => {
