@@ -181,6 +181,7 @@ export function createReplica(o: ReplicaOptions): Replica {
       const memory = current();
       const pending = new Set([...(await memory.outboxAfter(0)), ...(await memory.deadLetters())].map((r) => r.doc));
       await o.makeRoom(opened, new Set([...pending, ...touched]));
+      if (closed) throw new Error('the replica was closed'); // caught below: the opened store is closed
       await handOver(memory, opened, from);
     } catch (err) {
       if (opened !== null && store !== opened) await opened.close().catch(() => undefined);
