@@ -95,6 +95,35 @@ describe('O6: a full disk: sync goes on in memory, eviction makes room, persisti
     expect(mapOf(s.server.doc(DOC))).toEqual({ before: 1, after: 2, during: 3, resumed: 4 });
   });
 
+  it('O6, O7: the handover replaces the rows it carried: each pending edit once, the dead letter kept', async () => {
+    const db = freshIndexedDB();
+    const server = createFakeServer({ push: (p) => (p.doc === 'site/refused' ? { reject: 'READ_ONLY' } : 'ack') });
+    const timers = createManualTimers();
+    const client = track(clientOn(server, { ...db, replica: { evictAfterMs: EVICT_AFTER_MS, retryPersistMs: RETRY_MS, timers } }));
+    (await client.open('site/refused')).getMap('m').set('no', 0);
+    await until(async () => (await client.deadLetters.list()).length === 1, 'the push is dead-lettered');
+    client.goOffline();
+    const doc = await client.open(DOC);
+    doc.getMap('m').set('before', 1); // an outbox row in IndexedDB, carried into memory
+    await client.flush();
+
+    const freed = diskFull();
+    doc.getMap('m').set('after', 2);
+    await client.flush();
+    expect(client.persisting).toBe(false);
+    freed();
+    timers.advance(0);
+    await until(() => client.persisting, 'persisting again');
+
+    await client.destroy();
+    const reopened = track(clientOn(server, { ...db, replica: { evictAfterMs: EVICT_AFTER_MS, timers: createManualTimers() } }));
+    reopened.goOffline();
+    expect(mapOf(await reopened.open(DOC))).toEqual({ before: 1, after: 2 });
+    // Two rows: 'before' (renumbered, its carried original deleted) and 'after'; not three.
+    await until(() => reopened.status.pending === 2, 'two pending rows');
+    expect((await reopened.deadLetters.list()).map((d) => [d.doc, d.code])).toEqual([['site/refused', 'READ_ONLY']]);
+  });
+
   it('O6: online: edits made while not persisting are acked by the server, and the handover keeps the replica whole', async () => {
     const s = await setup(true);
     await s.client.whenSynced();

@@ -31,6 +31,7 @@ import { createOutboxMirror } from './outbox-mirror.js';
 import type { Timers } from '../socket/timers.js';
 import type { AlignmentRecord } from './alignment-record.js';
 import type { EvictionResult, EvictionRule } from './eviction.js';
+import { buildHandover, carriedFrom, NOTHING_CARRIED, type Carried } from './handover.js';
 import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore } from './replica-store.js';
 import { classifyStorageError, type StorageErrorEvent } from './storage-error.js';
 
@@ -81,13 +82,6 @@ export interface ReplicaOptions {
   retryPersistMs: number;
 }
 
-/** What the memory replica read from the failed store: the rows to replace on handover. */
-interface Carried {
-  outbox: number[];
-  deadLetters: number[];
-  alignments: string[];
-}
-const NOTHING_CARRIED: Carried = { outbox: [], deadLetters: [], alignments: [] };
 
 export function createReplica(o: ReplicaOptions): Replica {
   let store: ReplicaStore | null = null;
@@ -152,8 +146,7 @@ export function createReplica(o: ReplicaOptions): Replica {
       if (kind === 'quota') {
         // At once the first time; after that a compaction or write that fills the disk again must not
         // switch back and forth at the pace of the event loop.
-        const from = { outbox: carried.outbox.map((r) => r.seq), deadLetters: carried.deadLetters.map((d) => d.seq), alignments: [...carried.alignments.keys()] };
-        retryPersisting(from, quotaSwitches++ === 0 ? 0 : o.retryPersistMs);
+        retryPersisting(carriedFrom(carried), quotaSwitches++ === 0 ? 0 : o.retryPersistMs);
       }
     })();
     return switching;
@@ -193,24 +186,7 @@ export function createReplica(o: ReplicaOptions): Replica {
   async function handOver(memory: ReplicaStore, target: ReplicaStore, from: Carried): Promise<void> {
     let failure: { err: unknown } | null = null;
     switching = (async () => {
-      const dump = await memory.dump();
-      const held = new Map(o.openDocStates());
-      const docs = new Map<string, Uint8Array>();
-      // Only docs edited here or held now: the rest are as the store has them, or evicted from it.
-      for (const doc of new Set([...touched, ...held.keys()])) {
-        const parts = [dump.docs.get(doc), held.get(doc)].filter((u): u is Uint8Array => u !== undefined);
-        if (parts.length > 0) docs.set(doc, parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts));
-      }
-      await target.adopt({
-        docs,
-        versions: dump.versions,
-        outbox: dump.outbox.map(({ seq: _, ...row }) => row),
-        deadLetters: dump.deadLetters.map(({ seq: _, ...letter }) => letter),
-        alignments: dump.alignments,
-        dropOutbox: from.outbox,
-        dropDeadLetters: from.deadLetters,
-        dropAlignments: from.alignments.filter((space) => !dump.alignments.has(space)),
-      });
+      await target.adopt(buildHandover(await memory.dump(), new Map(o.openDocStates()), touched, from));
       const id = await target.clientId();
       const next = createOutboxMirror();
       next.saw(await target.outboxAfter(0));
