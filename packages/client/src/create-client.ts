@@ -20,6 +20,7 @@ import { DEFAULT_COMPACT_THRESHOLD } from './replica/compactor.js';
 import { openDexieStore } from './replica/dexie-store.js';
 import { createMemoryStore, type MemorySeed } from './replica/memory-store.js';
 import { createReplica } from './replica/replica.js';
+import { isCellDoc } from './replica/eviction.js';
 import { checkReplicaOptions, createEvictor, DEFAULT_EVICT_AFTER_MS, DEFAULT_RETRY_PERSIST_MS } from './replica/evictor.js';
 import { DEFAULT_BACKOFF } from './socket/backoff.js';
 import { browserSocket } from './socket/browser-socket.js';
@@ -90,7 +91,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     evictAfterMs: options.replica?.evictAfterMs ?? DEFAULT_EVICT_AFTER_MS,
     maxCells: options.replica?.maxCells,
     now,
-    heldIds: () => docs.ids(),
+    heldIds: () => docs.ids().filter(isCellDoc),
     held: (id) => docs.get(id) !== undefined,
     timers: replicaTimers,
     onEvicted: (result) => events.emit('cells-evicted', result),
@@ -239,14 +240,15 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     if (destroyed) throw new CairnError('BAD_REQUEST', 'the client was destroyed');
     const doc = await docs.open(docId);
     pushLoop.subscribe(docId);
-    void replica.visit([docId], now()).catch(reportError);
+    // Visits matter only to eviction, which only takes cell docs.
+    if (isCellDoc(docId)) void replica.visit([docId], now()).catch(reportError);
     return doc;
   };
   const closeDoc = async (docId: string): Promise<void> => {
     if (await docs.close(docId)) {
       pushLoop.unsubscribe(docId);
       presence.unsubscribed(docId);
-      await replica.visit([docId], now()).catch(reportError);
+      if (isCellDoc(docId)) await replica.visit([docId], now()).catch(reportError);
     }
     await writer.flush();
   };
