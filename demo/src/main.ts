@@ -32,7 +32,9 @@ const params = readPageParams(window.location);
 const client = createCairnClient({ url: params.wsUrl, dbName: params.db, ...(params.token ? { token: params.token } : {}) });
 mountStatusBar(document.body, client, params.db);
 client.on('rejected', (r) => toast(`the server refused an edit of ${r.doc}: ${r.code}`));
-client.on('storage-error', (e) => toast(`local storage failed (${e.kind}): working in memory only`));
+client.on('storage-error', (e) =>
+  toast(e.kind === 'quota' ? 'local storage is full: working in memory, freeing space' : `local storage failed (${e.kind}): working in memory only`),
+);
 client.on('error', (err) => console.warn('cairn client', err));
 
 document.querySelector('[data-testid=space-name]')!.textContent = `/ ${params.space}`;

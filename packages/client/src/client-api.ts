@@ -60,13 +60,44 @@ export interface CairnClientOptions {
   backoff?: Partial<BackoffOptions>;
   /** The fetch history reads use (`openAt`, `anchorsAt`). Default: the global fetch. */
   fetch?: typeof fetch;
+  /** How the replica stays bounded (cell eviction) and recovers from a full disk (O6). */
+  replica?: ReplicaOptions;
+}
+
+/** `createCairnClient({ replica })`: eviction of cell docs from the replica (replica/eviction.ts). */
+export interface ReplicaOptions {
+  /**
+   * Cell docs not visited (held open by a region, `openCells` or a write) for this long are deleted from
+   * the replica, unless they hold unsynced edits (outbox rows or dead letters); a re-visit re-syncs them from
+   * the server. Meta and app docs are never evicted. Default 30 days; `Infinity`: never by age.
+   */
+  evictAfterMs?: number;
+  /** At most this many cell docs stay stored; beyond it the least recently visited go first. Default: no bound. */
+  maxCells?: number;
+  /** After a quota failure, how often persisting is retried (after an eviction pass). Default 30 s. */
+  retryPersistMs?: number;
+  /** Timers for eviction passes and persist retries. Default: the global setTimeout/clearTimeout. */
+  timers?: Timers;
+}
+
+/** The payload of the `cells-evicted` event. */
+export interface CellsEvicted {
+  /** Ids of the cell docs deleted from the replica, sorted. */
+  docs: string[];
+  /** Stored bytes of their snapshots and update rows (what IndexedDB had of them before compaction of its own). */
+  bytes: number;
 }
 
 export interface CairnClientEvents {
   /** The state, pending count or persistence changed. */
   status: Status;
-  /** IndexedDB failed; the client now keeps its replica in memory (O6). */
+  /**
+   * IndexedDB failed; the client now keeps its replica in memory (O6). After kind 'quota' it evicts cells
+   * and retries persisting: `status.persisting` turns true again once it could.
+   */
   'storage-error': StorageErrorEvent;
+  /** An eviction pass deleted cell docs from the replica (on start, periodically, or to make room after a quota error). */
+  'cells-evicted': CellsEvicted;
   /** A push was moved to the dead letters, or a subscription was refused (O7). */
   rejected: Rejection;
   /**
@@ -85,7 +116,7 @@ export interface CairnClient {
   /** Unsubscribes and stops watching the doc once its local writes are persisted. */
   close(docId: string): Promise<void>;
   readonly status: Status;
-  /** False once the replica lives in memory only (O6). */
+  /** False while the replica lives in memory only (O6). */
   readonly persisting: boolean;
   /**
    * The replica's id; null until the replica is open. Changes once if storage fails (O6), and when the

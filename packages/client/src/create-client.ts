@@ -20,6 +20,8 @@ import { DEFAULT_COMPACT_THRESHOLD } from './replica/compactor.js';
 import { openDexieStore } from './replica/dexie-store.js';
 import { createMemoryStore, type MemorySeed } from './replica/memory-store.js';
 import { createReplica } from './replica/replica.js';
+import { isCellDoc } from './replica/eviction.js';
+import { checkReplicaOptions, createEvictor, DEFAULT_EVICT_AFTER_MS, DEFAULT_RETRY_PERSIST_MS } from './replica/evictor.js';
 import { DEFAULT_BACKOFF } from './socket/backoff.js';
 import { browserSocket } from './socket/browser-socket.js';
 import { createConnection } from './socket/connection.js';
@@ -42,6 +44,10 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   const dbName = options.dbName ?? 'cairn';
   const now = options.now ?? Date.now;
   const compactThreshold = options.compactThreshold ?? DEFAULT_COMPACT_THRESHOLD;
+  checkReplicaOptions(options.replica);
+  // Housekeeping on a period of minutes: off the connection's clock, so virtual-time tests of backoff and
+  // heartbeats see only their own timers.
+  const replicaTimers = options.replica?.timers ?? systemTimers;
   const events = createEmitter<CairnClientEvents>();
   // Stages report whatever they caught; the app's handler always gets a coded error (client-api.ts).
   const reportError = (err: unknown) => events.emit('error', toCairnError(err));
@@ -75,6 +81,21 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
       undeliverable.refresh();
       connection.restart();
     },
+    makeRoom: (store, keep) => evictor.pass(store, 'quota', keep).then(() => undefined),
+    onResumed: () => status.update({ persisting: true }),
+    timers: replicaTimers,
+    retryPersistMs: options.replica?.retryPersistMs ?? DEFAULT_RETRY_PERSIST_MS,
+  });
+
+  const evictor = createEvictor({
+    evictAfterMs: options.replica?.evictAfterMs ?? DEFAULT_EVICT_AFTER_MS,
+    maxCells: options.replica?.maxCells,
+    now,
+    heldIds: () => docs.ids().filter(isCellDoc),
+    held: (id) => docs.get(id) !== undefined,
+    timers: replicaTimers,
+    onEvicted: (result) => events.emit('cells-evicted', result),
+    onError: reportError,
   });
 
   /** A clientId renewal after CLIENT_ID_TAKEN (C5); the next hello waits for it. */
@@ -219,12 +240,15 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     if (destroyed) throw new CairnError('BAD_REQUEST', 'the client was destroyed');
     const doc = await docs.open(docId);
     pushLoop.subscribe(docId);
+    // Visits matter only to eviction, which only takes cell docs.
+    if (isCellDoc(docId)) void replica.visit([docId], now()).catch(reportError);
     return doc;
   };
   const closeDoc = async (docId: string): Promise<void> => {
     if (await docs.close(docId)) {
       pushLoop.unsubscribe(docId);
       presence.unsubscribed(docId);
+      if (isCellDoc(docId)) await replica.visit([docId], now()).catch(reportError);
     }
     await writer.flush();
   };
@@ -262,6 +286,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     pending.refresh();
     undeliverable.refresh();
     connection.start();
+    evictor.start(replica);
   });
 
   return {
@@ -296,6 +321,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     async destroy() {
       if (destroyed) return;
       destroyed = true;
+      evictor.stop();
       unwatchNetwork();
       connection.destroy();
       settledGate.open();

@@ -5,7 +5,7 @@
  * Tests that need an internal import it from its src path. docs/DECISIONS.md says what is public and why.
  */
 export { createCairnClient } from './create-client.js';
-export type { CairnClient, CairnClientEvents, CairnClientOptions } from './client-api.js';
+export type { CairnClient, CairnClientEvents, CairnClientOptions, CellsEvicted, ReplicaOptions } from './client-api.js';
 export { ConnectionState, type Status } from './socket/status.js';
 
 // Errors: one catalog shared with the server (S4); the `error` event carries a CairnError.

@@ -5,7 +5,7 @@
  *   updates      ++id, doc → update       appended since the snapshot, in id order
  *   outbox       seq → doc, update, createdAt
  *   deadLetters  seq → doc, update, code, message, at
- *   meta         key → value              clientId, lastSeq, version:<doc>, alignment:<space>
+ *   meta         key → value              clientId, lastSeq, version:<doc>, visit:<doc>, alignment:<space>
  *
  * Every multi-row change is one rw transaction; nothing awaits anything but Dexie inside one (a foreign
  * await would commit the IndexedDB transaction early).
@@ -14,6 +14,7 @@ import { Dexie } from 'dexie';
 import * as Y from 'yjs';
 import { newClientId } from '@cairn/shared';
 import { createCompactor } from './compactor.js';
+import { isCellDoc, pickEvictions } from './eviction.js';
 import type { DeadLetter, OutboxRow, ReplicaStore } from './replica-store.js';
 import { StorageFailure, classifyStorageError } from './storage-error.js';
 
@@ -25,6 +26,12 @@ const SCHEMA = { docs: 'doc', updates: '++id, doc', outbox: 'seq', deadLetters: 
 const LAST_SEQ = 'lastSeq';
 const versionKey = (doc: string) => `version:${doc}`;
 const ALIGNMENT = 'alignment:';
+// Visits live in meta, not in a table of their own: a new table needs a schema upgrade, which an open
+// older tab blocks (O6 'blocked').
+const VISIT = 'visit:';
+
+/** An update with no structs and no deletes (what diffUpdate gives when nothing is missing). */
+const isEmptyUpdate = (u: Uint8Array) => u.byteLength === 2 && u[0] === 0 && u[1] === 0;
 
 export interface DexieStoreOptions {
   dbName: string;
@@ -197,6 +204,63 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
           alignments,
         };
       }),
+    async visit(list, at) {
+      await meta.bulkPut(list.map((doc) => ({ key: VISIT + doc, value: at })));
+    },
+    evict: (rule) =>
+      db.transaction('rw', [docs, updates, outbox, deadLetters, meta], async () => {
+        const stored = new Set<string>();
+        for (const doc of await docs.toCollection().primaryKeys()) if (isCellDoc(doc)) stored.add(doc);
+        for (const doc of await updates.orderBy('doc').uniqueKeys()) if (isCellDoc(String(doc))) stored.add(String(doc));
+        const pending = new Set<string>();
+        await outbox.each((r) => pending.add(r.doc));
+        await deadLetters.each((r) => pending.add(r.doc));
+        const visits = new Map<string, number>();
+        for (const m of await meta.where('key').startsWith(VISIT).toArray()) visits.set(m.key.slice(VISIT.length), m.value as number);
+        const unseen = [...stored].filter((doc) => !visits.has(doc));
+        const stamp = rule.now;
+        if (stamp !== null && unseen.length > 0) await meta.bulkPut(unseen.map((doc) => ({ key: VISIT + doc, value: stamp })));
+        const gone = pickEvictions(
+          [...stored].map((doc) => ({ doc, visitedAt: visits.get(doc) ?? stamp ?? -Infinity, pending: pending.has(doc) })),
+          rule,
+        );
+        let bytes = 0;
+        for (const doc of gone) {
+          bytes += (await docs.get(doc))?.snapshot.byteLength ?? 0;
+          const rows = updates.where('doc').equals(doc);
+          await rows.each((r) => (bytes += r.update.byteLength));
+          await rows.delete();
+          await docs.delete(doc);
+        }
+        await meta.bulkDelete(gone.flatMap((doc) => [versionKey(doc), VISIT + doc]));
+        return { docs: gone, bytes };
+      }),
+    async adopt(h) {
+      await db.transaction('rw', [docs, updates, outbox, deadLetters, meta], async () => {
+        for (const [doc, state] of h.docs) {
+          const snapshot = await docs.get(doc);
+          const parts = (await updates.where('doc').equals(doc).toArray()).map((r) => r.update);
+          if (snapshot) parts.unshift(snapshot.snapshot);
+          const have = parts.length === 0 ? null : Y.encodeStateVectorFromUpdate(Y.mergeUpdates(parts));
+          const missing = have ? Y.diffUpdate(state, have) : state;
+          if (!isEmptyUpdate(missing)) await updates.add({ doc, update: missing });
+        }
+        for (const [doc, version] of h.versions) {
+          if (!h.docs.has(doc)) continue;
+          const known = ((await meta.get(versionKey(doc)))?.value as number | undefined) ?? 0;
+          if (version > known) await meta.put({ key: versionKey(doc), value: version });
+        }
+        await outbox.bulkDelete([...h.dropOutbox]);
+        await deadLetters.bulkDelete([...h.dropDeadLetters]);
+        let seq = await lastSeq();
+        await outbox.bulkAdd(h.outbox.map((r) => ({ ...r, seq: ++seq })));
+        await deadLetters.bulkAdd(h.deadLetters.map((d) => ({ ...d, seq: ++seq })));
+        await meta.put({ key: LAST_SEQ, value: seq });
+        await meta.bulkDelete(h.dropAlignments.map((space) => ALIGNMENT + space));
+        await meta.bulkPut([...h.alignments].map(([space, value]) => ({ key: ALIGNMENT + space, value })));
+      });
+      for (const doc of h.docs.keys()) compactor.note(doc);
+    },
     compacted: () => compactor.idle(),
     async close() {
       await compactor.idle();

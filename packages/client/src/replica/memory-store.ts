@@ -5,6 +5,7 @@
  */
 import * as Y from 'yjs';
 import { newClientId } from '@cairn/shared';
+import { isCellDoc, pickEvictions } from './eviction.js';
 import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore } from './replica-store.js';
 
 export interface MemorySeed {
@@ -24,6 +25,7 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
   const outbox = new Map<number, OutboxRow>(); // insertion order is seq order: seqs only grow
   const dead = new Map<number, DeadLetter>();
   const alignments = new Map(seed.alignments ?? []);
+  const visits = new Map<string, number>();
   // Dead letters keep their seqs (the app may hold them); new seqs start above them so keys never clash.
   let lastSeq = 0;
   let clientId = seed.clientId;
@@ -98,6 +100,34 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
     async dump() {
       const merged = new Map([...docs].map(([doc, rows]) => [doc, Y.mergeUpdates(rows)] as const));
       return { docs: merged, versions: new Map(versions), outbox: [...outbox.values()], deadLetters: [...dead.values()], alignments: new Map(alignments) };
+    },
+    async visit(list, at) {
+      for (const doc of list) visits.set(doc, at);
+    },
+    async evict(rule) {
+      const pending = new Set([...outbox.values(), ...dead.values()].map((r) => r.doc));
+      const stored = [...docs.keys()].filter(isCellDoc);
+      const stamp = rule.now;
+      if (stamp !== null) for (const doc of stored) if (!visits.has(doc)) visits.set(doc, stamp);
+      const gone = pickEvictions(stored.map((doc) => ({ doc, visitedAt: visits.get(doc) ?? -Infinity, pending: pending.has(doc) })), rule);
+      let bytes = 0;
+      for (const doc of gone) {
+        for (const row of docs.get(doc) ?? []) bytes += row.byteLength;
+        docs.delete(doc);
+        versions.delete(doc);
+        visits.delete(doc);
+      }
+      return { docs: gone, bytes };
+    },
+    async adopt(h) {
+      for (const seq of h.dropOutbox) outbox.delete(seq);
+      for (const seq of h.dropDeadLetters) dead.delete(seq);
+      for (const [doc, state] of h.docs) append(doc, state);
+      for (const [doc, version] of h.versions) if (h.docs.has(doc) && version > (versions.get(doc) ?? 0)) versions.set(doc, version);
+      for (const row of h.outbox) outbox.set(++lastSeq, { ...row, seq: lastSeq });
+      for (const letter of h.deadLetters) dead.set(++lastSeq, { ...letter, seq: lastSeq });
+      for (const space of h.dropAlignments) alignments.delete(space);
+      for (const [space, value] of h.alignments) alignments.set(space, value);
     },
     compacted: async () => undefined,
     close: async () => undefined,

@@ -7,6 +7,7 @@
  */
 import type { ErrorCode } from '@cairn/shared';
 import type { AlignmentRecord } from './alignment-record.js';
+import type { EvictionResult, EvictionRule } from './eviction.js';
 
 /** A local update waiting for its ack (O2). `seq` is the replica's gap-free push counter, across docs. */
 export interface OutboxRow {
@@ -41,6 +42,26 @@ export interface ReplicaDump {
   deadLetters: DeadLetter[];
   /** Stored alignments by space, as read (unvalidated). */
   alignments: Map<string, unknown>;
+}
+
+/**
+ * What an in-memory replica hands back to the persistent store once it can write again (after a quota
+ * failure, replica.ts): the rows it read from this store when it took over are replaced by its own.
+ */
+export interface Handover {
+  /** Full states of the docs to bring up to date; only what the store lacks of each is appended. */
+  docs: ReadonlyMap<string, Uint8Array>;
+  versions: ReadonlyMap<string, number>;
+  /** Pending rows in seq order; they get new seqs here, after lastSeq. */
+  outbox: readonly Omit<OutboxRow, 'seq'>[];
+  /** Dead letters in seq order; they get new seqs here too. */
+  deadLetters: readonly Omit<DeadLetter, 'seq'>[];
+  alignments: ReadonlyMap<string, unknown>;
+  /** Seqs of this store's outbox rows and dead letters the memory replica carried (now in the lists above, or done). */
+  dropOutbox: readonly number[];
+  dropDeadLetters: readonly number[];
+  /** Spaces whose alignment the memory replica carried and then deleted. */
+  dropAlignments: readonly string[];
 }
 
 export interface ReplicaStore {
@@ -81,6 +102,12 @@ export interface ReplicaStore {
   /** Replaces the space's stored alignment; null deletes it. */
   saveAlignment(space: string, record: AlignmentRecord | null): Promise<void>;
   dump(): Promise<ReplicaDump>;
+  /** Records that the docs were visited (opened, held, closed) at `at`: eviction goes by the last visit. */
+  visit(docs: readonly string[], at: number): Promise<void>;
+  /** Deletes the stored cell docs the rule picks (eviction.ts), with their versions and visits, in ONE transaction. */
+  evict(rule: EvictionRule): Promise<EvictionResult>;
+  /** Takes over a memory replica's state in ONE transaction (see Handover). */
+  adopt(handover: Handover): Promise<void>;
   /** Resolves when background compaction has caught up. */
   compacted(): Promise<void>;
   close(): Promise<void>;

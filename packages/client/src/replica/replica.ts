@@ -11,6 +11,16 @@
  * A server that bound the clientId to another principal refuses it at hello (CLIENT_ID_TAKEN, C5): the
  * replica then takes a fresh clientId in the same store and keeps its seqs and outbox (renewClientId).
  *
+ * A quota failure is the one the replica recovers from: it frees room in IndexedDB (`makeRoom`, an eviction
+ * pass) and hands the memory replica's state back (ReplicaStore.adopt), at once and then every
+ * `retryPersistMs` until that succeeds. The persistent store takes back its own clientId, and the memory
+ * replica's pending rows get new seqs under it; one already pushed under the memory clientId may be stored
+ * twice, which Yjs merges away.
+ *
+ *   IndexedDB ──any failure──▶ memory ──quota only: makeRoom + adopt succeed──▶ IndexedDB
+ *                                 ▲                       │ quota again
+ *                                 └──── retryPersistMs ───┘
+ *
  * `generation` counts switches. Acks and rejects name seqs of the replica their connection said hello
  * for; once the generation moved on those seqs were renumbered, so such frames are dropped.
  */
@@ -18,7 +28,10 @@ import * as Y from 'yjs';
 import { newClientId, type ErrorCode } from '@cairn/shared';
 import type { MemorySeed } from './memory-store.js';
 import { createOutboxMirror } from './outbox-mirror.js';
+import type { Timers } from '../socket/timers.js';
 import type { AlignmentRecord } from './alignment-record.js';
+import type { EvictionResult, EvictionRule } from './eviction.js';
+import { buildHandover, carriedFrom, NOTHING_CARRIED, type Carried } from './handover.js';
 import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore } from './replica-store.js';
 import { classifyStorageError, type StorageErrorEvent } from './storage-error.js';
 
@@ -43,6 +56,8 @@ export interface Replica {
   discardDeadLetter(seq: number): Promise<boolean>;
   loadAlignment(space: string): Promise<unknown>;
   saveAlignment(space: string, record: AlignmentRecord | null): Promise<void>;
+  visit(docs: readonly string[], at: number): Promise<void>;
+  evict(rule: EvictionRule): Promise<EvictionResult>;
   compacted(): Promise<void>;
   close(): Promise<void>;
 }
@@ -54,9 +69,19 @@ export interface ReplicaOptions {
   /** Full states of the docs open right now: they may hold more than a failed store can give back. */
   openDocStates(): Iterable<readonly [string, Uint8Array]>;
   onStorageError(event: StorageErrorEvent): void;
-  /** The replica moved to memory mid-session: a new clientId and renumbered seqs. */
+  /** The replica moved to memory mid-session, or back: a new clientId and renumbered seqs. */
   onSwitched(): void;
+  /**
+   * After a quota failure, before the memory replica is handed back: frees room in the reopened store.
+   * `keep`: docs the memory replica holds unsynced edits of (the store does not see them in its outbox).
+   */
+  makeRoom(store: ReplicaStore, keep: ReadonlySet<string>): Promise<void>;
+  /** The memory replica was handed back to IndexedDB: persisting again. */
+  onResumed(): void;
+  timers: Timers;
+  retryPersistMs: number;
 }
+
 
 export function createReplica(o: ReplicaOptions): Replica {
   let store: ReplicaStore | null = null;
@@ -65,7 +90,13 @@ export function createReplica(o: ReplicaOptions): Replica {
   let persisting = false;
   let switching: Promise<void> | null = null;
   let closed = false;
-  const mirror = createOutboxMirror();
+  let mirror = createOutboxMirror();
+  /** Set while the memory replica stands in after a quota failure: what to hand back. */
+  let handBack: Carried | null = null;
+  /** Docs written locally into the memory replica since it took over. */
+  const touched = new Set<string>();
+  let retry: unknown = null;
+  let quotaSwitches = 0;
 
   const ready = (async () => {
     let opened: ReplicaStore | null = null;
@@ -81,7 +112,9 @@ export function createReplica(o: ReplicaOptions): Replica {
       store = o.memory({ clientId: newClientId() });
       clientId = await store.clientId();
       persisting = false;
-      o.onStorageError({ kind: classifyStorageError(err), error: err });
+      const kind = classifyStorageError(err);
+      o.onStorageError({ kind, error: err });
+      if (kind === 'quota') retryPersisting(NOTHING_CARRIED, quotaSwitches++ === 0 ? 0 : o.retryPersistMs);
     }
   })();
 
@@ -110,8 +143,70 @@ export function createReplica(o: ReplicaOptions): Replica {
       switching = null;
       o.onStorageError({ kind, error: err });
       o.onSwitched();
+      if (kind === 'quota') {
+        // At once the first time; after that a compaction or write that fills the disk again must not
+        // switch back and forth at the pace of the event loop.
+        retryPersisting(carriedFrom(carried), quotaSwitches++ === 0 ? 0 : o.retryPersistMs);
+      }
     })();
     return switching;
+  }
+
+  function retryPersisting(from: Carried, ms: number): void {
+    handBack = from;
+    if (closed || retry !== null) return;
+    retry = o.timers.setTimeout(() => {
+      retry = null;
+      void resume();
+    }, ms);
+  }
+
+  /** Reopens IndexedDB, makes room and hands the memory replica back; on quota again, tries later. */
+  async function resume(): Promise<void> {
+    if (closed || handBack === null) return;
+    if (switching) return retryPersisting(handBack, o.retryPersistMs);
+    const from = handBack;
+    let opened: ReplicaStore | null = null;
+    try {
+      opened = await o.open((err) => {
+        if (opened) void fail(opened, err);
+      });
+      const memory = current();
+      const pending = new Set([...(await memory.outboxAfter(0)), ...(await memory.deadLetters())].map((r) => r.doc));
+      await o.makeRoom(opened, new Set([...pending, ...touched]));
+      if (closed) throw new Error('the replica was closed'); // caught below: the opened store is closed
+      await handOver(memory, opened, from);
+    } catch (err) {
+      if (opened !== null && store !== opened) await opened.close().catch(() => undefined);
+      if (classifyStorageError(err) === 'quota') retryPersisting(from, o.retryPersistMs);
+      else handBack = null; // not a quota failure: stay in memory, as for any other failure
+    }
+  }
+
+  async function handOver(memory: ReplicaStore, target: ReplicaStore, from: Carried): Promise<void> {
+    let failure: { err: unknown } | null = null;
+    switching = (async () => {
+      await target.adopt(buildHandover(await memory.dump(), new Map(o.openDocStates()), touched, from));
+      const id = await target.clientId();
+      const next = createOutboxMirror();
+      next.saw(await target.outboxAfter(0));
+      next.sawDeadLetters(await target.deadLetters());
+      store = target;
+      clientId = id;
+      mirror = next;
+      generation++;
+      persisting = true;
+      handBack = null;
+      touched.clear();
+      await memory.close();
+    })().catch((err: unknown) => {
+      failure = { err };
+    });
+    await switching;
+    switching = null;
+    if (failure) throw (failure as { err: unknown }).err;
+    o.onResumed();
+    o.onSwitched();
   }
 
   /**
@@ -166,6 +261,7 @@ export function createReplica(o: ReplicaOptions): Replica {
     writeLocal: (writes, at) =>
       use(async (s) => {
         const seqs = await s.writeLocal(writes, at);
+        if (!s.persistent) for (const w of writes) touched.add(w.doc);
         if (s.persistent) mirror.saw(writes.map((w, i) => ({ seq: seqs[i]!, doc: w.doc, update: w.update, createdAt: at })));
         return seqs;
       }, true),
@@ -213,11 +309,14 @@ export function createReplica(o: ReplicaOptions): Replica {
       }),
     loadAlignment: (space) => use((s) => s.loadAlignment(space)),
     saveAlignment: (space, record) => use((s) => s.saveAlignment(space, record), true),
+    visit: (docs, at) => use((s) => s.visit(docs, at)),
+    evict: (rule) => use((s) => s.evict(rule)),
     compacted: () => use((s) => s.compacted()),
     async close() {
       await ready;
       if (switching) await switching;
       closed = true;
+      if (retry !== null) o.timers.clearTimeout(retry);
       await current().close();
     },
   };
