@@ -42,6 +42,7 @@ const SEED: Record<string, (t: string) => string> = {
     `INSERT INTO cairn_anchors (tenant, space, id, cell, x, y, z, qx, qy, qz, qw, hlc, created_by, created_at) VALUES ('${t}', 's', 'seed', 'u0', 0, 0, 0, 0, 0, 0, 1, 'h', 'a', 'now')`,
   cairn_spaces: (t) => `INSERT INTO cairn_spaces (tenant, space) VALUES ('${t}', 's')`,
   cairn_readmodel_progress: (t) => `INSERT INTO cairn_readmodel_progress (tenant, doc, applied_version) VALUES ('${t}', 's/seed', 1)`,
+  cairn_deletions: (t) => `INSERT INTO cairn_deletions (tenant, space, doc, deleted_by, purge_after) VALUES ('${t}', 's', 's/seed', 'a', now())`,
   cairn_audit: (t) => `INSERT INTO cairn_audit (at, tenant, node, action, outcome) VALUES (now(), '${t}', 'seed', 'connect', 'ok')`,
 };
 
