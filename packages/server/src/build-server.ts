@@ -23,6 +23,7 @@ import { historyRoutes } from './http/history-routes.js';
 import { spaceAnchorsAt } from './history/space-anchors-at.js';
 import type { RevertRecord } from './history/reverter.js';
 import { auditRoutes } from './http/audit-routes.js';
+import { deletionRoutes } from './http/deletion-routes.js';
 import { createAdminCheck } from './auth/admin.js';
 import type { SyncNodeOptions } from './sync-node.js';
 
@@ -69,6 +70,9 @@ export interface ServerDeps {
   adminToken?: string;
   /** L4: the audit log's batching and retention (sync-node.ts). */
   audit?: SyncNodeOptions['audit'];
+  /** L2: days a deleted doc or space stays restorable (default 30), and how often this node purges (default never). */
+  deleteGraceDays?: number;
+  purgeIntervalMs?: number;
 }
 
 export interface CairnServer {
@@ -120,6 +124,8 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
     ...(deps.onRevert ? { onRevert: deps.onRevert } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),
+    ...(deps.deleteGraceDays !== undefined ? { deleteGraceDays: deps.deleteGraceDays } : {}),
+    ...(deps.purgeIntervalMs !== undefined ? { purgeIntervalMs: deps.purgeIntervalMs } : {}),
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);
@@ -135,11 +141,13 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
   // REST queries on the anchor read model (readmodel/).
   await app.register(anchorRoutes, {
-    anchors: deps.store.anchors, verify: deps.verify, audit: node.audit,
+    anchors: deps.store.anchors, verify: deps.verify, audit: node.audit, checkSpace: (tenant, space) => node.deletions.checkSpace(tenant, space),
     anchorsAt: (tenant, space, at, query, options) => spaceAnchorsAt(deps.store, tenant, space, at, query, options),
   });
   // L1, L2: history reads and reverts from the log (history/).
-  await app.register(historyRoutes, { store: deps.store, reverter: node.reverter, verify: deps.verify, audit: node.audit });
+  await app.register(historyRoutes, { store: deps.store, reverter: node.reverter, verify: deps.verify, audit: node.audit, deletions: node.deletions });
+  // L2: deleting and restoring docs and spaces (deletion/).
+  await app.register(deletionRoutes, { deletions: node.deletions, verify: deps.verify, audit: node.audit });
   // L4: the audit trail, for the operator and tenant admins.
   await app.register(auditRoutes, { store: deps.store, admin: createAdminCheck({ verify: deps.verify, adminToken: deps.adminToken ?? null }), audit: node.audit });
   await registerHome(app, { ...(deps.staticDir ? { staticDir: deps.staticDir } : {}), nodeId: node.nodeId });

@@ -43,6 +43,8 @@ export interface ServerConfig {
   adminToken: string | null;
   /** CAIRN_AUDIT_RETENTION_DAYS (audit/audit-retention.ts); 0: audit rows are kept forever. */
   auditRetentionDays: number;
+  /** CAIRN_DELETE_GRACE_DAYS (deletion/): days a deleted doc or space stays restorable before its purge. */
+  deleteGraceDays: number;
   /** Per-tenant quotas; a limit left unset is absent. */
   quotas: QuotaLimits;
 }
@@ -92,6 +94,14 @@ function auditRetentionDays(env: NodeJS.ProcessEnv): number {
   return n;
 }
 
+function deleteGraceDays(env: NodeJS.ProcessEnv): number {
+  const raw = env.CAIRN_DELETE_GRACE_DAYS;
+  if (raw === undefined || raw === '') return Number(settingDefault('CAIRN_DELETE_GRACE_DAYS'));
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 36_500) throw new CairnError('BAD_REQUEST', `CAIRN_DELETE_GRACE_DAYS=${raw} is not a number of days (0…36500)`);
+  return n;
+}
+
 function adminToken(env: NodeJS.ProcessEnv): string | null {
   const token = env.CAIRN_ADMIN_TOKEN || null;
   if (token !== null && (token.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(token))) {
@@ -136,6 +146,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES'),
     adminToken: adminToken(env),
     auditRetentionDays: auditRetentionDays(env),
+    deleteGraceDays: deleteGraceDays(env),
     quotas: {
       ...optionalLimit('CAIRN_QUOTA_DOCS', env.CAIRN_QUOTA_DOCS, 'docs'),
       ...optionalLimit('CAIRN_QUOTA_BYTES', env.CAIRN_QUOTA_BYTES, 'bytes'),

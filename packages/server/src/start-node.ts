@@ -77,6 +77,8 @@ export async function startNode({ config, tls }: NodeSetup): Promise<StartedNode
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     ...(config.auditRetentionDays > 0 ? { audit: { retentionDays: config.auditRetentionDays } } : {}),
     quotas: config.quotas,
+    deleteGraceDays: config.deleteGraceDays,
+    purgeIntervalMs: 3_600_000,
     ...(tls ? { tls } : {}),
     ...(config.hstsMaxAge !== null ? { hstsMaxAge: config.hstsMaxAge } : {}),
     ...(config.nodeId ? { nodeId: config.nodeId } : {}),

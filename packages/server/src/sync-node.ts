@@ -26,6 +26,8 @@ import { createReverter, type RevertRecord, type Reverter } from './history/reve
 import { createAuditLog, type AuditLog, type AuditLogOptions } from './audit/audit-log.js';
 import { auditCommits } from './audit/audited-commits.js';
 import { createAuditRetention } from './audit/audit-retention.js';
+import { createDeletions, type Deletions } from './deletion/deletions.js';
+import { createPurger, type Purger } from './deletion/purger.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -52,6 +54,13 @@ export interface SyncNodeOptions {
   onRevert?: (record: RevertRecord) => void;
   /** L4: the audit log's batching (audit/audit-log.ts) and, if set, days audit rows are kept (else forever). */
   audit?: Partial<Pick<AuditLogOptions, 'flushMs' | 'maxBatch' | 'maxQueued' | 'closeTimeoutMs'>> & { retentionDays?: number };
+  /** L2: days a deleted doc or space can be restored before its hard purge (CAIRN_DELETE_GRACE_DAYS). Default 30. */
+  deleteGraceDays?: number;
+  /**
+   * L2: how often this node purges deletions past their grace. Default 0: never here (tests and embedders
+   * run `node.purger.run()`); `cairn-server` passes one hour (start-node.ts).
+   */
+  purgeIntervalMs?: number;
 }
 
 export interface SyncNode {
@@ -65,6 +74,10 @@ export interface SyncNode {
   readonly reverter: Reverter;
   /** L4: records audit events (`audit.record({ action: 'revert', ... })`); written in batches off the commit path. */
   readonly audit: AuditLog;
+  /** L2: deletes and restores of docs and spaces, and the check every room load and REST read makes. */
+  readonly deletions: Deletions;
+  /** L2: the hard purge of deletions past their grace period (on a timer; `run()` for one pass now). */
+  readonly purger: Purger;
   acceptNative: SessionAcceptor;
   acceptY(socket: SessionSocket, target: { principal: Principal; doc: string; space: string }): SessionHandle;
   readonly sessions: number;
@@ -94,8 +107,9 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       log.warn({ tenant, doc, version, reason }, 'update quarantined: it does not apply, its doc loads without it (npm run quarantine -- list)');
     },
   };
-  const rooms = createRooms({
-    store: opts.store, fanout, observer: roomsObserver, onError,
+  // L2: every room load asks the deletion record first (a node that missed a delete's bus message still refuses).
+  const rooms: Rooms = createRooms({
+    store: opts.store, fanout, observer: roomsObserver, onError, refuse: (tenant, doc) => deletions.check(tenant, doc),
     poseLimits: { timeoutMs: limits.presenceTimeoutMs, limits: { maxPresenceAppStateBytes: limits.maxPresenceAppStateBytes, maxPresenceDepth: limits.maxPresenceDepth } },
     ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}),
     ...(opts.snapshotMinUpdates !== undefined ? { snapshotMinUpdates: opts.snapshotMinUpdates } : {}),
@@ -131,6 +145,19 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       }
     },
   });
+  const deletions = createDeletions({
+    store: opts.store, bus: opts.bus, nodeId, graceDays: opts.deleteGraceDays ?? 30, audit, log,
+    retire(tenant, space, doc) {
+      rooms.retire(tenant, space, doc);
+      readModel.forget(tenant, space, doc);
+    },
+    held: () => rooms.docs(),
+  });
+  const following = deletions.start().catch(onError);
+  const purger = createPurger({
+    store: opts.store, audit, log, onPurged: (record) => deletions.purged(record),
+    intervalMs: opts.purgeIntervalMs ?? 0,
+  });
   let stopping = false;
   const live = new Set<SessionHandle & LiveSession>();
 
@@ -163,6 +190,8 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     readModel,
     reverter,
     audit,
+    deletions,
+    purger,
     acceptNative: (socket) => track(createNativeSession(ctx, socket), socket, 'native'),
     acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target), socket, 'y-websocket'),
     get sessions() {
@@ -176,6 +205,9 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       await new Promise((r) => setTimeout(r, 0));
       for (const s of [...live]) s.shutdown();
       live.clear();
+      await purger.stop();
+      await following;
+      await deletions.close();
       await rooms.close();
       // Finish read model runs of the last commits before the caller closes the Store.
       await readModel.close();

@@ -35,6 +35,8 @@ export interface AnchorRoutesOptions {
   anchorsAt?: (tenant: string, space: string, at: Date, query: AnchorQuery, options: QueryOptions) => Promise<AnchorRecord[]>;
   /** L4: where refusals and queries are recorded (the node's audit log). */
   audit?: Pick<AuditLog, 'record'>;
+  /** L2: rejects with DOC_DELETED when the space is deleted (deletion/deletions.ts). Absent: never. */
+  checkSpace?: (tenant: string, space: string) => Promise<void>;
 }
 
 const str = { type: 'string' } as const;
@@ -108,6 +110,7 @@ export const anchorRoutes: FastifyPluginAsync<AnchorRoutesOptions> = async (app,
       const principal = principals.of(req);
       const who = { tenant: principal.tenant, subject: principal.subject, space: req.params.space };
       try {
+        await opts.checkSpace?.(principal.tenant, req.params.space);
         const { at, ...rest } = req.query;
         const { query, limit, center } = parseAnchorQuery(rest);
         if (at !== undefined && !opts.anchorsAt) throw new CairnError('BAD_REQUEST', 'this server answers no history reads');

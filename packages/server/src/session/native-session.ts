@@ -239,6 +239,14 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       const sub: RoomSubscriber = {
         update: (version, update) => sendEncoded(updateFrame(doc, version, update)),
         presence: (payload) => send({ type: 'presence', doc, payload }),
+        // L2: the doc was deleted while subscribed: the client drops its copy and stops resubscribing.
+        deleted: () => {
+          const mine = docs.get(doc);
+          if (mine?.sub !== sub) return;
+          docs.delete(doc);
+          drop(mine);
+          reject('DOC_DELETED', { doc });
+        },
         ...(pose ? { pose } : {}),
       };
       const loading = new AbortController();
@@ -251,6 +259,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
         if (docs.get(doc) !== held || state !== 'open') return; // unsubscribed or closed while loading
         docs.delete(doc);
         if (isCairnError(err) && err.code === 'OVERLOADED') return refuseSub('OVERLOADED', doc);
+        if (isCairnError(err) && err.code === 'DOC_DELETED') return reject('DOC_DELETED', { doc });
         log.error({ err, doc }, 'room load failed');
         return reject('STORE_UNAVAILABLE', { doc });
       }
