@@ -17,8 +17,8 @@
  *   OPEN ──retryable failure / shutdown──► DRAINING ──every in-flight push settled──► CLOSED
  */
 import {
-  CairnError, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError, isRetryable,
-  rejectFrame, spaceOf, toCairnError, type ErrorCode, type Frame, type SessionHandle, type SessionSocket,
+  CairnError, ErrorCodes, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError, isRetryable,
+  rejectFrame, spaceOf, toCairnError, wireCodeFor, type ErrorCode, type Frame, type SessionHandle, type SessionSocket,
 } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
 import { canRead, canWrite } from '../auth/access.js';
@@ -126,7 +126,9 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
 
   function reject(code: ErrorCode, extra: { seq?: number; doc?: string; message?: string }): void {
     metrics.rejected.inc({ code });
-    send(rejectFrame(code, extra));
+    // A code the client's version does not know is sent as one it handles as safely (frames.ts wireCodeFor).
+    const wire = wireCodeFor(code, helloVersion);
+    send(rejectFrame(wire, wire === code ? extra : { ...extra, message: extra.message ?? ErrorCodes[code].message }));
   }
 
   function close(code: number, reason: string): void {
