@@ -29,12 +29,11 @@ export function describeDeletionsContract(name: string, makeStore: () => Promise
 
     it('L2: a doc deletion refuses that doc only; deleting it again returns the record in force', async () => {
       const t = freshTenant();
-      const purgeAfter = new Date(Date.now() + 30 * DAY);
-      const first = await store.markDeleted(t, 'site', 'site/notes', 'alice', purgeAfter);
+      const first = await store.markDeleted(t, 'site', 'site/notes', 'alice', 30 * DAY);
       expect(first).toMatchObject({ tenant: t, space: 'site', doc: 'site/notes', deletedBy: 'alice', restoredAt: null, restoredBy: null, purgedAt: null });
-      expect(first.purgeAfter.getTime()).toBe(purgeAfter.getTime());
       expect(first.deletedAt).toBeInstanceOf(Date);
-      const again = await store.markDeleted(t, 'site', 'site/notes', 'bob', new Date(Date.now() + DAY));
+      expect(first.purgeAfter.getTime() - first.deletedAt.getTime()).toBe(30 * DAY); // one clock, the store's
+      const again = await store.markDeleted(t, 'site', 'site/notes', 'bob', DAY);
       expect(again).toEqual(first);
       expect(await store.deletionOf(t, 'site/notes')).toEqual(first);
       expect(await store.deletionOf(t, 'site/other')).toBeNull();
@@ -43,8 +42,8 @@ export function describeDeletionsContract(name: string, makeStore: () => Promise
 
     it('L2: a space deletion refuses every doc of the space, and is listed first', async () => {
       const t = freshTenant();
-      await store.markDeleted(t, 'site', 'site/b', 'alice', new Date(Date.now() + DAY));
-      const space = await store.markDeleted(t, 'site', null, 'alice', new Date(Date.now() + DAY));
+      await store.markDeleted(t, 'site', 'site/b', 'alice', DAY);
+      const space = await store.markDeleted(t, 'site', null, 'alice', DAY);
       expect(space.doc).toBeNull();
       expect(await store.deletionOf(t, 'site/a')).toEqual(space);
       expect(await store.deletionOf(t, 'site/b')).toEqual(space);
@@ -55,7 +54,7 @@ export function describeDeletionsContract(name: string, makeStore: () => Promise
 
     it('L2: restore ends the deletion and keeps nothing in force; a second restore finds none', async () => {
       const t = freshTenant();
-      await store.markDeleted(t, 'site', 'site/notes', 'alice', new Date(Date.now() + DAY));
+      await store.markDeleted(t, 'site', 'site/notes', 'alice', DAY);
       const restored = await store.restoreDeleted(t, 'site', 'site/notes', 'bob');
       expect(restored).toMatchObject({ doc: 'site/notes', restoredBy: 'bob' });
       expect(restored!.restoredAt).toBeInstanceOf(Date);
@@ -63,19 +62,20 @@ export function describeDeletionsContract(name: string, makeStore: () => Promise
       expect(await store.listDeletions(t, 'site')).toEqual([]);
       expect(await store.restoreDeleted(t, 'site', 'site/notes', 'bob')).toBeNull();
       // Deleted again after a restore: a new record.
-      const next = await store.markDeleted(t, 'site', 'site/notes', 'carol', new Date(Date.now() + DAY));
+      const next = await store.markDeleted(t, 'site', 'site/notes', 'carol', DAY);
       expect(next).toMatchObject({ deletedBy: 'carol', restoredAt: null });
     });
 
     it('L2: dueDeletions lists records past their grace, oldest first; purged and restored ones are not due', async () => {
       const t = freshTenant();
-      const past = (days: number) => new Date(Date.now() - days * DAY);
-      await store.markDeleted(t, 'a', 'a/x', 'u', past(1));
-      await store.markDeleted(t, 'b', null, 'u', past(2));
-      await store.markDeleted(t, 'c', 'c/x', 'u', new Date(Date.now() + DAY));
-      await store.markDeleted(t, 'd', 'd/x', 'u', past(3));
+      await store.markDeleted(t, 'a', 'a/x', 'u', 2 * DAY);
+      await store.markDeleted(t, 'b', null, 'u', DAY);
+      await store.markDeleted(t, 'c', 'c/x', 'u', 30 * DAY);
+      await store.markDeleted(t, 'd', 'd/x', 'u', 0);
       await store.restoreDeleted(t, 'd', 'd/x', 'u');
-      const mine = async () => (await store.dueDeletions(new Date(), 1000)).filter((d) => d.tenant === t).map((d) => [d.space, d.doc]);
+      // Three days on, a and b are due, b (the shorter grace) first; c is not, d was restored.
+      const mine = async () => (await store.dueDeletions(new Date(Date.now() + 3 * DAY), 1000)).filter((d) => d.tenant === t).map((d) => [d.space, d.doc]);
+      expect((await store.dueDeletions(new Date(), 1000)).filter((d) => d.tenant === t)).toEqual([]);
       expect(await mine()).toEqual([['b', null], ['a', 'a/x']]);
       expect(await store.markPurged(t, 'b', null)).toBe(true);
       expect(await store.markPurged(t, 'b', null)).toBe(false);

@@ -52,11 +52,9 @@ export interface DeletionsOptions {
   held(): Iterable<{ tenant: string; doc: string }>;
   audit: Pick<AuditLog, 'record'>;
   log: Logger;
-  now?: () => number;
 }
 
 export function createDeletions(o: DeletionsOptions): Deletions {
-  const now = o.now ?? Date.now;
   const refusal = (record: DeletionRecord) =>
     new CairnError('DOC_DELETED', record.doc === null ? `space ${record.space} was deleted` : `${record.doc} was deleted`);
 
@@ -85,7 +83,7 @@ export function createDeletions(o: DeletionsOptions): Deletions {
 
   return {
     async remove(p, space, doc) {
-      const record = await o.store.markDeleted(p.tenant, space, doc, p.subject, new Date(now() + o.graceDays * DAY_MS));
+      const record = await o.store.markDeleted(p.tenant, space, doc, p.subject, Math.round(o.graceDays * DAY_MS));
       o.retire(p.tenant, space, doc);
       publish({ kind: 'deleted', tenant: p.tenant, space, doc });
       o.audit.record({

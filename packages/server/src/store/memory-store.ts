@@ -239,12 +239,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return audit.deleteBefore(before, limit);
     },
 
-    async markDeleted(tenant, space, doc, by, purgeAfter) {
+    async markDeleted(tenant, space, doc, by, graceMs) {
       open();
+      if (!Number.isFinite(graceMs) || graceMs < 0) throw new CairnError('BAD_REQUEST', 'the grace period must be ≥ 0 ms');
       const existing = inForce(tenant, space, doc);
       if (existing) return { ...existing };
+      const at = now();
       const record: DeletionRecord = {
-        tenant, space, doc, deletedAt: new Date(now()), deletedBy: by, purgeAfter: new Date(purgeAfter), restoredAt: null, restoredBy: null, purgedAt: null,
+        tenant, space, doc, deletedAt: new Date(at), deletedBy: by, purgeAfter: new Date(at + graceMs), restoredAt: null, restoredBy: null, purgedAt: null,
       };
       deletions.push(record);
       return { ...record };

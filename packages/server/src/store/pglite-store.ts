@@ -176,7 +176,7 @@ export async function createPgliteStore(options: PgliteStoreOptions): Promise<Pg
     queryAudit: (query) => call('queryAudit', query),
     deleteAuditBefore: (before, limit) => call('deleteAuditBefore', before, limit),
     tenantUsage: (tenant) => call('tenantUsage', tenant),
-    markDeleted: (tenant, space, doc, by, purgeAfter) => call('markDeleted', tenant, space, doc, by, purgeAfter),
+    markDeleted: (tenant, space, doc, by, graceMs) => call('markDeleted', tenant, space, doc, by, graceMs),
     restoreDeleted: (tenant, space, doc, by) => call('restoreDeleted', tenant, space, doc, by),
     deletionOf: (tenant, doc) => call('deletionOf', tenant, doc),
     listDeletions: (tenant, space) => call('listDeletions', tenant, space),

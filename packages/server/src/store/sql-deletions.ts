@@ -24,12 +24,13 @@ function record(row: SqlRow): DeletionRecord {
   };
 }
 
-export async function markDeletedSql(q: SqlQueryable, tenant: string, space: string, doc: string | null, by: string, purgeAfter: Date): Promise<DeletionRecord> {
+export async function markDeletedSql(q: SqlQueryable, tenant: string, space: string, doc: string | null, by: string, graceMs: number): Promise<DeletionRecord> {
   // ON CONFLICT on the partial unique index: a record already in force wins and is returned as it is.
   const [inserted] = await q.query(
-    `INSERT INTO cairn_deletions (tenant, space, doc, deleted_by, purge_after) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO cairn_deletions (tenant, space, doc, deleted_by, purge_after)
+     VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')
      ON CONFLICT (tenant, space, doc) WHERE restored_at IS NULL DO NOTHING RETURNING ${COLUMNS}`,
-    [tenant, space, doc ?? '', by, purgeAfter.toISOString()],
+    [tenant, space, doc ?? '', by, graceMs],
   );
   if (inserted) return record(inserted);
   const [existing] = await q.query(

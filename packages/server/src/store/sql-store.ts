@@ -111,7 +111,7 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
 
     deleteAuditBefore: (before, limit) => guard(() => deleteAuditBeforeSql(client, before, limit)),
 
-    markDeleted: (tenant, space, doc, by, purgeAfter) => guard(() => client.forTenant(tenant, (q) => markDeletedSql(q, tenant, space, doc, by, purgeAfter))),
+    markDeleted: (tenant, space, doc, by, graceMs) => guard(() => client.forTenant(tenant, (q) => markDeletedSql(q, tenant, space, doc, by, graceMs))),
 
     restoreDeleted: (tenant, space, doc, by) => guard(() => client.forTenant(tenant, (q) => restoreDeletedSql(q, tenant, space, doc, by))),
 

@@ -169,10 +169,11 @@ export interface Store {
    */
   tenantUsage(tenant: string): Promise<TenantUsage>;
   /**
-   * L2: records the deletion of the doc (or of the whole space, `doc` null) unless one is in force already,
-   * and returns the record in force: the new one, or the earlier one (deleting twice changes nothing).
+   * L2: records the deletion of the doc (or of the whole space, `doc` null), to be purged `graceMs` after it
+   * (both times from the store's clock), unless one is in force already, and returns the record in force:
+   * the new one, or the earlier one (deleting twice changes nothing).
    */
-  markDeleted(tenant: string, space: string, doc: string | null, by: string, purgeAfter: Date): Promise<DeletionRecord>;
+  markDeleted(tenant: string, space: string, doc: string | null, by: string, graceMs: number): Promise<DeletionRecord>;
   /**
    * L2: ends the doc's (space's) soft deletion; the record stays, stamped. Null if there is none to end:
    * nothing deleted, or already purged (a purge is final).
