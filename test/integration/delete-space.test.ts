@@ -49,9 +49,17 @@ async function replicaRows(idb: IDBFactory, space: string): Promise<number> {
   }
 }
 
-async function rest(node: ServerProcess, method: string, path: string): Promise<{ status: number; body: any }> {
+/** An answer's JSON, as the routes of PROTOCOL.md sections 7, 9 and 10 shape it. */
+interface Body {
+  deletion?: Record<string, string | null>;
+  deletions?: Record<string, string | null>[];
+  anchors?: unknown[];
+  error?: { code: string };
+}
+
+async function rest(node: ServerProcess, method: string, path: string): Promise<{ status: number; body: Body }> {
   const res = await fetch(`${node.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Body };
 }
 
 async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
@@ -100,7 +108,7 @@ describe('L2: deleting a space with two nodes on Postgres and Redis', () => {
     const del = await rest(a, 'DELETE', '/v1/spaces/plaza');
     expect(del.status).toBe(200);
     expect(del.body.deletion).toMatchObject({ space: 'plaza', doc: null, deletedBy: 'tester', restoredAt: null, purgedAt: null });
-    expect(Date.parse(del.body.deletion.purgeAfter) - Date.parse(del.body.deletion.deletedAt)).toBe(30 * 86_400_000);
+    expect(Date.parse(del.body.deletion!.purgeAfter!) - Date.parse(del.body.deletion!.deletedAt!)).toBe(30 * 86_400_000);
 
     // Connected: told at once, on the node of the DELETE and on the other one (over Redis).
     await until(() => onA.deleted.length === 1, 'the client on node A is told');
@@ -218,7 +226,7 @@ describe('L2: deleting a space with two nodes on Postgres and Redis', () => {
       const late = client(b);
       await late.c.open('gone/notes');
       await until(() => late.deleted.length === 1, 'refused after the purge too');
-      expect((await rest(a, 'POST', '/v1/spaces/gone/restore')).body.error.code).toBe('DOC_DELETED');
+      expect((await rest(a, 'POST', '/v1/spaces/gone/restore')).body.error?.code).toBe('DOC_DELETED');
     } finally {
       await store.close();
     }

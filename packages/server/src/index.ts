@@ -29,3 +29,7 @@ export { AUDIT_ACTIONS, type AuditAction, type AuditOutcome, type AuditEvent, ty
 export type { AuditLog, AuditLogOptions, AuditObserver } from './audit/audit-log.js';
 export { auditRoutes, type AuditRoutesOptions } from './http/audit-routes.js';
 export { createAdminCheck, type AdminScope, type AdminCheckOptions } from './auth/admin.js';
+// L2: deleting docs and spaces (deletion/; node.deletions, node.purger, REST in http/deletion-routes.ts).
+export type { DeletionRecord } from './store/store.js';
+export type { Deletions } from './deletion/deletions.js';
+export type { Purger, PurgeReport } from './deletion/purger.js';
