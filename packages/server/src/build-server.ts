@@ -141,7 +141,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   registerHealth(app, { store: deps.store, bus: deps.bus, registry: metrics.registry, nodeId: node.nodeId });
   // REST queries on the anchor read model (readmodel/).
   await app.register(anchorRoutes, {
-    anchors: deps.store.anchors, verify: deps.verify, audit: node.audit, checkSpace: (tenant, space) => node.deletions.checkSpace(tenant, space),
+    anchors: deps.store.anchors, verify: deps.verify, audit: node.audit, deletedCells: (tenant, space) => node.deletions.deletedCells(tenant, space),
     anchorsAt: (tenant, space, at, query, options) => spaceAnchorsAt(deps.store, tenant, space, at, query, options),
   });
   // L1, L2: history reads and reverts from the log (history/).

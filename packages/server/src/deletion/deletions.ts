@@ -12,7 +12,7 @@
  * (deletion-message.ts) and do the same; one that misses the message still refuses at its next room load,
  * and its rooms already loaded are retired when the bus reconnects (F2).
  */
-import { CairnError } from '@cairn/shared';
+import { CairnError, cellOfDocId } from '@cairn/shared';
 import type { Bus } from '../bus/bus.js';
 import type { Principal } from '../auth/principal.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -33,6 +33,11 @@ export interface Deletions {
   check(tenant: string, doc: string): Promise<void>;
   /** Rejects with DOC_DELETED if the whole space is deleted. */
   checkSpace(tenant: string, space: string): Promise<void>;
+  /**
+   * Rejects with DOC_DELETED if the whole space is deleted; else the cells whose cell doc is deleted, whose
+   * anchors a space-wide read leaves out (their read-model rows stay until the purge).
+   */
+  deletedCells(tenant: string, space: string): Promise<ReadonlySet<string>>;
   /** A purge of this node's (purger.ts) is done: tells every node to drop what it may still hold. */
   purged(record: DeletionRecord): void;
   /** Follows the bus channel; resolves once following (or once the bus is down: it follows at reconnect). */
@@ -111,6 +116,17 @@ export function createDeletions(o: DeletionsOptions): Deletions {
     async checkSpace(tenant, space) {
       const record = (await o.store.listDeletions(tenant, space)).find((d) => d.doc === null);
       if (record) throw refusal(record);
+    },
+    async deletedCells(tenant, space) {
+      const records = await o.store.listDeletions(tenant, space);
+      const whole = records.find((d) => d.doc === null);
+      if (whole) throw refusal(whole);
+      const cells = new Set<string>();
+      for (const d of records) {
+        const cell = d.doc === null ? null : cellOfDocId(d.doc);
+        if (cell) cells.add(cell.cell);
+      }
+      return cells;
     },
     purged(record) {
       o.retire(record.tenant, record.space, record.doc);

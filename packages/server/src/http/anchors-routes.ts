@@ -35,8 +35,11 @@ export interface AnchorRoutesOptions {
   anchorsAt?: (tenant: string, space: string, at: Date, query: AnchorQuery, options: QueryOptions) => Promise<AnchorRecord[]>;
   /** L4: where refusals and queries are recorded (the node's audit log). */
   audit?: Pick<AuditLog, 'record'>;
-  /** L2: rejects with DOC_DELETED when the space is deleted (deletion/deletions.ts). Absent: never. */
-  checkSpace?: (tenant: string, space: string) => Promise<void>;
+  /**
+   * L2: rejects with DOC_DELETED when the space is deleted, else names the cells whose doc is deleted: their
+   * anchors are left out of answers (deletion/deletions.ts). Absent: nothing is deleted.
+   */
+  deletedCells?: (tenant: string, space: string) => Promise<ReadonlySet<string>>;
 }
 
 const str = { type: 'string' } as const;
@@ -110,15 +113,17 @@ export const anchorRoutes: FastifyPluginAsync<AnchorRoutesOptions> = async (app,
       const principal = principals.of(req);
       const who = { tenant: principal.tenant, subject: principal.subject, space: req.params.space };
       try {
-        await opts.checkSpace?.(principal.tenant, req.params.space);
+        const deleted = (await opts.deletedCells?.(principal.tenant, req.params.space)) ?? new Set<string>();
         const { at, ...rest } = req.query;
         const { query, limit, center } = parseAnchorQuery(rest);
         if (at !== undefined && !opts.anchorsAt) throw new CairnError('BAD_REQUEST', 'this server answers no history reads');
         const target = at === undefined ? null : parseHistoryTarget(at, false);
-        const records = target && 'at' in target && opts.anchorsAt
+        const found = target && 'at' in target && opts.anchorsAt
           // Expiry as of that time too (X4): the space as it looked then, TTLs included.
           ? await opts.anchorsAt(principal.tenant, req.params.space, target.at, query, { now: target.at.getTime(), limit })
           : await opts.anchors.query(principal.tenant, req.params.space, query, { now: now(), limit });
+        // L2: a deleted cell doc's anchors are gone for readers (so a page may hold fewer than `limit`).
+        const records = deleted.size === 0 ? found : found.filter((r) => !deleted.has(r.anchor.cell));
         const action = target ? 'history.read' : 'rest.query';
         opts.audit?.record({ action, ...who, detail: { endpoint: 'rest', query: query.kind, limit, results: records.length, ...(at !== undefined ? { at } : {}) } });
         return { anchors: records.map((r) => toJson(r, center)) };
