@@ -10,6 +10,7 @@ import type { Store } from '../../packages/server/src/store/store.js';
 import { describeStoreContract } from './store.contract.js';
 import { describeQuarantineContract } from './store-quarantine.contract.js';
 import { describeHistoryContract } from './store-history.contract.js';
+import { describeDeletionsContract } from './store-deletions.contract.js';
 import { dropSchema, uniqueSchema, withPgClient } from './store-pg-schema.js';
 import { APP_ROLE, OWNER_ROLE, prepareRoles, urlAs } from '../support/pg-roles.js';
 import { push } from './store-fixtures.js';
@@ -29,6 +30,7 @@ afterAll(async () => {
 describeStoreContract('postgres, app role under row-level security', async () => appStore(8));
 describeQuarantineContract('postgres, app role under row-level security', async () => appStore());
 describeHistoryContract('postgres, app role under row-level security', async () => appStore());
+describeDeletionsContract('postgres, app role under row-level security', async () => appStore());
 
 /** One row per tenant table; the test's superuser writes them (superusers skip row-level security). */
 const SEED: Record<string, (t: string) => string> = {
