@@ -10,6 +10,7 @@ import type { Store } from '../../packages/server/src/store/store.js';
 import { describeStoreContract } from './store.contract.js';
 import { describeQuarantineContract } from './store-quarantine.contract.js';
 import { describeHistoryContract } from './store-history.contract.js';
+import { describeDeletionsContract } from './store-deletions.contract.js';
 import { dropSchema, uniqueSchema, withPgClient } from './store-pg-schema.js';
 import { APP_ROLE, OWNER_ROLE, prepareRoles, urlAs } from '../support/pg-roles.js';
 import { push } from './store-fixtures.js';
@@ -29,6 +30,7 @@ afterAll(async () => {
 describeStoreContract('postgres, app role under row-level security', async () => appStore(8));
 describeQuarantineContract('postgres, app role under row-level security', async () => appStore());
 describeHistoryContract('postgres, app role under row-level security', async () => appStore());
+describeDeletionsContract('postgres, app role under row-level security', async () => appStore());
 
 /** One row per tenant table; the test's superuser writes them (superusers skip row-level security). */
 const SEED: Record<string, (t: string) => string> = {
@@ -42,6 +44,7 @@ const SEED: Record<string, (t: string) => string> = {
     `INSERT INTO cairn_anchors (tenant, space, id, cell, x, y, z, qx, qy, qz, qw, hlc, created_by, created_at) VALUES ('${t}', 's', 'seed', 'u0', 0, 0, 0, 0, 0, 0, 1, 'h', 'a', 'now')`,
   cairn_spaces: (t) => `INSERT INTO cairn_spaces (tenant, space) VALUES ('${t}', 's')`,
   cairn_readmodel_progress: (t) => `INSERT INTO cairn_readmodel_progress (tenant, doc, applied_version) VALUES ('${t}', 's/seed', 1)`,
+  cairn_deletions: (t) => `INSERT INTO cairn_deletions (tenant, space, doc, deleted_by, purge_after) VALUES ('${t}', 's', 's/seed', 'a', now())`,
   cairn_audit: (t) => `INSERT INTO cairn_audit (at, tenant, node, action, outcome) VALUES (now(), '${t}', 'seed', 'connect', 'ok')`,
 };
 

@@ -6,6 +6,7 @@ import type * as Y from 'yjs';
 import type { CairnError, ClientSocketFactory } from '@cairn/shared';
 import type { DeadLetters } from './outbox/dead-letters.js';
 import type { Rejection } from './outbox/settle.js';
+import type { DocDeleted } from './inbound/doc-deletion.js';
 import type { StorageErrorEvent } from './replica/storage-error.js';
 import type { BackoffOptions } from './socket/backoff.js';
 import type { NetworkEvents } from './socket/network-events.js';
@@ -100,6 +101,12 @@ export interface CairnClientEvents {
   'cells-evicted': CellsEvicted;
   /** A push was moved to the dead letters, or a subscription was refused (O7). */
   rejected: Rejection;
+  /**
+   * L2: the server deleted a doc this client held (or the doc's whole space): its copy is gone from the
+   * replica, its anchors from the space's index, its unacknowledged edits are dead letters (DOC_DELETED),
+   * and it is closed. Once per doc; a space delete gives one per doc the client held of it.
+   */
+  'doc-deleted': DocDeleted;
   /**
    * Always a CairnError with a catalog code. Connection errors: fatal ones (UNAUTHENTICATED,
    * PROTOCOL_VERSION, NOT_FOUND, ORIGIN_NOT_ALLOWED: offline until goOnline()), UNREACHABLE (retries go on),

@@ -8,6 +8,7 @@ import { CairnError, DEFAULT_LIMITS, newClientId, toCairnError } from '@cairn/sh
 import type { CairnClient, CairnClientEvents, CairnClientOptions } from './client-api.js';
 import { createEmitter } from './emitter.js';
 import { createRemoteApplier } from './inbound/apply-remote.js';
+import { createDocDeletion } from './inbound/doc-deletion.js';
 import { createFrameRouter } from './inbound/route-frames.js';
 import { createOpenDocs } from './open-docs.js';
 import { createDeadLetters } from './outbox/dead-letters.js';
@@ -172,12 +173,32 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
 
   const presence = createPresenceLink({ onError: reportError });
 
+  const deletion = createDocDeletion({
+    replica,
+    unindex: (id) => spaces.docDeleted(id),
+    close: async (id) => {
+      if (!(await docs.close(id))) return false;
+      pushLoop.unsubscribe(id);
+      presence.unsubscribed(id);
+      return true;
+    },
+    flush: () => writer.flush(),
+    now,
+    onDeadLettered: (letter) => {
+      undeliverable.added({ seq: letter.seq, doc: letter.doc, code: letter.code });
+      events.emit('rejected', { seq: letter.seq, doc: letter.doc, code: letter.code, message: letter.message });
+      outboxChanged();
+    },
+    onDeleted: (e) => events.emit('doc-deleted', e),
+  });
+
   const router = createFrameRouter({
     applyRemote: createRemoteApplier({ replica, docOf: (id) => docs.get(id), onError: reportError }),
     settle,
     pushLoop,
     presence,
     onRejected: (r) => events.emit('rejected', r),
+    onDocDeleted: (doc, message) => deletion.deleted(doc, message),
     onError: reportError,
   });
 

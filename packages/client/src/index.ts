@@ -13,6 +13,7 @@ export { CairnError, ErrorCodes, isCairnError, type ErrorCode } from '@cairn/sha
 export { UndeliverableError, type UndeliverableEdit } from './outbox/undeliverable.js';
 export { StorageErrorKind, type StorageErrorEvent } from './replica/storage-error.js';
 export type { Rejection } from './outbox/settle.js';
+export type { DocDeleted } from './inbound/doc-deletion.js';
 export type { DeadLetters } from './outbox/dead-letters.js';
 export type { DeadLetter } from './replica/replica-store.js';
 export type { HistoricalDoc, HistoryTarget, AnchorsAtQuery, AnchorAt } from './history/history-reads.js';

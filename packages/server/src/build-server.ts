@@ -24,6 +24,7 @@ import { spaceAnchorsAt } from './history/space-anchors-at.js';
 import type { RevertRecord } from './history/reverter.js';
 import { auditRoutes } from './http/audit-routes.js';
 import { registerRestLimits, type RestLimitSettings } from './http/rest-limits.js';
+import { deletionRoutes } from './http/deletion-routes.js';
 import { createAdminCheck } from './auth/admin.js';
 import type { SyncNodeOptions } from './sync-node.js';
 
@@ -74,6 +75,9 @@ export interface ServerDeps {
   audit?: SyncNodeOptions['audit'];
   /** The purge of expired and deleted anchors (purge/purger.ts); see SyncNodeOptions. */
   purge?: SyncNodeOptions['purge'];
+  /** L2: days a deleted doc or space stays restorable (default 30), and how often this node purges (default never). */
+  deleteGraceDays?: number;
+  purgeIntervalMs?: number;
 }
 
 export interface CairnServer {
@@ -126,6 +130,8 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.onRevert ? { onRevert: deps.onRevert } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),
     ...(deps.purge ? { purge: deps.purge } : {}),
+    ...(deps.deleteGraceDays !== undefined ? { deleteGraceDays: deps.deleteGraceDays } : {}),
+    ...(deps.purgeIntervalMs !== undefined ? { purgeIntervalMs: deps.purgeIntervalMs } : {}),
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);
@@ -142,11 +148,13 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
   const restLimits = await registerRestLimits(app, deps.restLimits);
   // REST queries on the anchor read model (readmodel/).
   await app.register(anchorRoutes, {
-    anchors: deps.store.anchors, verify: deps.verify, audit: node.audit, limits: restLimits,
+    anchors: deps.store.anchors, verify: deps.verify, audit: node.audit, limits: restLimits, deletedCells: (tenant, space) => node.deletions.deletedCells(tenant, space),
     anchorsAt: (tenant, space, at, query, options) => spaceAnchorsAt(deps.store, tenant, space, at, query, options),
   });
   // L1, L2: history reads and reverts from the log (history/).
-  await app.register(historyRoutes, { store: deps.store, reverter: node.reverter, verify: deps.verify, audit: node.audit, limits: restLimits });
+  await app.register(historyRoutes, { store: deps.store, reverter: node.reverter, verify: deps.verify, audit: node.audit, limits: restLimits, deletions: node.deletions });
+  // L2: deleting and restoring docs and spaces (deletion/).
+  await app.register(deletionRoutes, { deletions: node.deletions, verify: deps.verify, audit: node.audit, limits: restLimits });
   // L4: the audit trail, for the operator and tenant admins.
   await app.register(auditRoutes, { store: deps.store, admin: createAdminCheck({ verify: deps.verify, adminToken: deps.adminToken ?? null }), audit: node.audit, limits: restLimits });
   await registerHome(app, { ...(deps.staticDir ? { staticDir: deps.staticDir } : {}), nodeId: node.nodeId });

@@ -46,6 +46,8 @@ export interface ServerConfig {
   auditRetentionDays: number;
   /** The purge (purge/purger.ts): seconds between passes (CAIRN_PURGE_INTERVAL_S, 0: off), grace and tombstone days. */
   purge: { intervalS: number; graceDays: number; keepDays: number };
+  /** CAIRN_DELETE_GRACE_DAYS (deletion/): days a deleted doc or space stays restorable before its purge. */
+  deleteGraceDays: number;
   /** Per-tenant quotas; a limit left unset is absent. */
   quotas: QuotaLimits;
   /** S7 on the REST API (http/rest-limits.ts). */
@@ -115,6 +117,14 @@ function purge(env: NodeJS.ProcessEnv): ServerConfig['purge'] {
   return { intervalS: wholeNumber('CAIRN_PURGE_INTERVAL_S', env.CAIRN_PURGE_INTERVAL_S, 'seconds (0: no purge)'), graceDays, keepDays };
 }
 
+function deleteGraceDays(env: NodeJS.ProcessEnv): number {
+  const raw = env.CAIRN_DELETE_GRACE_DAYS;
+  if (raw === undefined || raw === '') return Number(settingDefault('CAIRN_DELETE_GRACE_DAYS'));
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 36_500) throw new CairnError('BAD_REQUEST', `CAIRN_DELETE_GRACE_DAYS=${raw} is not a number of days (0…36500)`);
+  return n;
+}
+
 function adminToken(env: NodeJS.ProcessEnv): string | null {
   const token = env.CAIRN_ADMIN_TOKEN || null;
   if (token !== null && (token.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(token))) {
@@ -160,6 +170,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     adminToken: adminToken(env),
     auditRetentionDays: auditRetentionDays(env),
     purge: purge(env),
+    deleteGraceDays: deleteGraceDays(env),
     quotas: {
       ...optionalLimit('CAIRN_QUOTA_DOCS', env.CAIRN_QUOTA_DOCS, 'docs'),
       ...optionalLimit('CAIRN_QUOTA_BYTES', env.CAIRN_QUOTA_BYTES, 'bytes'),

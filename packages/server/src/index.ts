@@ -39,3 +39,7 @@ export type { BusFilter, BusScheduler } from './bus/memory-bus.js';
 export type { Logger } from './log/logger.js';
 export { createMetrics, type Metrics } from './metrics/metrics.js';
 export type { QuarantineRecord, YClientOwners } from './store/store.js';
+// L2: deleting docs and spaces (deletion/; node.deletions, node.docPurger, REST in http/deletion-routes.ts).
+export type { DeletionRecord } from './store/store.js';
+export type { Deletions } from './deletion/deletions.js';
+export type { DocPurger, DocPurgeReport } from './deletion/doc-purger.js';

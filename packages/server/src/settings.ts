@@ -35,6 +35,7 @@ export const SETTINGS = [
   { env: 'CAIRN_PRE_AUTH_BYTES', default: '65536', meaning: 'bytes a socket may send before its hello is answered (S3)' },
   { env: 'CAIRN_ADMIN_TOKEN', default: 'unset: only tokens with the adm claim', meaning: 'bearer token of the operator for GET /v1/admin/audit (every tenant), at least 32 characters' },
   { env: 'CAIRN_AUDIT_RETENTION_DAYS', default: '90', meaning: 'days audit rows are kept (deleted hourly in batches); 0: kept forever' },
+  { env: 'CAIRN_DELETE_GRACE_DAYS', default: '30', meaning: 'days a deleted doc or space can be restored before its hard purge (purged hourly; 0: at the next pass)' },
   { env: 'CAIRN_QUOTA_DOCS', default: 'unset: no limit', meaning: 'docs per tenant; a push that would create one more is refused (DOC_QUOTA_EXCEEDED)' },
   { env: 'CAIRN_QUOTA_BYTES', default: 'unset: no limit', meaning: 'committed update bytes per tenant; a push past it is refused (BYTE_QUOTA_EXCEEDED)' },
   { env: 'CAIRN_QUOTA_CONNECTIONS', default: 'unset: no limit', meaning: 'open sockets per tenant on each node; one more is refused (CONNECTION_QUOTA_EXCEEDED)' },

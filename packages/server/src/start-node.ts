@@ -82,6 +82,8 @@ export async function startNode({ config, tls, wrapStore }: NodeSetup): Promise<
     quotas: config.quotas,
     restLimits: config.restLimits,
     purge: config.purge,
+    deleteGraceDays: config.deleteGraceDays,
+    purgeIntervalMs: 3_600_000,
     ...(tls ? { tls } : {}),
     ...(config.hstsMaxAge !== null ? { hstsMaxAge: config.hstsMaxAge } : {}),
     ...(config.nodeId ? { nodeId: config.nodeId } : {}),

@@ -28,6 +28,8 @@ import { auditCommits } from './audit/audited-commits.js';
 import { createAuditRetention } from './audit/audit-retention.js';
 import { createPurger, type Purger } from './purge/purger.js';
 import { PURGE_SUBJECT } from './purge/purge-update.js';
+import { createDeletions, type Deletions } from './deletion/deletions.js';
+import { createDocPurger, type DocPurger } from './deletion/doc-purger.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -59,6 +61,13 @@ export interface SyncNodeOptions {
    * tombstones (default 365, 0: forever), and seconds between passes (absent or 0: only `node.purger.pass()`).
    */
   purge?: { graceDays?: number; keepDays?: number; intervalS?: number };
+  /** L2: days a deleted doc or space can be restored before its hard purge (CAIRN_DELETE_GRACE_DAYS). Default 30. */
+  deleteGraceDays?: number;
+  /**
+   * L2: how often this node purges deletions past their grace. Default 0: never here (tests and embedders
+   * run `node.docPurger.run()`); `cairn-server` passes one hour (start-node.ts).
+   */
+  purgeIntervalMs?: number;
 }
 
 export interface SyncNode {
@@ -74,6 +83,10 @@ export interface SyncNode {
   readonly purger: Purger;
   /** L4: records audit events (`audit.record({ action: 'revert', ... })`); written in batches off the commit path. */
   readonly audit: AuditLog;
+  /** L2: deletes and restores of docs and spaces, and the check every room load and REST read makes. */
+  readonly deletions: Deletions;
+  /** L2: the hard purge of deleted docs and spaces past their grace period (on a timer; `run()` for one pass now). */
+  readonly docPurger: DocPurger;
   acceptNative: SessionAcceptor;
   acceptY(socket: SessionSocket, target: { principal: Principal; doc: string; space: string }): SessionHandle;
   readonly sessions: number;
@@ -103,8 +116,9 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       log.warn({ tenant, doc, version, reason }, 'update quarantined: it does not apply, its doc loads without it (npm run quarantine -- list)');
     },
   };
-  const rooms = createRooms({
-    store: opts.store, fanout, observer: roomsObserver, onError,
+  // L2: every room load asks the deletion record first (a node that missed a delete's bus message still refuses).
+  const rooms: Rooms = createRooms({
+    store: opts.store, fanout, observer: roomsObserver, onError, refuse: (tenant, doc) => deletions.check(tenant, doc),
     poseLimits: { timeoutMs: limits.presenceTimeoutMs, limits: { maxPresenceAppStateBytes: limits.maxPresenceAppStateBytes, maxPresenceDepth: limits.maxPresenceDepth } },
     ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}),
     ...(opts.snapshotMinUpdates !== undefined ? { snapshotMinUpdates: opts.snapshotMinUpdates } : {}),
@@ -155,6 +169,19 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       });
     },
   });
+  const deletions = createDeletions({
+    store: opts.store, bus: opts.bus, nodeId, graceDays: opts.deleteGraceDays ?? 30, audit, log,
+    retire(tenant, space, doc) {
+      rooms.retire(tenant, space, doc);
+      readModel.forget(tenant, space, doc);
+    },
+    held: () => rooms.docs(),
+  });
+  const following = deletions.start().catch(onError);
+  const docPurger = createDocPurger({
+    store: opts.store, audit, log, onPurged: (record) => deletions.purged(record),
+    intervalMs: opts.purgeIntervalMs ?? 0,
+  });
   let stopping = false;
   const live = new Set<SessionHandle & LiveSession>();
 
@@ -188,6 +215,8 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     reverter,
     purger,
     audit,
+    deletions,
+    docPurger,
     acceptNative: (socket) => track(createNativeSession(ctx, socket), socket, 'native'),
     acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target), socket, 'y-websocket'),
     get sessions() {
@@ -202,6 +231,9 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       await new Promise((r) => setTimeout(r, 0));
       for (const s of [...live]) s.shutdown();
       live.clear();
+      await docPurger.stop();
+      await following;
+      await deletions.close();
       await rooms.close();
       // Finish read model runs of the last commits before the caller closes the Store.
       await readModel.close();

@@ -6,7 +6,7 @@ export {
 export { parseDocId, isValidDocId, isValidSegment, spaceOf, newClientId, isValidClientId, type DocRef } from './ids.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export {
-  PROTOCOL_VERSION, MIN_PROTOCOL_VERSION, FrameType, encodeFrame, decodeFrame, rejectFrame, MAX_TOKEN_BYTES, MAX_PEER_POSES_PER_FRAME,
+  PROTOCOL_VERSION, MIN_PROTOCOL_VERSION, DOC_DELETED_MIN_PROTOCOL_VERSION, wireCodeFor, FrameType, encodeFrame, decodeFrame, rejectFrame, MAX_TOKEN_BYTES, MAX_PEER_POSES_PER_FRAME,
   type Frame, type FrameTypeName, type HelloFrame, type WelcomeFrame, type SubFrame, type UnsubFrame,
   type PushFrame, type AckFrame, type RejectFrame, type SyncFrame, type UpdateFrame, type PresenceFrame,
   type PingFrame, type PongFrame, type PushPartFrame, type PoseFrame, type PeerPoseFrame, type PeerPosesFrame, type PeerPoseEntry,

@@ -16,6 +16,8 @@ export interface FrameRouterOptions {
   pushLoop: Pick<PushLoop, 'settled'>;
   presence: Pick<PresenceLink, 'synced' | 'received'>;
   onRejected(rejection: Rejection): void;
+  /** L2: the server says the doc was deleted (inbound/doc-deletion.ts). */
+  onDocDeleted(doc: string, message: string): Promise<void>;
   onError(err: unknown): void;
 }
 
@@ -40,7 +42,16 @@ export function createFrameRouter(o: FrameRouterOptions): FrameRouter {
       case 'ack':
         return o.settle.ack(frame.seq, session.generation);
       case 'reject':
-        if (frame.seq !== null) return o.settle.reject({ ...frame, seq: frame.seq }, session.generation);
+        if (frame.seq !== null) {
+          await o.settle.reject({ ...frame, seq: frame.seq }, session.generation);
+          if (frame.code === 'DOC_DELETED' && frame.doc !== null) await o.onDocDeleted(frame.doc, frame.message);
+          return;
+        }
+        if (frame.doc !== null && frame.code === 'DOC_DELETED') {
+          // A refused sub, or a subscription the server ended: the doc will get no sync.
+          o.pushLoop.settled(session, frame.doc);
+          return o.onDocDeleted(frame.doc, frame.message);
+        }
         if (frame.doc !== null) {
           // A refused sub (FORBIDDEN, TOO_MANY_DOCS, …): the doc will get no sync; do not wait for one.
           o.pushLoop.settled(session, frame.doc);

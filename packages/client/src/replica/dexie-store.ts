@@ -176,6 +176,18 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
         if (found) await deadLetters.delete(seq);
         return found;
       }),
+    dropDoc: (doc, code, message, at) =>
+      db.transaction('rw', [docs, updates, outbox, deadLetters, meta], async () => {
+        const held = (await docs.get(doc)) !== undefined || (await updates.where('doc').equals(doc).count()) > 0 || (await meta.get(versionKey(doc))) !== undefined;
+        await docs.delete(doc);
+        await updates.where('doc').equals(doc).delete();
+        await meta.delete(versionKey(doc));
+        const rows = await outbox.filter((r) => r.doc === doc).toArray();
+        const letters = rows.map((row): DeadLetter => ({ seq: row.seq, doc, update: row.update, code, message, at }));
+        await deadLetters.bulkPut(letters);
+        await outbox.bulkDelete(rows.map((r) => r.seq));
+        return { held, letters };
+      }),
     loadAlignment: async (space) => (await meta.get(ALIGNMENT + space))?.value,
     async saveAlignment(space, record) {
       if (record) await meta.put({ key: ALIGNMENT + space, value: record });

@@ -92,6 +92,19 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
       return lastSeq;
     },
     discardDeadLetter: async (seq) => dead.delete(seq),
+    async dropDoc(doc, code, message, at) {
+      const held = docs.delete(doc) || versions.delete(doc);
+      versions.delete(doc);
+      const letters: DeadLetter[] = [];
+      for (const row of [...outbox.values()]) {
+        if (row.doc !== doc) continue;
+        outbox.delete(row.seq);
+        const letter: DeadLetter = { seq: row.seq, doc, update: row.update, code, message, at };
+        dead.set(row.seq, letter);
+        letters.push(letter);
+      }
+      return { held, letters };
+    },
     loadAlignment: async (space) => alignments.get(space),
     async saveAlignment(space, record) {
       if (record) alignments.set(space, record);

@@ -97,6 +97,12 @@ export interface ReplicaStore {
   /** Moves a dead letter back into the outbox under a NEW seq; null if there is no such dead letter. */
   retryDeadLetter(seq: number, at: number): Promise<number | null>;
   discardDeadLetter(seq: number): Promise<boolean>;
+  /**
+   * L2: the server deleted the doc. In ONE transaction: its state and version go, and its outbox rows move to
+   * the dead letters with `code` (O7: never dropped silently). `held` says whether the replica had any
+   * state of the doc; `letters` are the rows moved, in seq order.
+   */
+  dropDoc(doc: string, code: ErrorCode, message: string, at: number): Promise<{ held: boolean; letters: DeadLetter[] }>;
   /** The device's stored alignment to the space (P3), unvalidated; undefined if none. */
   loadAlignment(space: string): Promise<unknown>;
   /** Replaces the space's stored alignment; null deletes it. */

@@ -54,6 +54,8 @@ export interface Replica {
   renewClientId(taken: string): Promise<void>;
   retryDeadLetter(seq: number, at: number): Promise<number | null>;
   discardDeadLetter(seq: number): Promise<boolean>;
+  /** L2: the doc was deleted on the server (ReplicaStore.dropDoc). */
+  dropDoc(doc: string, code: ErrorCode, message: string, at: number): Promise<{ held: boolean; letters: DeadLetter[] }>;
   loadAlignment(space: string): Promise<unknown>;
   saveAlignment(space: string, record: AlignmentRecord | null): Promise<void>;
   visit(docs: readonly string[], at: number): Promise<void>;
@@ -307,6 +309,12 @@ export function createReplica(o: ReplicaOptions): Replica {
         mirror.discarded(seq);
         return found;
       }),
+    dropDoc: (doc, code, message, at) =>
+      use(async (s) => {
+        const dropped = await s.dropDoc(doc, code, message, at);
+        if (s.persistent) for (const letter of dropped.letters) mirror.deadLettered(letter);
+        return dropped;
+      }, true),
     loadAlignment: (space) => use((s) => s.loadAlignment(space)),
     saveAlignment: (space, record) => use((s) => s.saveAlignment(space, record), true),
     visit: (docs, at) => use((s) => s.visit(docs, at)),

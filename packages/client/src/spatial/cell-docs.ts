@@ -35,6 +35,11 @@ export interface CellDocs {
   /** The open cells and their docs. */
   docs(): ReadonlyMap<string, Y.Doc>;
   refs(cell: string): number;
+  /**
+   * L2: the server deleted the cell's doc and the client closed it: it leaves `docs()` at once (onClosed),
+   * while its holders keep their references; an acquire that opens it again asks the server again.
+   */
+  drop(cell: string): void;
 }
 
 interface Cell {
@@ -121,5 +126,15 @@ export function createCellDocs(o: CellDocsOptions): CellDocs {
     doc: (name) => open.get(name),
     docs: () => open,
     refs: (name) => cells.get(name)?.refs ?? 0,
+    drop(name) {
+      const c = cells.get(name);
+      const doc = c?.doc;
+      if (!c || !doc) return;
+      c.detach?.();
+      c.detach = null;
+      c.doc = null;
+      open.delete(name);
+      o.onClosed(name, doc);
+    },
   };
 }

@@ -7,7 +7,7 @@
 import type * as Y from 'yjs';
 import type { HistoryReads } from '../history/history-reads.js';
 import {
-  CairnError, createGeoFrame, createHlc, createSpaceFrame, DEFAULT_CELL_PRECISION, isGeohash, isValidSegment, metaDocId, newClientId,
+  CairnError, cellOfDocId, createGeoFrame, createHlc, createSpaceFrame, DEFAULT_CELL_PRECISION, isGeohash, isValidSegment, metaDocId, newClientId,
   sameGeoPoint,
 } from '@cairn/shared';
 import { createEmitter } from '../emitter.js';
@@ -48,7 +48,13 @@ export interface SpaceLifecycle {
   onClose(done: Promise<void>): void;
 }
 
-export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, life: SpaceLifecycle): Space {
+/** A space as its client holds it: the app's Space, and what the client tells it. */
+export interface HeldSpace extends Space {
+  /** L2: the server deleted one of the space's docs; a cell doc's anchors leave the index at once (X1). */
+  docDeleted(docId: string): void;
+}
+
+export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, life: SpaceLifecycle): HeldSpace {
   if (typeof name !== 'string' || !isValidSegment(name)) {
     throw new CairnError('INVALID_DOC_ID', `space name ${JSON.stringify(String(name).slice(0, 80))} is not a doc id segment`);
   }
@@ -162,6 +168,10 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
 
   return {
     name,
+    docDeleted(docId) {
+      const cell = cellOfDocId(docId);
+      if (cell?.space === name) cells.drop(cell.cell);
+    },
     anchorsAt: (at, query) => host.history.anchorsAt(name, at, query),
     get origin() {
       return values.origin;

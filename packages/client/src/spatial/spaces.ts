@@ -4,23 +4,26 @@
  * opened; asking again for an open space returns it as it is. A space reopened while its previous
  * instance is still closing waits for that close before it opens anything.
  */
-import { createSpace, type SpaceHost } from './space.js';
+import { spaceOf } from '@cairn/shared';
+import { createSpace, type HeldSpace, type SpaceHost } from './space.js';
 import type { Space, SpaceOptions } from './space-api.js';
 
 export interface Spaces {
   space(name: string, opts?: SpaceOptions): Space;
   closeAll(): Promise<void>;
+  /** L2: the server deleted the doc; the open space it belongs to drops it (space.ts docDeleted). */
+  docDeleted(docId: string): void;
 }
 
 export function createSpaces(host: SpaceHost): Spaces {
-  const open = new Map<string, Space>();
+  const open = new Map<string, HeldSpace>();
   const closing = new Map<string, Promise<void>>();
 
   return {
     space(name, opts = {}) {
       const existing = open.get(name);
       if (existing) return existing;
-      const s: Space = createSpace(host, name, opts, {
+      const s: HeldSpace = createSpace(host, name, opts, {
         after: closing.get(name) ?? Promise.resolve(),
         onClose(done) {
           if (open.get(name) === s) open.delete(name);
@@ -33,6 +36,9 @@ export function createSpaces(host: SpaceHost): Spaces {
       });
       open.set(name, s);
       return s;
+    },
+    docDeleted(docId) {
+      open.get(spaceOf(docId))?.docDeleted(docId);
     },
     async closeAll() {
       await Promise.all([...open.values()].map((s) => s.close()));

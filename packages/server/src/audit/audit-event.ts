@@ -23,8 +23,12 @@ export const AUDIT_ACTIONS = [
   'access.denied',
   /** Committed pushes of one principal, client and doc in one flush window: `detail.fromVersion/toVersion`. */
   'write',
+  /** L2: a doc or space soft-deleted (deletion/deletions.ts); `detail.purgeAfter`. */
   'delete',
+  /** L2: a soft deletion ended within its grace period. */
+  'restore',
   'revert',
+  /** L2: a deleted doc or space's rows removed for good (deletion/doc-purger.ts); `detail.docs`, `detail.rows`. */
   'purge',
   'history.read',
   /** A REST query on the anchor read model (`detail.query`, `detail.results`). */

@@ -17,6 +17,8 @@ export function helpText(): string {
     '                                         list or drop stored updates that did not apply (C4), on the same Store',
     '       cairn-server audit [--tenant <id>] [--subject <sub>] [--action <action>] [--since <iso>] [--until <iso>] [--limit <n>]',
     '                                         the audit trail (L4), newest first, on the same Store',
+    '       cairn-server purge-deleted           purge now the deleted docs and spaces past their grace period (L2),',
+    '                                         on the same Store (nodes also do it hourly)',
     '       cairn-server --help | --version',
     '',
     'Settings (environment variables; docs/OPERATIONS.md "Configuration" explains each):',

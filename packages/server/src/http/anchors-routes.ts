@@ -38,6 +38,11 @@ export interface AnchorRoutesOptions {
   audit?: Pick<AuditLog, 'record'>;
   /** S7: queries spend the principal's `query` budget, `at=` its `history` budget and a replay slot. */
   limits?: RestLimiter;
+  /**
+   * L2: rejects with DOC_DELETED when the space is deleted, else names the cells whose doc is deleted: their
+   * anchors are left out of answers (deletion/deletions.ts). Absent: nothing is deleted.
+   */
+  deletedCells?: (tenant: string, space: string) => Promise<ReadonlySet<string>>;
 }
 
 const str = { type: 'string' } as const;
@@ -112,14 +117,17 @@ export const anchorRoutes: FastifyPluginAsync<AnchorRoutesOptions> = async (app,
       const principal = principals.of(req);
       const who = { tenant: principal.tenant, subject: principal.subject, space: req.params.space };
       try {
+        const deleted = (await opts.deletedCells?.(principal.tenant, req.params.space)) ?? new Set<string>();
         const { at, ...rest } = req.query;
         const { query, limit, center } = parseAnchorQuery(rest);
         if (at !== undefined && !opts.anchorsAt) throw new CairnError('BAD_REQUEST', 'this server answers no history reads');
         const target = at === undefined ? null : parseHistoryTarget(at, false);
-        const records = target && 'at' in target && opts.anchorsAt
+        const found = target && 'at' in target && opts.anchorsAt
           // Expiry as of that time too (X4): the space as it looked then, TTLs included.
           ? await principals.replay(() => opts.anchorsAt!(principal.tenant, req.params.space, target.at, query, { now: target.at.getTime(), limit }))
           : await opts.anchors.query(principal.tenant, req.params.space, query, { now: now(), limit });
+        // L2: a deleted cell doc's anchors are gone for readers (so a page may hold fewer than `limit`).
+        const records = deleted.size === 0 ? found : found.filter((r) => !deleted.has(r.anchor.cell));
         const action = target ? 'history.read' : 'rest.query';
         opts.audit?.record({ action, ...who, detail: { endpoint: 'rest', query: query.kind, limit, results: records.length, ...(at !== undefined ? { at } : {}) } });
         return { anchors: records.map((r) => toJson(r, center)) };

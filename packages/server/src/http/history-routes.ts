@@ -33,6 +33,8 @@ export interface HistoryRoutesOptions {
   audit?: Pick<AuditLog, 'record'>;
   /** S7: every route here spends the principal's `history` budget and a replay slot (rest-limits.ts). */
   limits?: RestLimiter;
+  /** L2: rejects with DOC_DELETED (410) for a deleted doc or space (deletion/deletions.ts). Absent: never. */
+  deletions?: { check(tenant: string, doc: string): Promise<void>; checkSpace(tenant: string, space: string): Promise<void> };
 }
 
 const DEFAULT_LIMIT = 100;
@@ -95,8 +97,20 @@ export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (ap
       detail: { endpoint: 'rest', route: req.routeOptions.url ?? req.url.split('?')[0] },
     });
   });
-  const read = async (req: Req) => principals.authenticate(req, req.params.space, 'read', 'history');
-  const write = async (req: Req) => principals.authenticate(req, req.params.space, 'write', 'history');
+  // L2: a deleted doc or space is read or reverted by no one (410 DOC_DELETED), after the access checks.
+  const notDeleted = async (req: Req) => {
+    const p = principals.of(req);
+    if (req.params.name !== undefined) await opts.deletions?.check(p.tenant, docOf(req.params));
+    else await opts.deletions?.checkSpace(p.tenant, req.params.space);
+  };
+  const read = async (req: Req) => {
+    await principals.authenticate(req, req.params.space, 'read', 'history');
+    await notDeleted(req);
+  };
+  const write = async (req: Req) => {
+    await principals.authenticate(req, req.params.space, 'write', 'history');
+    await notDeleted(req);
+  };
 
   app.get('/v1/spaces/:space/docs/:name', {
     schema: { params: { type: 'object', properties: { space, name: str } }, querystring: { type: 'object', required: ['at'], properties: { at: { type: 'string', maxLength: 64 } }, additionalProperties: false } },

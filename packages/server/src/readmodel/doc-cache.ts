@@ -25,6 +25,8 @@ export interface DocCache {
   /** Adds or refreshes a copy, then drops copies past the limits (least recently used first). */
   set(key: string, d: ReplayedDoc): void;
   delete(key: string): void;
+  /** Drops every copy whose key passes `match` (L2: the docs of a deleted space). */
+  deleteWhere(match: (key: string) => boolean): void;
   readonly size: number;
   /** Bytes of the copies held (ReplayedDoc.bytes). */
   readonly bytes: number;
@@ -91,6 +93,9 @@ export function createDocCache(limits: DocCacheLimits): DocCache {
     },
     delete(key) {
       slots.delete(key);
+    },
+    deleteWhere(match) {
+      for (const key of [...slots.keys()]) if (match(key)) slots.delete(key);
     },
     get size() {
       return slots.size;

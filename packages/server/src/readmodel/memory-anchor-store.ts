@@ -3,7 +3,7 @@
  * runs without awaiting anything, so it lands whole, like the SQL transaction, and needs no locks.
  * Records are copied in and out, so no caller can change a stored row under another one.
  */
-import { distanceM, type CellEntry, type GeoPoint, type GeoRect } from '@cairn/shared';
+import { cellOfDocId, distanceM, spaceOfMetaDocId, type CellEntry, type GeoPoint, type GeoRect } from '@cairn/shared';
 import type { AnchorQuery, AnchorRecord, AnchorStore, ApplyOutcome, PurgeCandidate } from './anchor-store.js';
 import { frameOf, hasFramedPose, locate, mergeRecord, sameOrigin } from './anchor-row.js';
 import { comparePurgeKeys, purgeReason } from './purge-rules.js';
@@ -20,7 +20,13 @@ function inRects(g: GeoPoint, rects: readonly GeoRect[]): boolean {
   return rects.some((r) => g.lat >= r.minLat && g.lat <= r.maxLat && g.lon >= r.minLon && g.lon <= r.maxLon);
 }
 
-export function createMemoryAnchorStore(isOpen: () => void): AnchorStore {
+/** The memory store's read model, with the purge of one doc's rows that the SQL store does in sql-deletions.ts. */
+export interface MemoryAnchorStore extends AnchorStore {
+  /** L2: drops what the doc put here: a cell doc's entries and anchors, a meta doc's space row, its progress. */
+  purgeDoc(tenant: string, doc: string): void;
+}
+
+export function createMemoryAnchorStore(isOpen: () => void): MemoryAnchorStore {
   const progress = new Map<string, number>();
   const spaces = new Map<string, SpaceState>();
   const key = (tenant: string, name: string) => JSON.stringify([tenant, name]);
@@ -92,6 +98,21 @@ export function createMemoryAnchorStore(isOpen: () => void): AnchorStore {
       s.precision = change.meta.precision;
       progress.set(key(change.tenant, change.doc), change.version);
       return { kind: 'applied' };
+    },
+
+    purgeDoc(tenant, doc) {
+      progress.delete(key(tenant, doc));
+      const cell = cellOfDocId(doc);
+      const s = cell ? spaces.get(key(tenant, cell.space)) : undefined;
+      if (cell && s) {
+        for (const [id, cells] of s.entries) {
+          cells.delete(cell.cell);
+          if (cells.size === 0) s.entries.delete(id);
+        }
+        for (const [id, record] of s.anchors) if (record.anchor.cell === cell.cell) s.anchors.delete(id);
+      }
+      const meta = spaceOfMetaDocId(doc);
+      if (meta !== null) spaces.delete(key(tenant, meta));
     },
 
     async appliedVersion(tenant, doc) {

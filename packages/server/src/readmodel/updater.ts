@@ -43,6 +43,11 @@ export interface ReadModelUpdater {
   committed(tenant: string, doc: string, version: number): void;
   /** Brings a cell or meta doc's read model to the Store's head; resolves when done, rejects if it failed. */
   catchUp(tenant: string, doc: string): Promise<void>;
+  /**
+   * L2: drops the replayed copies of a deleted doc (of every doc of a deleted space, `doc` null), so a purge
+   * or a restore is read from the Store afresh, never from a copy of what was deleted.
+   */
+  forget(tenant: string, space: string, doc: string | null): void;
   /** Resolves when no doc has a run in flight (retries scheduled for later may remain). */
   idle(): Promise<void>;
   /** Stops retries and waits for runs in flight. */
@@ -265,6 +270,11 @@ export function createReadModelUpdater(opts: ReadModelOptions): ReadModelUpdater
       // on whichever worker holds the doc by then (never two runs on one doc at once).
       await workers.get(keyOf(tenant, doc))?.running?.catch(() => undefined);
       await kick(worker(tenant, doc, target));
+    },
+    forget(tenant, space, doc) {
+      const exact = doc === null ? null : keyOf(tenant, doc);
+      const prefix = keyOf(tenant, `${space}/`);
+      cache.deleteWhere((key) => (exact === null ? key.startsWith(prefix) : key === exact));
     },
     idle,
     async close() {

@@ -47,6 +47,8 @@ export interface RoomSubscriber extends PoseReceiver {
   update(version: number, update: Uint8Array): void;
   /** An awareness update from another subscriber (y-protocols/awareness encoding). */
   presence?(payload: Uint8Array): void;
+  /** L2: the doc was deleted; the room is closing and will serve nothing more (rooms.ts retire). */
+  deleted?(): void;
 }
 
 export interface RoomObserver {

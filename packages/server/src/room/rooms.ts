@@ -10,6 +10,9 @@
  * (aborted its `signal`) is dropped without touching the Store; one already running finishes and parks
  * warm, so sub/unsub churn on a doc costs one load, not one per sub.
  *
+ * A load first asks `refuse` (L2: the deletion record), so a node that missed a delete's bus message still
+ * refuses the doc; `retire` closes the rooms of a deleted doc or space, telling their subscribers first.
+ *
  *   acquire ─► entry? ── yes ─► join it (no load)
  *                └ no ─► owner slot ─► node slot ─► follow bus, load ─► held (holders > 0) or warm (LRU)
  *                           └──── every holder aborted before the load started: dropped ────┘
@@ -36,6 +39,13 @@ export interface Rooms {
   /** Loads (or finds) the room and holds it until release(). OVERLOADED when the node's load line is full. */
   acquire(tenant: string, doc: string, opts?: AcquireOptions): Promise<Room>;
   release(room: Room): void;
+  /**
+   * L2: the doc (every doc of the space, `doc` null) was deleted: each subscriber of its rooms is told
+   * (RoomSubscriber.deleted), then the rooms are dropped, loaded or loading, warm or held.
+   */
+  retire(tenant: string, space: string, doc: string | null): void;
+  /** Every doc this node holds a room for, loaded or loading (L2: re-checked for deletions after a bus outage). */
+  docs(): { tenant: string; doc: string }[];
   /** The room if this node holds it loaded (held or warm), for applying local commits. */
   peek(tenant: string, doc: string): Room | undefined;
   readonly size: number;
@@ -66,6 +76,8 @@ export interface RoomsOptions {
   poseLimits?: { timeoutMs: number; limits: PresenceRecordLimits };
   observer?: RoomsObserver;
   onError?: (err: unknown) => void;
+  /** Checked before each load; rejects (DOC_DELETED) to refuse the doc. Default: nothing is refused. */
+  refuse?: (tenant: string, doc: string) => Promise<void>;
 }
 
 export function createRooms(opts: RoomsOptions): Rooms {
@@ -76,12 +88,12 @@ export function createRooms(opts: RoomsOptions): Rooms {
   const idle = new Set<string>();
   const key = (tenant: string, doc: string) => `${tenant}\u0000${doc}`;
 
-  function evict(k: string): void {
+  function evict(k: string, reason: CairnError = new CairnError('SHUTTING_DOWN', 'the room was evicted before it loaded')): void {
     const e = entries.get(k);
     if (!e) return;
     entries.delete(k);
     idle.delete(k);
-    e.cancel.abort(new CairnError('SHUTTING_DOWN', 'the room was evicted before it loaded'));
+    e.cancel.abort(reason);
     e.room?.destroy();
     void e.unfollow?.then((stop) => stop()).catch((err: unknown) => opts.onError?.(err));
     observer?.open(entries.size);
@@ -115,6 +127,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
       try {
         const leave = await loads.take(entry.cancel.signal);
         try {
+          await opts.refuse?.(tenant, doc);
           // Follow the bus first and buffer what arrives, then load: nothing committed in between is missed.
           // Presence that arrives before the room exists is dropped: clients renew theirs every 15 s. Presence
           // records that arrive before it are dropped too, but the room asks for them as soon as it exists.
@@ -136,6 +149,11 @@ export function createRooms(opts: RoomsOptions): Rooms {
           // Asked before the load, so the replays are usually cached by the time the first joiner's sync is sent.
           fanout.requestPoses(tenant, doc);
           await room.ready;
+          // Retired (deleted) while it loaded: the entry is gone and nobody may be handed this room.
+          if (entry.cancel.signal.aborted) {
+            room.destroy();
+            throw entry.cancel.signal.reason;
+          }
           return room;
         } finally {
           leave();
@@ -190,6 +208,27 @@ export function createRooms(opts: RoomsOptions): Rooms {
       e.holders = Math.max(0, e.holders - 1);
       if (e.holders > 0) return;
       park(k);
+    },
+    retire(tenant, space, doc) {
+      const prefix = key(tenant, `${space}/`);
+      const reason = new CairnError('DOC_DELETED');
+      for (const [k, e] of [...entries]) {
+        if (doc === null ? !k.startsWith(prefix) : k !== key(tenant, doc)) continue;
+        for (const sub of [...(e.room?.subscribers ?? [])]) {
+          try {
+            sub.deleted?.();
+          } catch (err) {
+            opts.onError?.(err);
+          }
+        }
+        evict(k, reason);
+      }
+    },
+    docs() {
+      return [...entries.keys()].map((k) => {
+        const at = k.indexOf('\u0000');
+        return { tenant: k.slice(0, at), doc: k.slice(at + 1) };
+      });
     },
     peek(tenant, doc) {
       return entries.get(key(tenant, doc))?.room ?? undefined;

@@ -17,8 +17,8 @@
  *   OPEN ──retryable failure / shutdown──► DRAINING ──every in-flight push settled──► CLOSED
  */
 import {
-  CairnError, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError, isRetryable,
-  rejectFrame, spaceOf, toCairnError, type ErrorCode, type Frame, type SessionHandle, type SessionSocket,
+  CairnError, ErrorCodes, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError, isRetryable,
+  rejectFrame, spaceOf, toCairnError, wireCodeFor, type ErrorCode, type Frame, type SessionHandle, type SessionSocket,
 } from '@cairn/shared';
 import type { Principal } from '../auth/principal.js';
 import { canRead, canWrite } from '../auth/access.js';
@@ -126,7 +126,9 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
 
   function reject(code: ErrorCode, extra: { seq?: number; doc?: string; message?: string }): void {
     metrics.rejected.inc({ code });
-    send(rejectFrame(code, extra));
+    // A code the client's version does not know is sent as one it handles as safely (frames.ts wireCodeFor).
+    const wire = wireCodeFor(code, helloVersion);
+    send(rejectFrame(wire, wire === code ? extra : { ...extra, message: extra.message ?? ErrorCodes[code].message }));
   }
 
   function close(code: number, reason: string): void {
@@ -239,6 +241,14 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       const sub: RoomSubscriber = {
         update: (version, update) => sendEncoded(updateFrame(doc, version, update)),
         presence: (payload) => send({ type: 'presence', doc, payload }),
+        // L2: the doc was deleted while subscribed: the client drops its copy and stops resubscribing.
+        deleted: () => {
+          const mine = docs.get(doc);
+          if (mine?.sub !== sub) return;
+          docs.delete(doc);
+          drop(mine);
+          reject('DOC_DELETED', { doc });
+        },
         ...(pose ? { pose } : {}),
       };
       const loading = new AbortController();
@@ -251,6 +261,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
         if (docs.get(doc) !== held || state !== 'open') return; // unsubscribed or closed while loading
         docs.delete(doc);
         if (isCairnError(err) && err.code === 'OVERLOADED') return refuseSub('OVERLOADED', doc);
+        if (isCairnError(err) && err.code === 'DOC_DELETED') return reject('DOC_DELETED', { doc });
         log.error({ err, doc }, 'room load failed');
         return reject('STORE_UNAVAILABLE', { doc });
       }

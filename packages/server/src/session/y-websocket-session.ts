@@ -113,6 +113,11 @@ export function createYWebsocketSession(
   const sub: RoomSubscriber = {
     update: (_version, update) => send(updateMessage(update)),
     presence: (payload) => send(message(MESSAGE_AWARENESS, (enc) => encoding.writeVarUint8Array(enc, payload))),
+    // L2: the room's doc was deleted; the provider's reconnects are refused at the room load.
+    deleted: () => {
+      metrics.rejected.inc({ code: 'DOC_DELETED' });
+      close(closeCodeFor('DOC_DELETED'), 'DOC_DELETED');
+    },
   };
 
   function close(code: number, reason: string): void {
@@ -153,8 +158,9 @@ export function createYWebsocketSession(
       const code = isCairnError(err) ? err.code : 'INTERNAL';
       metrics.rejected.inc({ code });
       if (!isCairnError(err)) log.error({ err, doc }, 'y-websocket commit failed');
-      // Invalid bytes are dropped; anything retryable closes so the provider reconnects and resends.
-      if (!isCairnError(err) || err.retryable) close(closeCodeFor(code), code);
+      // Invalid bytes are dropped; anything retryable closes so the provider reconnects and resends, and
+      // so does a deleted doc (L2), whose reconnects are refused.
+      if (!isCairnError(err) || err.retryable || code === 'DOC_DELETED') close(closeCodeFor(code), code);
     });
   }
 
@@ -238,8 +244,9 @@ export function createYWebsocketSession(
     },
     (err: unknown) => {
       if (closed) return;
-      const code = isCairnError(err) && err.code === 'OVERLOADED' ? 'OVERLOADED' : 'STORE_UNAVAILABLE';
-      if (code !== 'OVERLOADED') log.error({ err, doc }, 'room load failed');
+      const code = isCairnError(err) && (err.code === 'OVERLOADED' || err.code === 'DOC_DELETED') ? err.code : 'STORE_UNAVAILABLE';
+      if (code === 'STORE_UNAVAILABLE') log.error({ err, doc }, 'room load failed');
+      if (code === 'DOC_DELETED') metrics.rejected.inc({ code });
       close(closeCodeFor(code), code);
     },
   ).catch((err: unknown) => {

@@ -3,9 +3,9 @@
  * what the schema's constraints refuse, a refused batch stores nothing, and bytes are copied in and out so
  * a caller mutating its arrays cannot change what was committed.
  */
-import { CairnError } from '@cairn/shared';
+import { CairnError, spaceOf } from '@cairn/shared';
 import { docKey, planBatch, pushKey, resolveOutcomes } from './batch-plan.js';
-import type { ChangeRecord, CommitRequest, DocSnapshot, QuarantineRecord, Store, UpdateRecord } from './store.js';
+import type { ChangeRecord, CommitRequest, DeletionRecord, DocSnapshot, QuarantineRecord, Store, UpdateRecord } from './store.js';
 import { createMemoryAnchorStore } from '../readmodel/memory-anchor-store.js';
 import { createMemoryAudit } from './memory-audit.js';
 
@@ -45,6 +45,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   /** docKey → version → the record and the row's original bytes, as cairn_quarantine keeps them. */
   const quarantined = new Map<string, Map<number, { record: QuarantineRecord; bytes: Uint8Array }>>();
   const audit = createMemoryAudit();
+  /** L2: every deletion record, in the order made (restored and purged ones stay, as in cairn_deletions). */
+  const deletions: DeletionRecord[] = [];
+  const anchors = createMemoryAnchorStore(open);
   let closed = false;
 
   function open(): void {
@@ -54,6 +57,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   /** A bigint parameter in SQL: any integer; only the snapshot column also has a CHECK ≥ 0. */
   function checkInteger(n: number, what: string): void {
     if (!Number.isSafeInteger(n)) throw new CairnError('BAD_REQUEST', `${what} must be an integer`);
+  }
+
+  /** The record of the doc (null: of the whole space) that is not restored, purged or not. */
+  function inForce(tenant: string, space: string, doc: string | null): DeletionRecord | undefined {
+    return deletions.find((d) => d.tenant === tenant && d.space === space && d.doc === doc && d.restoredAt === null);
   }
 
   return {
@@ -231,8 +239,77 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return audit.deleteBefore(before, limit);
     },
 
+    async markDeleted(tenant, space, doc, by, graceMs) {
+      open();
+      if (!Number.isFinite(graceMs) || graceMs < 0) throw new CairnError('BAD_REQUEST', 'the grace period must be ≥ 0 ms');
+      const existing = inForce(tenant, space, doc);
+      if (existing) return { ...existing };
+      const at = now();
+      const record: DeletionRecord = {
+        tenant, space, doc, deletedAt: new Date(at), deletedBy: by, purgeAfter: new Date(at + graceMs), restoredAt: null, restoredBy: null, purgedAt: null,
+      };
+      deletions.push(record);
+      return { ...record };
+    },
+
+    async restoreDeleted(tenant, space, doc, by) {
+      open();
+      const record = inForce(tenant, space, doc);
+      if (!record || record.purgedAt) return null;
+      record.restoredAt = new Date(now());
+      record.restoredBy = by;
+      return { ...record };
+    },
+
+    async deletionOf(tenant, doc) {
+      open();
+      const found = inForce(tenant, spaceOf(doc), null) ?? inForce(tenant, spaceOf(doc), doc);
+      return found ? { ...found } : null;
+    },
+
+    async listDeletions(tenant, space) {
+      open();
+      const out = deletions.filter((d) => d.tenant === tenant && d.space === space && d.restoredAt === null).map((d) => ({ ...d }));
+      return out.sort((a, b) => ((a.doc ?? '') < (b.doc ?? '') ? -1 : (a.doc ?? '') > (b.doc ?? '') ? 1 : 0));
+    },
+
+    async dueDeletions(at, limit) {
+      open();
+      return deletions
+        .filter((d) => d.restoredAt === null && d.purgedAt === null && d.purgeAfter.getTime() <= at.getTime())
+        .sort((a, b) => a.purgeAfter.getTime() - b.purgeAfter.getTime())
+        .slice(0, limit)
+        .map((d) => ({ ...d }));
+    },
+
+    async purgeDoc(tenant, doc) {
+      open();
+      const key = docKey(tenant, doc);
+      const log = logs.get(key);
+      logs.delete(key);
+      snapshots.delete(key);
+      quarantined.delete(key);
+      anchors.purgeDoc(tenant, doc);
+      if (!log) return 0;
+      for (let i = 0; i < log.seqs.length; i++) pushes.delete(pushKey(tenant, log.clientIds[i]!, log.seqs[i]!));
+      // A writer left with no row in the tenant's log loses its clientId binding (sql-deletions.ts says why).
+      for (const clientId of new Set(log.clientIds)) {
+        const wrote = [...logs].some(([k, l]) => (JSON.parse(k) as [string, string])[0] === tenant && l.clientIds.includes(clientId));
+        if (!wrote) owners.delete(JSON.stringify([tenant, clientId]));
+      }
+      return log.updates.length;
+    },
+
+    async markPurged(tenant, space, doc) {
+      open();
+      const record = inForce(tenant, space, doc);
+      if (!record || record.purgedAt) return false;
+      record.purgedAt = new Date(now());
+      return true;
+    },
+
     // The anchor read model in maps of its own; it refuses calls once the store is closed.
-    anchors: createMemoryAnchorStore(open),
+    anchors,
 
     async ping() {
       open();

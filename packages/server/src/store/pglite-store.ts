@@ -177,6 +177,13 @@ export async function createPgliteStore(options: PgliteStoreOptions): Promise<Pg
     queryAudit: (query) => call('queryAudit', query),
     deleteAuditBefore: (before, limit) => call('deleteAuditBefore', before, limit),
     tenantUsage: (tenant) => call('tenantUsage', tenant),
+    markDeleted: (tenant, space, doc, by, graceMs) => call('markDeleted', tenant, space, doc, by, graceMs),
+    restoreDeleted: (tenant, space, doc, by) => call('restoreDeleted', tenant, space, doc, by),
+    deletionOf: (tenant, doc) => call('deletionOf', tenant, doc),
+    listDeletions: (tenant, space) => call('listDeletions', tenant, space),
+    dueDeletions: (now, limit) => call('dueDeletions', now, limit),
+    purgeDoc: (tenant, doc) => call('purgeDoc', tenant, doc),
+    markPurged: (tenant, space, doc) => call('markPurged', tenant, space, doc),
     anchors,
     ping: () => call('ping'),
     close() {

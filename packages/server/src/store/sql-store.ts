@@ -9,6 +9,7 @@ import { dropQuarantinedSql, listQuarantinedSql, quarantineSql } from './sql-qua
 import { rowBytes, rowInt, rowText, type SqlClient, type SqlParam } from './sql-client.js';
 import { guard } from './store-error.js';
 import { listChangesSql, listDocsSql, versionAtSql } from './sql-history.js';
+import { deletionOfSql, dueDeletionsSql, listDeletionsSql, markDeletedSql, markPurgedSql, purgeDocSql, restoreDeletedSql } from './sql-deletions.js';
 import { appendAuditSql, deleteAuditBeforeSql, queryAuditSql } from './sql-audit.js';
 import { decodeSnapshotOwners, encodeSnapshotOwners } from './snapshot-owners.js';
 import type { Store } from './store.js';
@@ -109,6 +110,22 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
     queryAudit: (query) => guard(() => queryAuditSql(client, query)),
 
     deleteAuditBefore: (before, limit) => guard(() => deleteAuditBeforeSql(client, before, limit)),
+
+    markDeleted: (tenant, space, doc, by, graceMs) => guard(() => client.forTenant(tenant, (q) => markDeletedSql(q, tenant, space, doc, by, graceMs))),
+
+    restoreDeleted: (tenant, space, doc, by) => guard(() => client.forTenant(tenant, (q) => restoreDeletedSql(q, tenant, space, doc, by))),
+
+    deletionOf: (tenant, doc) => guard(() => client.forTenant(tenant, (q) => deletionOfSql(q, tenant, doc))),
+
+    listDeletions: (tenant, space) => guard(() => client.forTenant(tenant, (q) => listDeletionsSql(q, tenant, space))),
+
+    // Cross-tenant, like the quarantine CLI: the purge schedule serves every tenant.
+    dueDeletions: (now, limit) => guard(() => dueDeletionsSql(client, now, limit)),
+
+    // One transaction per doc, on the cross-tenant connection as the quarantine drop (every statement names the tenant).
+    purgeDoc: (tenant, doc) => guard(() => client.transaction((tx) => purgeDocSql(tx, tenant, doc))),
+
+    markPurged: (tenant, space, doc) => guard(() => client.forTenant(tenant, (q) => markPurgedSql(q, tenant, space, doc))),
 
     // The anchor read model shares the client; its SQL lives in readmodel/.
     anchors: createSqlAnchorStore(client),

@@ -78,6 +78,26 @@ export interface QuarantineRecord {
   droppedAt: Date | null;
 }
 
+/**
+ * L2: a deleted doc, or a whole deleted space (`doc` null). While neither restored nor purged, the doc (every
+ * doc of the space) is refused with DOC_DELETED; once purged its rows are gone and the record stays as the
+ * tombstone that keeps refusing the name (deletion/, docs/DECISIONS.md).
+ */
+export interface DeletionRecord {
+  tenant: string;
+  space: string;
+  /** `space/name`, or null for the whole space. */
+  doc: string | null;
+  deletedAt: Date;
+  /** The deleter's token subject. */
+  deletedBy: string;
+  /** When the hard purge may run: deletedAt plus the grace period. */
+  purgeAfter: Date;
+  restoredAt: Date | null;
+  restoredBy: string | null;
+  purgedAt: Date | null;
+}
+
 /** What a tenant has stored, for its quotas (commit/tenant-quotas.ts). */
 export interface TenantUsage {
   /** Docs with at least one committed update. */
@@ -148,6 +168,32 @@ export interface Store {
    * the log), but still a query: quotas cache it per tenant and add what this node commits.
    */
   tenantUsage(tenant: string): Promise<TenantUsage>;
+  /**
+   * L2: records the deletion of the doc (or of the whole space, `doc` null), to be purged `graceMs` after it
+   * (both times from the store's clock), unless one is in force already, and returns the record in force:
+   * the new one, or the earlier one (deleting twice changes nothing).
+   */
+  markDeleted(tenant: string, space: string, doc: string | null, by: string, graceMs: number): Promise<DeletionRecord>;
+  /**
+   * L2: ends the doc's (space's) soft deletion; the record stays, stamped. Null if there is none to end:
+   * nothing deleted, or already purged (a purge is final).
+   */
+  restoreDeleted(tenant: string, space: string, doc: string | null, by: string): Promise<DeletionRecord | null>;
+  /** The record that refuses the doc, its own or its space's (not restored; purged or not), else null. */
+  deletionOf(tenant: string, doc: string): Promise<DeletionRecord | null>;
+  /** The records in force in a space (not restored), the space's own first, then by doc. */
+  listDeletions(tenant: string, space: string): Promise<DeletionRecord[]>;
+  /** Records of every tenant due for their purge (not restored, not purged, purgeAfter ≤ now), oldest first. */
+  dueDeletions(now: Date, limit: number): Promise<DeletionRecord[]>;
+  /**
+   * L2: removes every row of the doc in ONE transaction: its log, head counter, snapshot, quarantine rows,
+   * read-model rows (a cell doc's anchors and entries, a meta doc's space row, its progress), and the
+   * clientId bindings of replicas that wrote to it and have no rows left in the tenant's log. Audit rows
+   * and the deletion record stay. Returns the number of log rows removed.
+   */
+  purgeDoc(tenant: string, doc: string): Promise<number>;
+  /** Stamps the record purged (once its docs are); false if it was restored or purged meanwhile. */
+  markPurged(tenant: string, space: string, doc: string | null): Promise<boolean>;
   /** The anchor read model: merged anchors of cell docs, kept by readmodel/updater.ts. */
   readonly anchors: AnchorStore;
   /** Resolves if the store can serve queries now (for /readyz). */

@@ -23,6 +23,20 @@ import { isValidClientId, parseDocId } from '../ids.js';
 export const PROTOCOL_VERSION = 3;
 export const MIN_PROTOCOL_VERSION = 1;
 
+/**
+ * The oldest protocol version whose clients know DOC_DELETED (35). A client that does not reads 35 as
+ * INTERNAL, which is retryable: it would keep a refused push only until an ack covering its seq deleted
+ * it, a silent loss (O7). A session of an older hello is sent FORBIDDEN for it instead (docDeletedCodeFor),
+ * which every version dead-letters. The first release with code 35 is the first whose clients know it:
+ * when the protocol version is raised, this becomes that version (docs/PROTOCOL.md, reject).
+ */
+export const DOC_DELETED_MIN_PROTOCOL_VERSION = 3;
+
+/** The code a session of `protocolVersion` is sent for `code` (see DOC_DELETED_MIN_PROTOCOL_VERSION). */
+export function wireCodeFor(code: ErrorCode, protocolVersion: number): ErrorCode {
+  return code === 'DOC_DELETED' && protocolVersion < DOC_DELETED_MIN_PROTOCOL_VERSION ? 'FORBIDDEN' : code;
+}
+
 export const FrameType = {
   hello: 0,
   welcome: 1,
