@@ -17,7 +17,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((_req, reply) => reply.code(404).header('access-control-allow-origin', '*').send(errorBody('NOT_FOUND')));
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isCairnError(err)) {
-      const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'FORBIDDEN' || err.code === 'READ_ONLY' ? 403 : err.retryable ? 503 : 400;
+      const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'FORBIDDEN' || err.code === 'READ_ONLY' ? 403
+        : err.code === 'HISTORY_TRIMMED' ? 410 : err.retryable ? 503 : 400;
       if (status >= 500) req.log.error({ err }, 'request failed');
       return reply.code(status).send(errorBody(err.code, status >= 500 ? ErrorCodes[err.code].message : err.message));
     }
