@@ -69,6 +69,8 @@ export interface ServerDeps {
   adminToken?: string;
   /** L4: the audit log's batching and retention (sync-node.ts). */
   audit?: SyncNodeOptions['audit'];
+  /** The history window and its schedule (compact/compaction.ts); absent: the log is never trimmed. */
+  compaction?: SyncNodeOptions['compaction'];
 }
 
 export interface CairnServer {
@@ -120,6 +122,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
     ...(deps.onRevert ? { onRevert: deps.onRevert } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),
+    ...(deps.compaction ? { compaction: deps.compaction } : {}),
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);

@@ -43,6 +43,10 @@ export interface ServerConfig {
   adminToken: string | null;
   /** CAIRN_AUDIT_RETENTION_DAYS (audit/audit-retention.ts); 0: audit rows are kept forever. */
   auditRetentionDays: number;
+  /** CAIRN_HISTORY_DAYS (compact/); 0: the log is never trimmed. */
+  historyDays: number;
+  /** CAIRN_COMPACT_INTERVAL_S: seconds between compaction passes when historyDays > 0. */
+  compactIntervalS: number;
   /** Per-tenant quotas; a limit left unset is absent. */
   quotas: QuotaLimits;
 }
@@ -84,11 +88,11 @@ function hstsMaxAge(env: NodeJS.ProcessEnv, tls: TlsFiles | null): number | null
   return n;
 }
 
-function auditRetentionDays(env: NodeJS.ProcessEnv): number {
-  const raw = env.CAIRN_AUDIT_RETENTION_DAYS;
-  if (raw === undefined || raw === '') return Number(settingDefault('CAIRN_AUDIT_RETENTION_DAYS'));
+function daysOrForever(env: NodeJS.ProcessEnv, name: 'CAIRN_AUDIT_RETENTION_DAYS' | 'CAIRN_HISTORY_DAYS'): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return Number(settingDefault(name));
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw new CairnError('BAD_REQUEST', `CAIRN_AUDIT_RETENTION_DAYS=${raw} is not a number of days (0: keep forever)`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a number of days (0: keep forever)`);
   return n;
 }
 
@@ -135,7 +139,9 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES'),
     snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES'),
     adminToken: adminToken(env),
-    auditRetentionDays: auditRetentionDays(env),
+    auditRetentionDays: daysOrForever(env, 'CAIRN_AUDIT_RETENTION_DAYS'),
+    historyDays: daysOrForever(env, 'CAIRN_HISTORY_DAYS'),
+    compactIntervalS: positiveInt(env, 'CAIRN_COMPACT_INTERVAL_S'),
     quotas: {
       ...optionalLimit('CAIRN_QUOTA_DOCS', env.CAIRN_QUOTA_DOCS, 'docs'),
       ...optionalLimit('CAIRN_QUOTA_BYTES', env.CAIRN_QUOTA_BYTES, 'bytes'),

@@ -39,6 +39,8 @@ export const SETTINGS = [
   { env: 'CAIRN_QUOTA_BYTES', default: 'unset: no limit', meaning: 'committed update bytes per tenant; a push past it is refused (BYTE_QUOTA_EXCEEDED)' },
   { env: 'CAIRN_QUOTA_CONNECTIONS', default: 'unset: no limit', meaning: 'open sockets per tenant on each node; one more is refused (CONNECTION_QUOTA_EXCEEDED)' },
   { env: 'CAIRN_SNAPSHOT_MIN_UPDATES', default: '1000', meaning: "versions after a doc's snapshot before a new one is written" },
+  { env: 'CAIRN_HISTORY_DAYS', default: '0', meaning: 'days of history each doc keeps: log rows older are trimmed (reads before them: HISTORY_TRIMMED); 0: kept forever' },
+  { env: 'CAIRN_COMPACT_INTERVAL_S', default: '3600', meaning: 'seconds between compaction passes on each node (with CAIRN_HISTORY_DAYS > 0)' },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['env'];

@@ -76,6 +76,7 @@ export async function startNode({ config, tls }: NodeSetup): Promise<StartedNode
     snapshotMinUpdates: config.snapshotMinUpdates,
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     ...(config.auditRetentionDays > 0 ? { audit: { retentionDays: config.auditRetentionDays } } : {}),
+    ...(config.historyDays > 0 ? { compaction: { days: config.historyDays, intervalMs: config.compactIntervalS * 1000 } } : {}),
     quotas: config.quotas,
     ...(tls ? { tls } : {}),
     ...(config.hstsMaxAge !== null ? { hstsMaxAge: config.hstsMaxAge } : {}),

@@ -26,6 +26,7 @@ import { createReverter, type RevertRecord, type Reverter } from './history/reve
 import { createAuditLog, type AuditLog, type AuditLogOptions } from './audit/audit-log.js';
 import { auditCommits } from './audit/audited-commits.js';
 import { createAuditRetention } from './audit/audit-retention.js';
+import { createCompaction, type Compaction } from './compact/compaction.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -52,6 +53,8 @@ export interface SyncNodeOptions {
   onRevert?: (record: RevertRecord) => void;
   /** L4: the audit log's batching (audit/audit-log.ts) and, if set, days audit rows are kept (else forever). */
   audit?: Partial<Pick<AuditLogOptions, 'flushMs' | 'maxBatch' | 'maxQueued' | 'closeTimeoutMs'>> & { retentionDays?: number };
+  /** The history window (compact/): log rows older than `days` are trimmed every `intervalMs`. Absent: never. */
+  compaction?: { days: number; intervalMs: number };
 }
 
 export interface SyncNode {
@@ -63,6 +66,8 @@ export interface SyncNode {
   readonly readModel: ReadModelUpdater;
   /** L2: reverts of docs, spaces and anchors, committed through this node's commit path. */
   readonly reverter: Reverter;
+  /** Compaction of the log below the history window, if configured (compact/compaction.ts). */
+  readonly compaction: Compaction | null;
   /** L4: records audit events (`audit.record({ action: 'revert', ... })`); written in batches off the commit path. */
   readonly audit: AuditLog;
   acceptNative: SessionAcceptor;
@@ -112,6 +117,9 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     },
   }, ...auditOptions });
   const retention = retentionDays ? createAuditRetention({ store: opts.store, days: retentionDays, log, expired: (n) => metrics.auditExpired.inc(n) }) : null;
+  const compaction = opts.compaction && opts.compaction.days > 0
+    ? createCompaction({ store: opts.store, days: opts.compaction.days, intervalMs: opts.compaction.intervalMs, log, audit: (e) => audit.record(e), trimmed: metrics.trimmed })
+    : null;
   const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log, quiet: () => commit.quiet() });
   const quotas = createTenantQuotas({ store: opts.store, limits: opts.quotas ?? {} });
   const commit = createCommitPath({ group: auditCommits(group, audit), rooms, fanout, metrics, readModel, quotas, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
@@ -162,6 +170,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     limits,
     readModel,
     reverter,
+    compaction,
     audit,
     acceptNative: (socket) => track(createNativeSession(ctx, socket), socket, 'native'),
     acceptY: (socket, target) => track(createYWebsocketSession(ctx, socket, target), socket, 'y-websocket'),
@@ -181,6 +190,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       await readModel.close();
       // L4: the last rows (the final writes and disconnects) before the caller closes the Store.
       await retention?.stop();
+      await compaction?.stop();
       await audit.close();
       stopReportingTurnEnd();
     },

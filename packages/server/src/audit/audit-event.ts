@@ -26,6 +26,8 @@ export const AUDIT_ACTIONS = [
   'delete',
   'revert',
   'purge',
+  /** Compaction trimmed a doc's log below its history window (compact/): `detail.rows/bytes/floor/before`. */
+  'trim',
   'history.read',
   /** A REST query on the anchor read model (`detail.query`, `detail.results`). */
   'rest.query',

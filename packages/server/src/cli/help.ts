@@ -17,6 +17,8 @@ export function helpText(): string {
     '                                         list or drop stored updates that did not apply (C4), on the same Store',
     '       cairn-server audit [--tenant <id>] [--subject <sub>] [--action <action>] [--since <iso>] [--until <iso>] [--limit <n>]',
     '                                         the audit trail (L4), newest first, on the same Store',
+    '       cairn-server compact [--tenant <id>] [--doc <space/name>] [--days <n>]',
+    '                                         trim log rows older than the history window now (CAIRN_HISTORY_DAYS), on the same Store',
     '       cairn-server --help | --version',
     '',
     'Settings (environment variables; docs/OPERATIONS.md "Configuration" explains each):',

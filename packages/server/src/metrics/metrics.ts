@@ -43,6 +43,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const auditQueued = new Gauge({ name: 'cairn_audit_queued_rows', help: 'Audit rows waiting to be written', registers: r });
   const auditFailures = new Counter({ name: 'cairn_audit_write_failures_total', help: 'Audit batches the Store did not take', registers: r });
   const auditExpired = new Counter({ name: 'cairn_audit_rows_expired_total', help: 'Audit rows deleted by retention (CAIRN_AUDIT_RETENTION_DAYS)', registers: r });
+  // Compaction (compact/): what this node trimmed from the log below the history window.
+  const historyRowsTrimmed = new Counter({ name: 'cairn_history_rows_trimmed_total', help: 'Log rows deleted by compaction below the history window (CAIRN_HISTORY_DAYS)', registers: r });
+  const historyBytesTrimmed = new Counter({ name: 'cairn_history_bytes_trimmed_total', help: 'Update bytes of the log rows compaction deleted', registers: r });
 
   const commitObserver: GroupCommitObserver = {
     batch(size, seconds, ok) {
@@ -73,7 +76,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     queued: (rows) => auditQueued.set(rows),
     failed: () => auditFailures.inc(),
   };
-  return { registry, commitObserver, auditObserver, auditExpired, fanoutObserver, roomsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates, posesRelayed, posesDropped };
+  const trimmed = (rows: number, bytes: number): void => {
+    historyRowsTrimmed.inc(rows);
+    historyBytesTrimmed.inc(bytes);
+  };
+  return { registry, commitObserver, auditObserver, auditExpired, trimmed, fanoutObserver, roomsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates, posesRelayed, posesDropped };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
