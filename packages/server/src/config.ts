@@ -88,8 +88,7 @@ function hstsMaxAge(env: NodeJS.ProcessEnv, tls: TlsFiles | null): number | null
   return n;
 }
 
-function daysOrForever(env: NodeJS.ProcessEnv, name: 'CAIRN_AUDIT_RETENTION_DAYS' | 'CAIRN_HISTORY_DAYS'): number {
-  const raw = env[name];
+function daysOrForever(raw: string | undefined, name: 'CAIRN_AUDIT_RETENTION_DAYS' | 'CAIRN_HISTORY_DAYS'): number {
   if (raw === undefined || raw === '') return Number(settingDefault(name));
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 0) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a number of days (0: keep forever)`);
@@ -139,8 +138,8 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES'),
     snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES'),
     adminToken: adminToken(env),
-    auditRetentionDays: daysOrForever(env, 'CAIRN_AUDIT_RETENTION_DAYS'),
-    historyDays: daysOrForever(env, 'CAIRN_HISTORY_DAYS'),
+    auditRetentionDays: daysOrForever(env.CAIRN_AUDIT_RETENTION_DAYS, 'CAIRN_AUDIT_RETENTION_DAYS'),
+    historyDays: daysOrForever(env.CAIRN_HISTORY_DAYS, 'CAIRN_HISTORY_DAYS'),
     compactIntervalS: positiveInt(env, 'CAIRN_COMPACT_INTERVAL_S'),
     quotas: {
       ...optionalLimit('CAIRN_QUOTA_DOCS', env.CAIRN_QUOTA_DOCS, 'docs'),
