@@ -8,6 +8,7 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { buildServer, createMemoryBus, createMemoryStore } from '@cairn/server';
 import { testVerify } from '../support/memory-node.js';
+import { createHistoryReads } from '../../packages/client/src/history/history-reads.js';
 
 const DAY = 86_400_000;
 const DOC = 'site/cell/u09tunq';
@@ -69,6 +70,22 @@ describe('history window over HTTP', () => {
     expect((await call('POST', '/v1/spaces/site/docs/cell%2Fu09tunq/revert', 'writer', { at: '2' })).statusCode).toBe(410);
     const revert = await call('POST', '/v1/spaces/site/docs/cell%2Fu09tunq/revert', 'writer', { at: '3' });
     expect(revert.statusCode).toBe(200);
+    await server.close();
+  });
+
+  it("L1: the client's openAt and anchorsAt reject with HISTORY_TRIMMED below the floor and read at it", async () => {
+    const { server, old } = await setup();
+    // The client's own fetch path, answered by the server's routes in process.
+    const fetch = (async (url: URL) => {
+      const res = await server.app.inject({ method: 'GET', url: url.pathname + url.search, headers: { authorization: 'Bearer reader' } });
+      return new Response(res.body, { status: res.statusCode, headers: { 'content-type': 'application/json' } });
+    }) as unknown as typeof globalThis.fetch;
+    const reads = createHistoryReads({ url: 'ws://cairn.test/v1/sync', token: async () => 'reader', fetch });
+    await expect(reads.openAt(DOC, { version: 1 })).rejects.toMatchObject({ code: 'HISTORY_TRIMMED', message: expect.stringMatching(/oldest readable version is 3/) });
+    await expect(reads.openAt(DOC, { at: new Date(old - 1) })).rejects.toMatchObject({ code: 'HISTORY_TRIMMED' });
+    await expect(reads.anchorsAt('site', new Date(old - DAY), { cell: 'u' })).rejects.toMatchObject({ code: 'HISTORY_TRIMMED' });
+    const at3 = await reads.openAt(DOC, { version: 3 });
+    expect(at3.doc.getText('t').toString()).toBe('abc');
     await server.close();
   });
 
