@@ -8,6 +8,7 @@
  * the trimmed counters. A doc that fails (its replay, the Store) is logged and skipped; the next run
  * retries it.
  */
+import { isCairnError } from '@cairn/shared';
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { Logger } from '../log/logger.js';
 import type { DocRef, Store } from '../store/store.js';
@@ -57,6 +58,8 @@ export function createCompaction(opts: CompactionOptions): Compaction {
     try {
       trim = await compactDoc(opts.store, ref.tenant, ref.doc, cutoff);
     } catch (err) {
+      // Another node trimmed the doc while this one read it: its floor is already there.
+      if (isCairnError(err) && err.code === 'HISTORY_TRIMMED') return;
       totals.failed++;
       opts.log?.warn({ tenant: ref.tenant, doc: ref.doc, err: err instanceof Error ? err.message : String(err) }, 'compaction of a doc failed; the next run retries');
       return;
