@@ -10,6 +10,8 @@ import { batchesOf, expectGapFreeLog, push } from './store-fixtures.js';
 import { dropSchema, PG_URL, uniqueSchema, withPgClient } from './store-pg-schema.js';
 import { seededRandom } from './store-seeded-random.js';
 import { until } from '../support/until.js';
+import { createCompaction } from '../../packages/server/src/compact/compaction.js';
+import { mapUpdate } from '../support/yjs-updates.js';
 
 const DOC = 'space/doc';
 const schema = uniqueSchema('nodes');
@@ -149,6 +151,25 @@ describe('Store postgres: two nodes trimming (compaction)', () => {
     } finally {
       await Promise.all([trimA.close(), trimB.close()]);
     }
+  });
+
+  it('L1, C1: two nodes running compaction passes at once over the same docs trim each row once, with no failures', async () => {
+    const t = 't-trim-passes';
+    const docs = Array.from({ length: 6 }, (_, i) => `space/p${i}`);
+    const pushes = docs.flatMap((doc, d) => Array.from({ length: 8 }, (_, i) => ({ ...push(t, doc, 'writer', d * 8 + i, mapUpdate(`k${i}`, i)) })));
+    await nodeA.commitBatch(pushes);
+    // Six of each doc's eight rows were committed 40 days ago.
+    await withPgClient((c) => c.query(`UPDATE "${schema}".cairn_updates SET committed_at = now() - interval '40 days' WHERE tenant = $1 AND version <= 6`, [t]));
+    const pass = (store: Store) => createCompaction({ store, days: 30, audit: () => {} }).run({ tenant: t });
+    const [a, b] = await Promise.all([pass(nodeA), pass(nodeB)]);
+    expect([a.failed, b.failed]).toEqual([0, 0]);
+    expect(a.rows + b.rows).toBe(docs.length * 6);
+    expect(a.docs + b.docs).toBe(docs.length);
+    for (const doc of docs) {
+      expect((await nodeB.loadHistoryFloor(t, doc))!.version).toBe(6);
+      expect((await nodeA.loadUpdates(t, doc, 6)).map((r) => r.version)).toEqual([7, 8]);
+    }
+    expect((await nodeB.commitBatch(pushes)).filter((o) => o.kind !== 'duplicate')).toEqual([]);
   });
 
   it('C1: two nodes trimming two docs of one replica at once both keep their seqs (ranges are not lost to a race)', async () => {
