@@ -8,6 +8,7 @@ import { describeQuarantineContract } from './store-quarantine.contract.js';
 import { describeHistoryContract } from './store-history.contract.js';
 import { describeAuditContract } from './store-audit.contract.js';
 import { describeDeletionsContract } from './store-deletions.contract.js';
+import { describeCompactionContract } from './store-compaction.contract.js';
 import { push } from './store-fixtures.js';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'cairn-pglite-store-'));
@@ -18,6 +19,7 @@ describeQuarantineContract('pglite', () => createPgliteStore({ dataDir: 'memory:
 describeHistoryContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
 describeAuditContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
 describeDeletionsContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
+describeCompactionContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
 
 describe('Store pglite: persistence', () => {
   it('C2: commits and snapshots survive close and reopen of the same dataDir, and versions continue', async () => {

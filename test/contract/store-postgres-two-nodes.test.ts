@@ -9,6 +9,9 @@ import type { Store } from '../../packages/server/src/store/store.js';
 import { batchesOf, expectGapFreeLog, push } from './store-fixtures.js';
 import { dropSchema, PG_URL, uniqueSchema, withPgClient } from './store-pg-schema.js';
 import { seededRandom } from './store-seeded-random.js';
+import { until } from '../support/until.js';
+import { createCompaction } from '../../packages/server/src/compact/compaction.js';
+import { mapUpdate } from '../support/yjs-updates.js';
 
 const DOC = 'space/doc';
 const schema = uniqueSchema('nodes');
@@ -109,5 +112,73 @@ describe('Store postgres: concurrent migrate', () => {
     expect(new Set(owners).size).toBe(1);
     expect(claims.map((c) => c.subject)).toContain(owners[0]);
     expect(await nodeB.claimClient('t-claim', 'contested-id', 'late')).toBe(owners[0]);
+  });
+});
+
+describe('Store postgres: two nodes trimming (compaction)', () => {
+  /** Sessions of this test's two trimming nodes that wait for a lock (pg_stat_activity, by application_name). */
+  async function waiting(app: string): Promise<number> {
+    const { rows } = await withPgClient((c) => c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [app]));
+    return rows[0]!.n;
+  }
+
+  it('C1, L1: a trim to an older floor that commits after a newer one never moves the floor back (trims of a tenant take turns)', async () => {
+    const app = `cairn-trim-${process.pid}-${Date.now().toString(36)}`;
+    const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${app}`;
+    const [trimA, trimB] = [createPgStore({ connectionString: url, schema, poolSize: 2 }), createPgStore({ connectionString: url, schema, poolSize: 2 })];
+    const t = 't-trim-race';
+    try {
+      await nodeA.commitBatch(Array.from({ length: 40 }, (_, seq) => push(t, DOC, 'writer', seq)));
+      const base = (version: number) => ({ version, state: new Uint8Array([0, 0]), owners: new Map<number, string>() });
+      // Node B's trim to 30 deletes its rows, then waits on the doc row we hold; node A's trim to 20 then
+      // starts: without turns it would read the old floor, find the rows gone, and write floor 20 after B.
+      const [newer, older] = await withPgClient(async (holder) => {
+        await holder.query('BEGIN');
+        await holder.query(`SELECT 1 FROM "${schema}".cairn_docs WHERE tenant = $1 AND doc = $2 FOR UPDATE`, [t, DOC]);
+        const b = trimB.trimHistory(t, DOC, base(30));
+        await until(async () => (await waiting(app)) >= 1, 'node B waiting for the doc row');
+        const a = trimA.trimHistory(t, DOC, base(20));
+        await until(async () => (await waiting(app)) >= 2, 'node A waiting too');
+        await holder.query('COMMIT');
+        return Promise.all([b, a]);
+      });
+      expect(newer).toMatchObject({ rows: 30, floor: 30 });
+      expect(older).toMatchObject({ rows: 0, floor: 30 });
+      expect((await nodeA.loadHistoryFloor(t, DOC))!.version).toBe(30);
+      await expect(nodeA.loadUpdates(t, DOC, 20)).rejects.toMatchObject({ code: 'HISTORY_TRIMMED' });
+      expect((await nodeB.commitBatch(Array.from({ length: 40 }, (_, seq) => push(t, DOC, 'writer', seq)))).every((o) => o.kind === 'duplicate')).toBe(true);
+    } finally {
+      await Promise.all([trimA.close(), trimB.close()]);
+    }
+  });
+
+  it('L1, C1: two nodes running compaction passes at once over the same docs trim each row once, with no failures', async () => {
+    const t = 't-trim-passes';
+    const docs = Array.from({ length: 6 }, (_, i) => `space/p${i}`);
+    const pushes = docs.flatMap((doc, d) => Array.from({ length: 8 }, (_, i) => ({ ...push(t, doc, 'writer', d * 8 + i, mapUpdate(`k${i}`, i)) })));
+    await nodeA.commitBatch(pushes);
+    // Six of each doc's eight rows were committed 40 days ago.
+    await withPgClient((c) => c.query(`UPDATE "${schema}".cairn_updates SET committed_at = now() - interval '40 days' WHERE tenant = $1 AND version <= 6`, [t]));
+    const pass = (store: Store) => createCompaction({ store, days: 30, audit: () => {} }).run({ tenant: t });
+    const [a, b] = await Promise.all([pass(nodeA), pass(nodeB)]);
+    expect([a.failed, b.failed]).toEqual([0, 0]);
+    expect(a.rows + b.rows).toBe(docs.length * 6);
+    expect(a.docs + b.docs).toBe(docs.length);
+    for (const doc of docs) {
+      expect((await nodeB.loadHistoryFloor(t, doc))!.version).toBe(6);
+      expect((await nodeA.loadUpdates(t, doc, 6)).map((r) => r.version)).toEqual([7, 8]);
+    }
+    expect((await nodeB.commitBatch(pushes)).filter((o) => o.kind !== 'duplicate')).toEqual([]);
+  });
+
+  it('C1: two nodes trimming two docs of one replica at once both keep their seqs (ranges are not lost to a race)', async () => {
+    const t = 't-trim-ranges';
+    // The replica alternates docs x and y: each doc's trim merges its seqs into the same replica's ranges.
+    await nodeA.commitBatch(Array.from({ length: 60 }, (_, seq) => push(t, seq % 2 === 0 ? 'space/x' : 'space/y', 'writer', seq)));
+    const base = { version: 30, state: new Uint8Array([0, 0]), owners: new Map<number, string>() };
+    await Promise.all([nodeA.trimHistory(t, 'space/x', base), nodeB.trimHistory(t, 'space/y', base)]);
+    const again = await nodeB.commitBatch(Array.from({ length: 60 }, (_, seq) => push(t, seq % 2 === 0 ? 'space/x' : 'space/y', 'writer', seq)));
+    expect(again.filter((o) => o.kind !== 'duplicate')).toEqual([]);
   });
 });

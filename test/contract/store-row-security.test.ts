@@ -46,6 +46,9 @@ const SEED: Record<string, (t: string) => string> = {
   cairn_readmodel_progress: (t) => `INSERT INTO cairn_readmodel_progress (tenant, doc, applied_version) VALUES ('${t}', 's/seed', 1)`,
   cairn_deletions: (t) => `INSERT INTO cairn_deletions (tenant, space, doc, deleted_by, purge_after) VALUES ('${t}', 's', 's/seed', 'a', now())`,
   cairn_audit: (t) => `INSERT INTO cairn_audit (at, tenant, node, action, outcome) VALUES (now(), '${t}', 'seed', 'connect', 'ok')`,
+  cairn_history_floors: (t) =>
+    `INSERT INTO cairn_history_floors (tenant, doc, version, floor_at, state, owners, rows_trimmed, bytes_trimmed) VALUES ('${t}', 's/seed-floor', 1, now(), '\\x00', '\\x00', 1, 1)`,
+  cairn_trimmed_seqs: (t) => `INSERT INTO cairn_trimmed_seqs (tenant, client_id, lo, hi) VALUES ('${t}', 'seed', 0, 0)`,
 };
 
 /** Runs fn on one connection as the app role, in one transaction with cairn.tenant set (null: not set). */

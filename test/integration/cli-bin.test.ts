@@ -91,6 +91,15 @@ describe('cairn-server quarantine', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.out).toMatch(/usage: audit/);
   });
+
+  it('L1: compact runs a pass on the same Store; with no history window set it says so, exit 2', async () => {
+    const env = { DATABASE_URL: iso.env.DATABASE_URL, CAIRN_PG_SCHEMA: iso.schema };
+    const none = await bin(['compact'], env);
+    expect(none.code).toBe(2);
+    expect(none.out).toMatch(/CAIRN_HISTORY_DAYS is 0/);
+    expect(await bin(['compact', '--tenant', 'acme'], { ...env, CAIRN_HISTORY_DAYS: '30' }))
+      .toMatchObject({ code: 0, out: 'trimmed 0 rows (0 B) from 0 docs, history window 30 days\n' });
+  });
 });
 
 describe('cairn-server start', () => {

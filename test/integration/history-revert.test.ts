@@ -108,7 +108,7 @@ describe('doc history over REST and client.openAt', () => {
   it('S5: another tenant sees none of it: an empty doc at version 0, no changes, no version 1', async () => {
     const at = await rest('GET', `/v1/spaces/notes/docs/todo?at=${encodeURIComponent(new Date().toISOString())}`, tokens.otherTenant);
     expect([at.status, at.body['version'], at.body['head']]).toEqual([200, 0, 0]);
-    expect((await rest('GET', '/v1/spaces/notes/docs/todo/changes', tokens.otherTenant)).body).toEqual({ changes: [], next: null });
+    expect((await rest('GET', '/v1/spaces/notes/docs/todo/changes', tokens.otherTenant)).body).toEqual({ changes: [], next: null, floor: null });
     expect((await rest('GET', '/v1/spaces/notes/docs/todo?at=1', tokens.otherTenant)).body['error']['code']).toBe('BAD_REQUEST');
   });
 

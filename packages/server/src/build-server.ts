@@ -78,6 +78,8 @@ export interface ServerDeps {
   /** L2: days a deleted doc or space stays restorable (default 30), and how often this node purges (default never). */
   deleteGraceDays?: number;
   purgeIntervalMs?: number;
+  /** The history window and its schedule (compact/compaction.ts); absent: the log is never trimmed. */
+  compaction?: SyncNodeOptions['compaction'];
 }
 
 export interface CairnServer {
@@ -132,6 +134,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.purge ? { purge: deps.purge } : {}),
     ...(deps.deleteGraceDays !== undefined ? { deleteGraceDays: deps.deleteGraceDays } : {}),
     ...(deps.purgeIntervalMs !== undefined ? { purgeIntervalMs: deps.purgeIntervalMs } : {}),
+    ...(deps.compaction ? { compaction: deps.compaction } : {}),
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);

@@ -48,6 +48,10 @@ export interface ServerConfig {
   purge: { intervalS: number; graceDays: number; keepDays: number };
   /** CAIRN_DELETE_GRACE_DAYS (deletion/): days a deleted doc or space stays restorable before its purge. */
   deleteGraceDays: number;
+  /** CAIRN_HISTORY_DAYS (compact/); 0: the log is never trimmed. */
+  historyDays: number;
+  /** CAIRN_COMPACT_INTERVAL_S: seconds between compaction passes when historyDays > 0. */
+  compactIntervalS: number;
   /** Per-tenant quotas; a limit left unset is absent. */
   quotas: QuotaLimits;
   /** S7 on the REST API (http/rest-limits.ts). */
@@ -91,11 +95,10 @@ function hstsMaxAge(env: NodeJS.ProcessEnv, tls: TlsFiles | null): number | null
   return n;
 }
 
-function auditRetentionDays(env: NodeJS.ProcessEnv): number {
-  const raw = env.CAIRN_AUDIT_RETENTION_DAYS;
-  if (raw === undefined || raw === '') return Number(settingDefault('CAIRN_AUDIT_RETENTION_DAYS'));
+function daysOrForever(raw: string | undefined, name: 'CAIRN_AUDIT_RETENTION_DAYS' | 'CAIRN_HISTORY_DAYS'): number {
+  if (raw === undefined || raw === '') return Number(settingDefault(name));
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw new CairnError('BAD_REQUEST', `CAIRN_AUDIT_RETENTION_DAYS=${raw} is not a number of days (0: keep forever)`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new CairnError('BAD_REQUEST', `${name}=${raw} is not a number of days (0: keep forever)`);
   return n;
 }
 
@@ -168,7 +171,9 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES'),
     snapshotMinUpdates: positiveInt(env, 'CAIRN_SNAPSHOT_MIN_UPDATES'),
     adminToken: adminToken(env),
-    auditRetentionDays: auditRetentionDays(env),
+    auditRetentionDays: daysOrForever(env.CAIRN_AUDIT_RETENTION_DAYS, 'CAIRN_AUDIT_RETENTION_DAYS'),
+    historyDays: daysOrForever(env.CAIRN_HISTORY_DAYS, 'CAIRN_HISTORY_DAYS'),
+    compactIntervalS: positiveInt(env, 'CAIRN_COMPACT_INTERVAL_S'),
     purge: purge(env),
     deleteGraceDays: deleteGraceDays(env),
     quotas: {

@@ -47,6 +47,8 @@ export const SETTINGS = [
   { env: 'CAIRN_TOMBSTONE_GRACE_DAYS', default: '30', meaning: 'days after expiry or delete before an anchor is purged down to its tombstone' },
   { env: 'CAIRN_TOMBSTONE_KEEP_DAYS', default: '365', meaning: 'days a tombstone is kept before it is purged too (at least the grace); 0: kept forever' },
   { env: 'CAIRN_SNAPSHOT_MIN_UPDATES', default: '1000', meaning: "versions after a doc's snapshot before a new one is written" },
+  { env: 'CAIRN_HISTORY_DAYS', default: '0', meaning: 'days of history each doc keeps: log rows older are trimmed (reads before them: HISTORY_TRIMMED); 0: kept forever' },
+  { env: 'CAIRN_COMPACT_INTERVAL_S', default: '3600', meaning: 'seconds between compaction passes on each node (with CAIRN_HISTORY_DAYS > 0)' },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['env'];

@@ -79,6 +79,7 @@ export async function startNode({ config, tls, wrapStore }: NodeSetup): Promise<
     snapshotMinUpdates: config.snapshotMinUpdates,
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     ...(config.auditRetentionDays > 0 ? { audit: { retentionDays: config.auditRetentionDays } } : {}),
+    ...(config.historyDays > 0 ? { compaction: { days: config.historyDays, intervalMs: config.compactIntervalS * 1000 } } : {}),
     quotas: config.quotas,
     restLimits: config.restLimits,
     purge: config.purge,

@@ -30,6 +30,7 @@ import { createPurger, type Purger } from './purge/purger.js';
 import { PURGE_SUBJECT } from './purge/purge-update.js';
 import { createDeletions, type Deletions } from './deletion/deletions.js';
 import { createDocPurger, type DocPurger } from './deletion/doc-purger.js';
+import { createCompaction, type Compaction } from './compact/compaction.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -68,6 +69,8 @@ export interface SyncNodeOptions {
    * run `node.docPurger.run()`); `cairn-server` passes one hour (start-node.ts).
    */
   purgeIntervalMs?: number;
+  /** The history window (compact/): log rows older than `days` are trimmed every `intervalMs`. Absent: never. */
+  compaction?: { days: number; intervalMs: number };
 }
 
 export interface SyncNode {
@@ -81,6 +84,8 @@ export interface SyncNode {
   readonly reverter: Reverter;
   /** Issue 13: purges expired anchors and old tombstones from cell docs, on a timer or on `pass(now)`. */
   readonly purger: Purger;
+  /** Compaction of the log below the history window, if configured (compact/compaction.ts). */
+  readonly compaction: Compaction | null;
   /** L4: records audit events (`audit.record({ action: 'revert', ... })`); written in batches off the commit path. */
   readonly audit: AuditLog;
   /** L2: deletes and restores of docs and spaces, and the check every room load and REST read makes. */
@@ -135,6 +140,9 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     },
   }, ...auditOptions });
   const retention = retentionDays ? createAuditRetention({ store: opts.store, days: retentionDays, log, expired: (n) => metrics.auditExpired.inc(n) }) : null;
+  const compaction = opts.compaction && opts.compaction.days > 0
+    ? createCompaction({ store: opts.store, days: opts.compaction.days, intervalMs: opts.compaction.intervalMs, log, audit: (e) => audit.record(e), trimmed: metrics.trimmed })
+    : null;
   const readModel = createReadModelUpdater({ store: opts.store, observer: metrics.readModelObserver, log, quiet: () => commit.quiet() });
   const quotas = createTenantQuotas({ store: opts.store, limits: opts.quotas ?? {} });
   const commit = createCommitPath({ group: auditCommits(group, audit), rooms, fanout, metrics, readModel, quotas, ...(opts.maxQueuedCommitBytes ? { maxWaitingBytes: opts.maxQueuedCommitBytes } : {}) });
@@ -214,6 +222,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     readModel,
     reverter,
     purger,
+    compaction,
     audit,
     deletions,
     docPurger,
@@ -239,6 +248,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       await readModel.close();
       // L4: the last rows (the final writes and disconnects) before the caller closes the Store.
       await retention?.stop();
+      await compaction?.stop();
       await audit.close();
       stopReportingTurnEnd();
     },

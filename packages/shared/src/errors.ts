@@ -40,6 +40,7 @@ export const ErrorCodes = {
   DOC_QUOTA_EXCEEDED: { num: 31, retryable: false, message: "the push would create a doc beyond the tenant's doc quota" },
   BYTE_QUOTA_EXCEEDED: { num: 32, retryable: false, message: "the push would store update bytes beyond the tenant's byte quota" },
   CONNECTION_QUOTA_EXCEEDED: { num: 33, retryable: true, message: "the tenant has as many open connections on this node as its quota allows" },
+  HISTORY_TRIMMED: { num: 34, retryable: false, message: "the doc's history before the asked version or time was trimmed (CAIRN_HISTORY_DAYS)" },
   DOC_DELETED: { num: 35, retryable: false, message: 'the doc or its space was deleted' },
 } as const satisfies Record<string, { num: number; retryable: boolean; message: string }>;
 

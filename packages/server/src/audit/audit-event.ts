@@ -30,6 +30,8 @@ export const AUDIT_ACTIONS = [
   'revert',
   /** L2: a deleted doc or space's rows removed for good (deletion/doc-purger.ts); `detail.docs`, `detail.rows`. */
   'purge',
+  /** Compaction trimmed a doc's log below its history window (compact/): `detail.rows/bytes/floor/before`. */
+  'trim',
   'history.read',
   /** A REST query on the anchor read model (`detail.query`, `detail.results`). */
   'rest.query',

@@ -13,6 +13,7 @@ export type CliCommand =
   | { kind: 'quarantine'; args: string[] }
   | { kind: 'audit'; args: string[] }
   | { kind: 'purge-deleted'; args: string[] }
+  | { kind: 'compact'; args: string[] }
   | { kind: 'token'; spaces: string[]; access: SpaceAccess; subject: string; tenant: string; ttlSec: number; admin: boolean }
   | { kind: 'usage'; message: string };
 
@@ -33,8 +34,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (first === 'audit') return { kind: 'audit', args: rest };
   // admin/purge-command.ts too.
   if (first === 'purge-deleted') return { kind: 'purge-deleted', args: rest };
+  // admin/compact-command.ts too.
+  if (first === 'compact') return { kind: 'compact', args: rest };
   if (first.startsWith('-')) return { kind: 'usage', message: `unknown option ${first}` };
-  return { kind: 'usage', message: `unknown command "${first}" (commands: start, token, quarantine, audit, purge-deleted, help)` };
+  return { kind: 'usage', message: `unknown command "${first}" (commands: start, token, quarantine, audit, purge-deleted, compact, help)` };
 }
 
 function noArgs(kind: 'start', rest: readonly string[]): CliCommand {

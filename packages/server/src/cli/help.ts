@@ -19,6 +19,8 @@ export function helpText(): string {
     '                                         the audit trail (L4), newest first, on the same Store',
     '       cairn-server purge-deleted           purge now the deleted docs and spaces past their grace period (L2),',
     '                                         on the same Store (nodes also do it hourly)',
+    '       cairn-server compact [--tenant <id>] [--doc <space/name>] [--days <n>]',
+    '                                         trim log rows older than the history window now (CAIRN_HISTORY_DAYS), on the same Store',
     '       cairn-server --help | --version',
     '',
     'Settings (environment variables; docs/OPERATIONS.md "Configuration" explains each):',

@@ -1,7 +1,8 @@
 /**
  * L1: the changes of one anchor, across every cell doc of its space that a version ever touched it in (a
  * move across a cell edge writes two cells). Which rows touched an id is not stored anywhere: each cell
- * doc's log is replayed from version 1 (a snapshot would hide which row did what), recording the ids each
+ * doc's log is replayed from version 1, or from its history floor once compaction trimmed it (a snapshot
+ * would hide which row did what), recording the ids each
  * row's transaction touched (touchedAnchorIds, as the read model does).
  *
  * Order: commit time, then doc, then version; the page cursor is the last change's (time, doc, version).
@@ -49,12 +50,15 @@ async function touchingVersions(store: Store, tenant: string, doc: string, cell:
   const ydoc = new Y.Doc({ gc: true });
   readCell(ydoc, cell, new Set()); // the root maps defined first, so transactions are keyed by them
   const found = new Set<number>();
-  let version = 0;
+  // A trimmed log (compaction) starts at its floor's state: the changes listed are those in the window.
+  const floor = await store.loadHistoryFloor(tenant, doc);
+  if (floor) Y.applyUpdate(ydoc, floor.state, ORIGIN.HYDRATE);
+  let version = floor?.version ?? 0;
   ydoc.on('afterTransaction', (tx: Y.Transaction) => {
     if (touchedAnchorIds(tx, ydoc).has(id)) found.add(version);
   });
   try {
-    for (const row of await store.loadUpdates(tenant, doc, 0)) {
+    for (const row of await store.loadUpdates(tenant, doc, version)) {
       version = row.version;
       try {
         Y.applyUpdate(ydoc, row.update, ORIGIN.HYDRATE);

@@ -5,11 +5,16 @@
  * version, else the log is replayed from version 1 (docs/DECISIONS.md, "History reads": measured in
  * bench/history/doc-at-bench.mjs). Quarantined rows (C4) are left out, as every room leaves them out, so
  * the head read equals what rooms hold.
+ *
+ * Compaction (compact/) trims the log below a history floor: a version or time below it fails with
+ * HISTORY_TRIMMED (its message names the oldest readable one); one at or above it starts from the floor's
+ * state (or the snapshot) and replays the rows after it, so L1 holds inside the window.
  */
 import * as Y from 'yjs';
 import { CairnError, ORIGIN, isCairnError } from '@cairn/shared';
 import type { Store } from '../store/store.js';
 import { rebuildDoc } from '../room/rebuild-doc.js';
+import { historyTrimmed } from '../store/history-trimmed.js';
 import type { HistoryTarget } from './history-target.js';
 
 export interface DocAt {
@@ -42,8 +47,17 @@ export async function readDocAt(store: Store, tenant: string, doc: string, targe
   try {
     const snapshot = version > 0 ? await store.loadSnapshot(tenant, doc) : null;
     if (snapshot && snapshot.version <= version) {
+      // Compaction writes a snapshot at the floor before it trims, so this one is never below the floor.
       Y.applyUpdate(ydoc, snapshot.state, ORIGIN.HYDRATE);
       from = snapshot.version;
+    } else {
+      // Before the snapshot: from the history floor's state if compaction trimmed the log (L1 in the window).
+      const floor = await store.loadHistoryFloor(tenant, doc);
+      if (floor && version < floor.version) throw historyTrimmed(floor);
+      if (floor) {
+        Y.applyUpdate(ydoc, floor.state, ORIGIN.HYDRATE);
+        from = floor.version;
+      }
     }
     const rows = version > from ? await store.loadUpdates(tenant, doc, from, version) : [];
     // A log trimmed below its snapshot (retention) cannot answer for the versions it no longer holds:

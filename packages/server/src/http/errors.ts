@@ -28,7 +28,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isCairnError(err)) {
       const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'FORBIDDEN' || err.code === 'READ_ONLY' ? 403
-        : err.code === 'DOC_DELETED' ? 410 : err.code === 'NOT_FOUND' ? 404 : err.code === 'RATE_LIMITED' ? 429 : err.retryable ? 503 : 400;
+        : err.code === 'DOC_DELETED' || err.code === 'HISTORY_TRIMMED' ? 410 : err.code === 'NOT_FOUND' ? 404 : err.code === 'RATE_LIMITED' ? 429 : err.retryable ? 503 : 400;
       const retryAfter = retryAfterOf(err);
       if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
       // A refusal the node chose (rate limits, replay slots) is not a failure to log.

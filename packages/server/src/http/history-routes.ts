@@ -14,6 +14,7 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { CairnError, isCairnError, isUuid, parseDocId } from '@cairn/shared';
+import { historyTrimmed } from '../store/history-trimmed.js';
 import type { Principal } from '../auth/principal.js';
 import type { Store } from '../store/store.js';
 import { readDocAt } from '../history/doc-at.js';
@@ -136,10 +137,17 @@ export const historyRoutes: FastifyPluginAsync<HistoryRoutesOptions> = async (ap
       const after = req.query.cursor === undefined ? 0 : /^\d{1,15}$/.test(req.query.cursor) ? Number(req.query.cursor) : NaN;
       if (Number.isNaN(after)) throw new CairnError('BAD_REQUEST', 'the cursor is not one this server handed out');
       const limit = limitOf(req.query.limit);
+      // Compaction trimmed the rows at or below the floor: a listing starts above it, and a cursor below it
+      // (handed out before the trim) would skip rows silently, so it is refused.
+      const floor = await store.loadHistoryFloor(p.tenant, doc);
+      if (floor && req.query.cursor !== undefined && after < floor.version) throw historyTrimmed(floor);
       // One row more than asked tells whether another page follows.
       const rows = await principals.replay(() => store.listChanges(p.tenant, doc, after, limit + 1));
       const page = rows.slice(0, limit);
-      return { changes: page.map(changeJson), next: rows.length > limit ? String(page[page.length - 1]!.version) : null };
+      return {
+        changes: page.map(changeJson), next: rows.length > limit ? String(page[page.length - 1]!.version) : null,
+        floor: floor ? { version: floor.version, at: floor.at.toISOString() } : null,
+      };
     },
   });
 

@@ -45,6 +45,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   // Issue 13: cell entries the purge (purge/purger.ts) rewrote, by reason.
   const anchorsPurged = new Counter({ name: 'cairn_anchors_purged_total', help: 'Anchor entries purged from cell docs by this node, by reason (expired, deleted, tombstone, forwarded)', labelNames: ['reason'], registers: r });
   const auditExpired = new Counter({ name: 'cairn_audit_rows_expired_total', help: 'Audit rows deleted by retention (CAIRN_AUDIT_RETENTION_DAYS)', registers: r });
+  // Compaction (compact/): what this node trimmed from the log below the history window.
+  const historyRowsTrimmed = new Counter({ name: 'cairn_history_rows_trimmed_total', help: 'Log rows deleted by compaction below the history window (CAIRN_HISTORY_DAYS)', registers: r });
+  const historyBytesTrimmed = new Counter({ name: 'cairn_history_bytes_trimmed_total', help: 'Update bytes of the log rows compaction deleted', registers: r });
 
   const commitObserver: GroupCommitObserver = {
     batch(size, seconds, ok) {
@@ -75,7 +78,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     queued: (rows) => auditQueued.set(rows),
     failed: () => auditFailures.inc(),
   };
-  return { registry, commitObserver, auditObserver, auditExpired, anchorsPurged, fanoutObserver, roomsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates, posesRelayed, posesDropped };
+  const trimmed = (rows: number, bytes: number): void => {
+    historyRowsTrimmed.inc(rows);
+    historyBytesTrimmed.inc(bytes);
+  };
+  return { registry, commitObserver, auditObserver, auditExpired, anchorsPurged, trimmed, fanoutObserver, roomsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates, posesRelayed, posesDropped };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

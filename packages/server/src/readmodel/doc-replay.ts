@@ -85,10 +85,17 @@ export class ReplayBroken extends Error {
 /**
  * Applies the Store's versions after `d.version` to the doc, in order, leaving out quarantined ones, and
  * returns the anchor ids they touched (for a meta doc, `cell` null, always empty). Throws ReplayBroken if
- * a row throws: the caller drops this copy and loads the doc again (loadDoc).
+ * a row throws, or if compaction trimmed versions the copy still needs: the caller drops this copy and loads the doc again (loadDoc).
  */
 export async function advanceDoc(store: Store, tenant: string, doc: string, d: ReplayedDoc, cell: string | null): Promise<Set<string>> {
-  const rows = await store.loadUpdates(tenant, doc, d.version);
+  let rows;
+  try {
+    rows = await store.loadUpdates(tenant, doc, d.version);
+  } catch (err) {
+    // Compaction trimmed versions this copy lacks: only a fresh load (from the snapshot) can bring it on.
+    if (isCairnError(err) && err.code === 'HISTORY_TRIMMED') throw new ReplayBroken(`versions after ${d.version} were trimmed`, { cause: err });
+    throw err;
+  }
   const touched = new Set<string>();
   if (rows.length === 0) return touched;
   const skip = await quarantinedVersions(store, tenant, doc);

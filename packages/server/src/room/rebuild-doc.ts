@@ -47,6 +47,12 @@ export async function rebuildDoc(o: {
   const { store, tenant, doc, upTo, skip } = o;
   let snapshot: DocSnapshot | null = await store.loadSnapshot(tenant, doc);
   if (snapshot && ((upTo !== undefined && snapshot.version > upTo) || !applies(snapshot.state))) snapshot = null;
+  // Without a usable snapshot the build starts at the history floor, if compaction trimmed the rows below
+  // it (a version below the floor makes loadUpdates throw HISTORY_TRIMMED: nothing can build it).
+  if (!snapshot) {
+    const floor = await store.loadHistoryFloor(tenant, doc);
+    if (floor && (upTo === undefined || floor.version <= upTo)) snapshot = { version: floor.version, state: floor.state, owners: floor.owners };
+  }
   const base = snapshot?.version ?? 0;
   const rows = await store.loadUpdates(tenant, doc, base, upTo);
 

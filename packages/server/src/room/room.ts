@@ -11,8 +11,8 @@
  * Updates that arrive while the room is still loading are buffered the same way, so subscribing to the bus
  * BEFORE loading never loses one.
  *
- * Compaction: the Store keeps every update (the log is the record) and a snapshot per doc, which a room
- * loads first, replaying only the updates after it. A room writes a new snapshot, on a later turn, once at
+ * Snapshots: the Store keeps the log (trimmed below a history window only if one is configured, compact/)
+ * and a snapshot per doc, which a room loads first, replaying only the updates after it. A room writes a new snapshot, on a later turn, once at
  * least `snapshot.minUpdates` versions AND a quarter of the last snapshot's size in update bytes came after
  * it: loading then never replays more than a bounded tail, and a big doc is not re-encoded (hundreds of ms
  * at 20 MB) for a handful of small updates. Nodes may write the same doc's snapshots; the Store keeps the
@@ -35,7 +35,7 @@
  */
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
-import { CairnError, DEFAULT_LIMITS, ORIGIN, type PresenceRecordLimits } from '@cairn/shared';
+import { CairnError, DEFAULT_LIMITS, ORIGIN, isCairnError, type PresenceRecordLimits } from '@cairn/shared';
 import type { Store } from '../store/store.js';
 import { readPresence } from './presence-payload.js';
 import { createPeerPoses, type PeerPoses, type PeerPosesOptions, type PoseReceiver } from './peer-poses.js';
@@ -213,6 +213,7 @@ export function createRoom(opts: {
   /** Loads versions (version, upTo] from the Store; upTo omitted = to the head. One repair at a time. */
   function repair(upTo?: number): Promise<void> {
     repairing ??= (async () => {
+      let trimmed = false;
       try {
         const rows = await store.loadUpdates(tenant, doc, version, upTo);
         let count = 0;
@@ -224,10 +225,12 @@ export function createRoom(opts: {
         }
         observer?.repaired(count);
       } catch (err) {
-        opts.onError?.(err);
+        if (isCairnError(err) && err.code === 'HISTORY_TRIMMED') trimmed = true;
+        else opts.onError?.(err);
       } finally {
         repairing = null;
       }
+      if (trimmed && !destroyed) return reloadPastFloor();
       // Retry only if the hole was filled meanwhile or something above it is still waiting and the
       // Store actually advanced; otherwise wait for the next message or resync to try again.
       if (!destroyed && buffered.has(version + 1)) drain();
@@ -264,6 +267,28 @@ export function createRoom(opts: {
       snapshotting = true;
       setImmediate(() => void writeSnapshot());
     }
+  }
+
+  /**
+   * F2 below the history floor: the versions this room lacks were trimmed by compaction (a room that sat
+   * behind a hole for longer than the window). It loads the doc again from the Store (snapshot + rows) and
+   * sends its subscribers what the old state lacked as one update, so they miss nothing either.
+   */
+  function reloadPastFloor(): Promise<void> {
+    loaded = false;
+    const before = Y.encodeStateVector(ydoc);
+    ready = (async () => {
+      try {
+        await rebuild(undefined);
+        const missed = Y.encodeStateAsUpdate(ydoc, before);
+        for (const sub of subscribers) deliver(() => sub.update(version, missed));
+      } catch (err) {
+        opts.onError?.(err); // the old doc stays; the next gap or resync tries again
+      }
+      loaded = true;
+      drain();
+    })();
+    return ready;
   }
 
   /** A committed update did not apply to the live doc: quarantine it, rebuild as of its version, go on. */

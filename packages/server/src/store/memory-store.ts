@@ -5,7 +5,9 @@
  */
 import { CairnError, spaceOf } from '@cairn/shared';
 import { docKey, planBatch, pushKey, resolveOutcomes } from './batch-plan.js';
-import type { ChangeRecord, CommitRequest, DeletionRecord, DocSnapshot, QuarantineRecord, Store, UpdateRecord } from './store.js';
+import type { ChangeRecord, CommitRequest, DeletionRecord, DocRef, DocSnapshot, HistoryFloor, QuarantineRecord, Store, UpdateRecord } from './store.js';
+import { historyTrimmed } from './history-trimmed.js';
+import { inRanges, mergeSeqRanges, mergeSpan, type SeqRange } from './seq-ranges.js';
 import { createMemoryAnchorStore } from '../readmodel/memory-anchor-store.js';
 import { createMemoryAudit } from './memory-audit.js';
 
@@ -21,6 +23,14 @@ interface DocLog {
 export interface MemoryStoreOptions {
   /** The clock that stamps commits (ms since the epoch), for history reads by time. Default Date.now. */
   now?: () => number;
+}
+
+/** What a trimmed row's bytes become: nothing is kept of it. */
+const GONE = new Uint8Array(0);
+
+function refOrder(a: DocRef, b: DocRef): number {
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return cmp(a.tenant, b.tenant) || cmp(a.doc, b.doc);
 }
 
 function isCount(n: number): boolean {
@@ -48,7 +58,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   /** L2: every deletion record, in the order made (restored and purged ones stay, as in cairn_deletions). */
   const deletions: DeletionRecord[] = [];
   const anchors = createMemoryAnchorStore(open);
+  /** docKey → the doc's history floor (compaction); the log's rows at or below it hold GONE. */
+  const floors = new Map<string, HistoryFloor>();
+  /** JSON [tenant, clientId] → its trimmed seqs (seq-ranges.ts), for C1 once the rows are gone. */
+  const trimmedSeqs = new Map<string, SeqRange[]>();
   let closed = false;
+
+  function copyFloor(f: HistoryFloor): HistoryFloor {
+    return { ...f, at: new Date(f.at), state: f.state.slice(), owners: new Map(f.owners) };
+  }
+
+  /** C1: the version a push was stored as; 0 if its row was trimmed (the version is gone with it). */
+  function storedVersion(key: string): number | undefined {
+    const version = pushes.get(key);
+    if (version !== undefined) return version;
+    const [tenant, clientId, seq] = JSON.parse(key) as [string, string, number];
+    return inRanges(trimmedSeqs.get(JSON.stringify([tenant, clientId])) ?? [], seq) ? 0 : undefined;
+  }
 
   function open(): void {
     if (closed) throw new CairnError('STORE_UNAVAILABLE', 'the store is closed');
@@ -78,7 +104,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         if (reason) throw new CairnError('BAD_REQUEST', reason);
       }
       // From here to the end nothing awaits, so the batch lands whole, like a transaction.
-      const plan = planBatch(requests, (key) => pushes.get(key));
+      const plan = planBatch(requests, storedVersion);
       // One time per batch, as SQL's now() is one per transaction.
       const at = Math.floor(now());
       const outcomes = resolveOutcomes(plan, (dk) => (logs.get(dk)?.updates.length ?? 0) + 1);
@@ -101,6 +127,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       open();
       checkInteger(after, 'after');
       if (upTo !== undefined) checkInteger(upTo, 'upTo');
+      const floor = floors.get(docKey(tenant, doc));
+      if (floor && after < floor.version && (upTo === undefined || upTo > after)) throw historyTrimmed(floor);
       const { updates, actors } = logs.get(docKey(tenant, doc)) ?? { updates: [], actors: [] };
       const end = Math.min(updates.length, upTo ?? updates.length);
       const out: UpdateRecord[] = [];
@@ -156,7 +184,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       open();
       checkInteger(version, 'version');
       const key = docKey(tenant, doc);
-      const bytes = logs.get(key)?.updates[version - 1];
+      const trimmed = version <= (floors.get(key)?.version ?? 0);
+      const bytes = trimmed ? undefined : logs.get(key)?.updates[version - 1];
       const records = quarantined.get(key) ?? new Map<number, { record: QuarantineRecord; bytes: Uint8Array }>();
       if (!bytes || version < 1 || records.has(version)) return false;
       records.set(version, { record: { tenant, doc, version, reason, size: bytes.byteLength, quarantinedAt: new Date(), droppedAt: null }, bytes: bytes.slice() });
@@ -183,7 +212,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       const entry = quarantined.get(key)?.get(version);
       if (!entry || entry.record.droppedAt !== null) return false;
       entry.record.droppedAt = new Date();
-      logs.get(key)!.updates[version - 1] = new Uint8Array([0, 0]); // an empty update: the version stays (C2)
+      // An empty update: the version stays (C2). A trimmed row is gone already.
+      if (version > (floors.get(key)?.version ?? 0)) logs.get(key)!.updates[version - 1] = new Uint8Array([0, 0]);
       return true;
     },
 
@@ -192,10 +222,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       checkInteger(after, 'after');
       checkInteger(limit, 'limit');
       if (limit < 0) throw new CairnError('BAD_REQUEST', 'limit must be ≥ 0');
-      const log = logs.get(docKey(tenant, doc));
+      const key = docKey(tenant, doc);
+      const log = logs.get(key);
       const out: ChangeRecord[] = [];
       if (!log) return out;
-      for (let v = Math.max(after, 0) + 1; v <= log.updates.length && out.length < limit; v++) {
+      for (let v = Math.max(after, floors.get(key)?.version ?? 0, 0) + 1; v <= log.updates.length && out.length < limit; v++) {
         out.push({
           version: v, committedAt: new Date(log.times[v - 1]!), actor: log.actors[v - 1]!, clientId: log.clientIds[v - 1]!,
           seq: log.seqs[v - 1]!, size: log.updates[v - 1]!.byteLength,
@@ -208,10 +239,74 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       open();
       const t = at.getTime();
       if (Number.isNaN(t)) throw new CairnError('BAD_REQUEST', 'the time is not a valid date');
+      const floor = floors.get(docKey(tenant, doc));
+      if (floor && t < floor.at.getTime()) throw historyTrimmed(floor);
       const times = logs.get(docKey(tenant, doc))?.times ?? [];
       // The longest prefix committed at or before t (store.ts): the row before the first one after it.
       const first = times.findIndex((ms) => ms > t);
       return first === -1 ? times.length : first;
+    },
+
+    async loadHistoryFloor(tenant, doc) {
+      open();
+      const floor = floors.get(docKey(tenant, doc));
+      return floor ? copyFloor(floor) : null;
+    },
+
+    async trimHistory(tenant, doc, base) {
+      open();
+      if (!Number.isSafeInteger(base.version) || base.version < 1) throw new CairnError('BAD_REQUEST', 'a floor version is an integer ≥ 1');
+      const key = docKey(tenant, doc);
+      const log = logs.get(key);
+      const head = log?.updates.length ?? 0;
+      if (base.version > head) throw new CairnError('BAD_REQUEST', `version ${base.version} is past the doc's head (${head})`);
+      const old = floors.get(key);
+      const from = old?.version ?? 0;
+      if (base.version <= from) return { rows: 0, bytes: 0, floor: from };
+      // From here to the end nothing awaits: the trim lands whole, like the SQL transaction.
+      const byClient = new Map<string, number[]>();
+      let bytes = 0;
+      let at = old?.at.getTime() ?? 0;
+      for (let i = from; i < base.version; i++) {
+        bytes += log!.updates[i]!.byteLength;
+        log!.updates[i] = GONE;
+        pushes.delete(pushKey(tenant, log!.clientIds[i]!, log!.seqs[i]!));
+        const seqs = byClient.get(log!.clientIds[i]!) ?? [];
+        seqs.push(log!.seqs[i]!);
+        byClient.set(log!.clientIds[i]!, seqs);
+        at = Math.max(at, log!.times[i]!);
+      }
+      for (const [clientId, seqs] of byClient) {
+        const ck = JSON.stringify([tenant, clientId]);
+        const existing = trimmedSeqs.get(ck) ?? [];
+        const span = mergeSpan(existing, seqs)!;
+        const logSeqs: number[] = [];
+        for (const k of pushes.keys()) {
+          const [t, c, seq] = JSON.parse(k) as [string, string, number];
+          if (t === tenant && c === clientId && seq >= span.lo && seq <= span.hi) logSeqs.push(seq);
+        }
+        trimmedSeqs.set(ck, mergeSeqRanges(existing, seqs, logSeqs));
+      }
+      const rows = base.version - from;
+      floors.set(key, copyFloor({
+        version: base.version, at: new Date(at), state: base.state, owners: base.owners,
+        rowsTrimmed: (old?.rowsTrimmed ?? 0) + rows, bytesTrimmed: (old?.bytesTrimmed ?? 0) + bytes,
+      }));
+      return { rows, bytes, floor: base.version };
+    },
+
+    async listTrimmable({ before, limit, tenant, after }) {
+      open();
+      checkInteger(limit, 'limit');
+      const out: DocRef[] = [];
+      for (const [key, log] of logs) {
+        const [t, doc] = JSON.parse(key) as [string, string];
+        if (tenant !== undefined && t !== tenant) continue;
+        if (after && refOrder({ tenant: t, doc }, after) <= 0) continue;
+        const next = floors.get(key)?.version ?? 0;
+        if (next < log.updates.length && log.times[next]! < before.getTime()) out.push({ tenant: t, doc });
+      }
+      return out.sort(refOrder).slice(0, Math.max(limit, 0));
     },
 
     async listDocs(tenant, space) {
@@ -288,6 +383,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       const log = logs.get(key);
       logs.delete(key);
       snapshots.delete(key);
+      floors.delete(key);
       quarantined.delete(key);
       anchors.purgeDoc(tenant, doc);
       if (!log) return 0;

@@ -19,6 +19,8 @@
  * A batch too big for one statement (bind-parameter limit, or more bytes than we put in one message) takes
  * the same steps as four statements inside BEGIN…COMMIT, with the inserts chunked.
  *
+ * Step 1 also finds pushes whose rows compaction trimmed (cairn_trimmed_seqs): duplicates, version 0.
+ *
  * Two nodes committing the same (tenant, clientId, seq) at once both pass step 1; the loser's insert hits
  * the unique constraint (23505) after the winner commits. The whole batch is then retried once, and step 1
  * sees the winner's row.
@@ -50,6 +52,15 @@ export async function commitBatchSql(client: SqlClient, requests: readonly Commi
 
 const ONE_STATEMENT_COLUMNS = 7;
 
+/**
+ * C1 once compaction trimmed the row: the push's seq lies in one of its replica's trimmed ranges
+ * (migration 8, seq-ranges.ts) and is not in the log (there it has a version). Its version is gone with
+ * the row: the outcome says 0, which no room needs to catch up to.
+ */
+const TRIMMED_SEQ = (k: string) =>
+  `EXISTS (SELECT 1 FROM cairn_trimmed_seqs t WHERE t.tenant = ${k}.tenant AND t.client_id = ${k}.client_id AND t.lo <= ${k}.seq AND ${k}.seq <= t.hi)
+   AND NOT EXISTS (SELECT 1 FROM cairn_updates u2 WHERE u2.tenant = ${k}.tenant AND u2.client_id = ${k}.client_id AND u2.seq = ${k}.seq)`;
+
 function fitsOneStatement(requests: readonly CommitRequest[]): boolean {
   if (requests.length * ONE_STATEMENT_COLUMNS > MAX_BIND_PARAMS) return false;
   let bytes = 0;
@@ -75,6 +86,8 @@ async function commitInOneStatement(client: SqlQueryable, requests: readonly Com
     `WITH k (ord, tenant, doc, client_id, seq, actor, bytes) AS (VALUES ${tuples.join(', ')}),
      stored AS (
        SELECT k.ord, u.version FROM k JOIN cairn_updates u ON u.tenant = k.tenant AND u.client_id = k.client_id AND u.seq = k.seq
+       UNION ALL
+       SELECT k.ord, 0 FROM k WHERE ${TRIMMED_SEQ('k')}
      ),
      fresh AS (
        SELECT k.*, row_number() OVER w AS rn, count(*) OVER w AS n
@@ -141,7 +154,10 @@ async function findStored(tx: SqlQueryable, requests: readonly CommitRequest[]):
   const rows = await tx.query(
     `SELECT u.tenant, u.client_id, u.seq, u.version
        FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(tenant, client_id, seq)
-       JOIN cairn_updates u ON u.tenant = k.tenant AND u.client_id = k.client_id AND u.seq = k.seq`,
+       JOIN cairn_updates u ON u.tenant = k.tenant AND u.client_id = k.client_id AND u.seq = k.seq
+     UNION ALL
+     SELECT k.tenant, k.client_id, k.seq, 0
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(tenant, client_id, seq) WHERE ${TRIMMED_SEQ('k')}`,
     [requests.map((r) => r.tenant), requests.map((r) => r.clientId), requests.map((r) => r.seq)],
   );
   return new Map(rows.map((row) => [

@@ -92,7 +92,7 @@ export async function purgeDocSql(tx: SqlQueryable, tenant: string, doc: string)
   const writers = (await tx.query('SELECT DISTINCT client_id FROM cairn_updates WHERE tenant = $1 AND doc = $2', [tenant, doc]))
     .map((row) => rowText(row, 'client_id'));
   const removed = await tx.query('DELETE FROM cairn_updates WHERE tenant = $1 AND doc = $2 RETURNING version', [tenant, doc]);
-  for (const table of ['cairn_docs', 'cairn_snapshots', 'cairn_quarantine', 'cairn_readmodel_progress']) {
+  for (const table of ['cairn_docs', 'cairn_snapshots', 'cairn_history_floors', 'cairn_quarantine', 'cairn_readmodel_progress']) {
     await tx.query(`DELETE FROM ${table} WHERE tenant = $1 AND doc = $2`, [tenant, doc]);
   }
   if (writers.length > 0) {

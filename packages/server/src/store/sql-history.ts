@@ -6,6 +6,7 @@
 import { CairnError } from '@cairn/shared';
 import { rowInt, rowText, type SqlQueryable } from './sql-client.js';
 import type { ChangeRecord } from './store.js';
+import { historyTrimmed } from './history-trimmed.js';
 
 export async function listChangesSql(client: SqlQueryable, tenant: string, doc: string, after: number, limit: number): Promise<ChangeRecord[]> {
   if (!Number.isSafeInteger(after) || !Number.isSafeInteger(limit) || limit < 0) throw new CairnError('BAD_REQUEST', 'after and limit must be integers, limit ≥ 0');
@@ -30,14 +31,20 @@ export async function versionAtSql(client: SqlQueryable, tenant: string, doc: st
   // The first row committed after `at` ends the prefix; with none, every row is in it. Commit times may
   // go backwards by a few ms between two nodes' transactions, so "the newest row at or before" could skip
   // an older row committed later: a prefix never shows a row committed after `at`.
+  // Before the history floor's time the prefix ends among trimmed rows (compaction): read in the same
+  // statement as the rows, so a trim cannot commit between the two.
   const [row] = await client.query(
     `SELECT coalesce(
        (SELECT min(version) - 1 FROM cairn_updates
          WHERE tenant = $1 AND doc = $2 AND date_trunc('milliseconds', committed_at) > $3::timestamptz),
        (SELECT head_version FROM cairn_docs WHERE tenant = $1 AND doc = $2),
-       0) AS version`,
+       0) AS version, f.version AS floor, floor(extract(epoch FROM f.floor_at) * 1000)::bigint AS floor_ms
+       FROM (SELECT 1) AS one LEFT JOIN cairn_history_floors f ON f.tenant = $1 AND f.doc = $2`,
     [tenant, doc, at.toISOString()],
   );
+  if (row && row['floor'] != null && at.getTime() < rowInt(row, 'floor_ms')) {
+    throw historyTrimmed({ version: rowInt(row, 'floor'), at: new Date(rowInt(row, 'floor_ms')) });
+  }
   return row ? rowInt(row, 'version') : 0;
 }
 

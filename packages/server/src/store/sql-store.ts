@@ -6,10 +6,11 @@ import { runMigrations } from './migrate.js';
 import { commitBatchSql } from './sql-commit.js';
 import { assert } from '@cairn/shared';
 import { dropQuarantinedSql, listQuarantinedSql, quarantineSql } from './sql-quarantine.js';
-import { rowBytes, rowInt, rowText, type SqlClient, type SqlParam } from './sql-client.js';
+import { rowBytes, rowInt, rowText, type SqlClient } from './sql-client.js';
 import { guard } from './store-error.js';
 import { listChangesSql, listDocsSql, versionAtSql } from './sql-history.js';
 import { deletionOfSql, dueDeletionsSql, listDeletionsSql, markDeletedSql, markPurgedSql, purgeDocSql, restoreDeletedSql } from './sql-deletions.js';
+import { listTrimmableSql, loadHistoryFloorSql, loadUpdatesSql, trimHistorySql } from './sql-trim.js';
 import { appendAuditSql, deleteAuditBeforeSql, queryAuditSql } from './sql-audit.js';
 import { decodeSnapshotOwners, encodeSnapshotOwners } from './snapshot-owners.js';
 import type { Store } from './store.js';
@@ -30,18 +31,7 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
 
     commitBatch: (requests) => guard(() => commitBatchSql(client, requests)),
 
-    loadUpdates: (tenant, doc, after, upTo) =>
-      guard(async () => {
-        const params: SqlParam[] = [tenant, doc, after];
-        if (upTo !== undefined) params.push(upTo);
-        const rows = await client.forTenant(tenant, (q) => q.query(
-          `SELECT version, bytes, actor FROM cairn_updates
-            WHERE tenant = $1 AND doc = $2 AND version > $3${upTo === undefined ? '' : ' AND version <= $4'}
-            ORDER BY version`,
-          params,
-        ));
-        return rows.map((row) => ({ version: rowInt(row, 'version'), update: rowBytes(row, 'bytes'), actor: rowText(row, 'actor') }));
-      }),
+    loadUpdates: (tenant, doc, after, upTo) => guard(() => client.forTenant(tenant, (q) => loadUpdatesSql(q, tenant, doc, after, upTo))),
 
     headVersion: (tenant, doc) =>
       guard(async () => {
@@ -102,6 +92,12 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
     listChanges: (tenant, doc, after, limit) => guard(() => client.forTenant(tenant, (q) => listChangesSql(q, tenant, doc, after, limit))),
 
     versionAt: (tenant, doc, at) => guard(() => client.forTenant(tenant, (q) => versionAtSql(q, tenant, doc, at))),
+
+    loadHistoryFloor: (tenant, doc) => guard(() => client.forTenant(tenant, (q) => loadHistoryFloorSql(q, tenant, doc))),
+
+    trimHistory: (tenant, doc, base) => guard(() => trimHistorySql(client, tenant, doc, base)),
+
+    listTrimmable: (query) => guard(() => listTrimmableSql(client, query)),
 
     listDocs: (tenant, space) => guard(() => client.forTenant(tenant, (q) => listDocsSql(q, tenant, space))),
 

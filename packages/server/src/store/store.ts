@@ -28,7 +28,10 @@ export interface CommitRequest {
 export type CommitOutcome =
   /** Stored now, as this version of its doc. */
   | { kind: 'committed'; version: number }
-  /** (tenant, clientId, seq) was already stored, earlier or earlier in this batch; nothing new was written. */
+  /**
+   * (tenant, clientId, seq) was already stored, earlier or earlier in this batch; nothing new was written.
+   * `version` is 0 when compaction trimmed that row (the version went with it).
+   */
   | { kind: 'duplicate'; version: number };
 
 export interface UpdateRecord {
@@ -98,11 +101,49 @@ export interface DeletionRecord {
   purgedAt: Date | null;
 }
 
+/**
+ * Where a doc's trimmed history ends (compact/, migration 8): the log holds no rows with version ≤
+ * `version`; the doc at `version` is `state`. Reads of versions ≥ `version`, or of times ≥ `at`, are
+ * answered from it (L1 inside the window); older ones fail with HISTORY_TRIMMED.
+ */
+export interface HistoryFloor {
+  version: number;
+  /** The newest commit time among the trimmed rows (ms): a time at or after it maps to a version ≥ `version`. */
+  at: Date;
+  state: Uint8Array;
+  /** The Yjs client owners as of `version` (room/yclient-owners.ts), which the trimmed rows no longer tell. */
+  owners: YClientOwners;
+  /** Rows and update bytes trimmed from the doc so far. */
+  rowsTrimmed: number;
+  bytesTrimmed: number;
+}
+
+/** The doc as of `version`, which becomes its history floor (compact/compact-doc.ts computes it). */
+export interface TrimRequest {
+  version: number;
+  state: Uint8Array;
+  owners: YClientOwners;
+}
+
+export interface TrimResult {
+  /** Rows and update bytes this call deleted (0 if the floor was already at or past the version). */
+  rows: number;
+  bytes: number;
+  /** The doc's floor after the call. */
+  floor: number;
+}
+
+/** A doc whose oldest kept row was committed before a time: compaction may trim it (listTrimmable). */
+export interface DocRef {
+  tenant: string;
+  doc: string;
+}
+
 /** What a tenant has stored, for its quotas (commit/tenant-quotas.ts). */
 export interface TenantUsage {
   /** Docs with at least one committed update. */
   docs: number;
-  /** Update bytes committed, summed over its log (snapshots not counted). */
+  /** Update bytes in its log: committed minus trimmed (compaction); snapshots and floors not counted. */
   bytes: number;
 }
 
@@ -115,13 +156,17 @@ export interface Store {
    * Within a doc, versions follow request order. If it throws, nothing of the batch was stored.
    */
   commitBatch(requests: readonly CommitRequest[]): Promise<CommitOutcome[]>;
-  /** Updates of a doc with `after < version ≤ upTo` (upTo omitted: to the head), in version order. */
+  /**
+   * Updates of a doc with `after < version ≤ upTo` (upTo omitted: to the head), in version order. Throws
+   * HISTORY_TRIMMED if some of them were trimmed (`after` below the history floor): a caller never gets a
+   * silently shorter list; it starts from the snapshot or the floor's state instead.
+   */
   loadUpdates(tenant: string, doc: string, after: number, upTo?: number): Promise<UpdateRecord[]>;
   /** The doc's latest committed version, 0 if it has none. */
   headVersion(tenant: string, doc: string): Promise<number>;
   /** The newest snapshot of the doc, if any. */
   loadSnapshot(tenant: string, doc: string): Promise<DocSnapshot | null>;
-  /** Stores a snapshot unless a newer one is already stored. Updates are kept (the log is the record). */
+  /** Stores a snapshot unless a newer one is already stored. Updates are kept (only compaction trims them, trimHistory). */
   saveSnapshot(tenant: string, doc: string, snapshot: DocSnapshot): Promise<void>;
   /**
    * Binds the clientId to `subject` unless it is bound already (first claim wins, C5), and returns the
@@ -143,15 +188,31 @@ export interface Store {
    */
   dropQuarantined(tenant: string, doc: string, version: number): Promise<boolean>;
   /**
-   * L1: the doc's log rows with `after < version`, at most `limit` of them, in version order (the version
+   * L1: the doc's log rows with `after < version` (rows at or below the history floor are gone), at most `limit` of them, in version order (the version
    * is the paging cursor).
    */
   listChanges(tenant: string, doc: string, after: number, limit: number): Promise<ChangeRecord[]>;
   /**
    * L1: the doc as of a time is the longest prefix of its log committed at or before `at` (compared to the
    * millisecond): the version before the first row committed after `at`, else the head. 0 if none was.
+   * HISTORY_TRIMMED if `at` is before the history floor's time (the answer is a trimmed version).
    */
   versionAt(tenant: string, doc: string, at: Date): Promise<number>;
+  /** The doc's history floor (compaction trimmed the rows at or below it), or null if nothing was trimmed. */
+  loadHistoryFloor(tenant: string, doc: string): Promise<HistoryFloor | null>;
+  /**
+   * Deletes the doc's log rows with version ≤ `base.version` in ONE transaction that also records their
+   * seqs for C1 (a resent push of a trimmed row is still a duplicate), takes their bytes off the tenant's
+   * usage, and makes `base` the doc's floor. A no-op if the floor is already at or past it. Safe to run
+   * from two nodes at once: trims of one tenant take turns (a transaction-scoped lock), and a second trim
+   * of the same rows finds them gone. BAD_REQUEST if `base.version` is past the head.
+   */
+  trimHistory(tenant: string, doc: string, base: TrimRequest): Promise<TrimResult>;
+  /**
+   * Docs whose oldest kept row was committed before `before`, in (tenant, doc) order after `after`, at most
+   * `limit`; of one tenant if given (cross-tenant otherwise: the compaction schedule and CLI).
+   */
+  listTrimmable(query: { before: Date; limit: number; tenant?: string; after?: DocRef }): Promise<DocRef[]>;
   /** The docs of a space that have committed rows (`space/…`), in code point order. */
   listDocs(tenant: string, space: string): Promise<string[]>;
   /**
