@@ -40,6 +40,7 @@ export const ErrorCodes = {
   DOC_QUOTA_EXCEEDED: { num: 31, retryable: false, message: "the push would create a doc beyond the tenant's doc quota" },
   BYTE_QUOTA_EXCEEDED: { num: 32, retryable: false, message: "the push would store update bytes beyond the tenant's byte quota" },
   CONNECTION_QUOTA_EXCEEDED: { num: 33, retryable: true, message: "the tenant has as many open connections on this node as its quota allows" },
+  IMPORT_CONFLICT: { num: 36, retryable: false, message: 'the import holds a doc whose stored rows differ at the same version' },
 } as const satisfies Record<string, { num: number; retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

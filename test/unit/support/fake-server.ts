@@ -34,6 +34,8 @@ export interface FakeServerOptions {
   presenceTimeoutMs: number;
   /** Poses are relayed to the doc's other subscribers; false: dropped (a dead node upstream). */
   relayPoses: boolean;
+  /** Stated in welcome (L3); change it to act as a restored server. */
+  epoch: string;
 }
 
 export interface FakeSession {
@@ -83,6 +85,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
     maxPosesPerSecond: 0,
     presenceTimeoutMs: 0,
     relayPoses: true,
+    epoch: 'fake-epoch',
     ...overrides,
   };
   const sessions: FakeSession[] = [];
@@ -176,7 +179,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
           const refused = options.hello(frame);
           if (refused) return fail(refused);
           session.clientId = frame.clientId;
-          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload, maxUpdateBytes: options.maxUpdateBytes, maxPushesPerSecond: 0, maxPosesPerSecond: options.maxPosesPerSecond, presenceTimeoutMs: options.presenceTimeoutMs });
+          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload, maxUpdateBytes: options.maxUpdateBytes, maxPushesPerSecond: 0, maxPosesPerSecond: options.maxPosesPerSecond, presenceTimeoutMs: options.presenceTimeoutMs, epoch: options.epoch });
           return;
         }
         switch (frame.type) {
@@ -186,7 +189,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
             session.subs.add(frame.doc);
             if (options.holdSyncs) return;
             const update = Y.encodeStateAsUpdate(doc(frame.doc), frame.stateVector);
-            return session.send({ type: 'sync', doc: frame.doc, version: versions.get(frame.doc) ?? 0, writable: true, update });
+            return session.send({ type: 'sync', doc: frame.doc, version: versions.get(frame.doc) ?? 0, writable: true, update, stateVector: Y.encodeStateVector(doc(frame.doc)) });
           }
           case 'unsub':
             session.subs.delete(frame.doc);
