@@ -3,8 +3,10 @@ import { describeStoreContract } from './store.contract.js';
 import { describeQuarantineContract } from './store-quarantine.contract.js';
 import { describeHistoryContract } from './store-history.contract.js';
 import { describeAuditContract } from './store-audit.contract.js';
+import { describeRestoreContract } from './store-restore.contract.js';
 
 describeStoreContract('memory', async () => createMemoryStore());
 describeQuarantineContract('memory', async () => createMemoryStore());
 describeHistoryContract('memory', async () => createMemoryStore());
 describeAuditContract('memory', async () => createMemoryStore());
+describeRestoreContract('memory', async () => createMemoryStore());

@@ -7,6 +7,7 @@ import { describeStoreContract } from './store.contract.js';
 import { describeQuarantineContract } from './store-quarantine.contract.js';
 import { describeHistoryContract } from './store-history.contract.js';
 import { describeAuditContract } from './store-audit.contract.js';
+import { describeRestoreContract } from './store-restore.contract.js';
 import { push } from './store-fixtures.js';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'cairn-pglite-store-'));
@@ -16,6 +17,7 @@ describeStoreContract('pglite', () => createPgliteStore({ dataDir }));
 describeQuarantineContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
 describeHistoryContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
 describeAuditContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
+describeRestoreContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
 
 describe('Store pglite: persistence', () => {
   it('C2: commits and snapshots survive close and reopen of the same dataDir, and versions continue', async () => {

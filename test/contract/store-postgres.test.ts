@@ -5,6 +5,7 @@ import { describeStoreContract } from './store.contract.js';
 import { describeQuarantineContract } from './store-quarantine.contract.js';
 import { describeHistoryContract } from './store-history.contract.js';
 import { describeAuditContract } from './store-audit.contract.js';
+import { describeRestoreContract } from './store-restore.contract.js';
 import { dropSchema, PG_URL, uniqueSchema, withPgClient } from './store-pg-schema.js';
 import { push } from './store-fixtures.js';
 
@@ -14,6 +15,7 @@ describeStoreContract('postgres', async () => createPgStore({ connectionString: 
 describeQuarantineContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
 describeHistoryContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
 describeAuditContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
+describeRestoreContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
 
 describe('Store postgres: migrations', () => {
   it('records each migration once in cairn_migrations, in its own schema, however often migrate() runs', async () => {
@@ -31,7 +33,7 @@ describe('Store postgres: migrations', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
       return found.rows.map((r) => r.table_name);
     });
-    expect(tables).toEqual(['cairn_anchor_entries', 'cairn_anchors', 'cairn_audit', 'cairn_client_owners', 'cairn_docs', 'cairn_migrations', 'cairn_quarantine', 'cairn_readmodel_progress', 'cairn_snapshots', 'cairn_spaces', 'cairn_updates']);
+    expect(tables).toEqual(['cairn_anchor_entries', 'cairn_anchors', 'cairn_audit', 'cairn_client_owners', 'cairn_docs', 'cairn_epoch', 'cairn_migrations', 'cairn_quarantine', 'cairn_readmodel_progress', 'cairn_snapshots', 'cairn_spaces', 'cairn_updates']);
   });
 });
 

@@ -26,6 +26,7 @@ import { createReverter, type RevertRecord, type Reverter } from './history/reve
 import { createAuditLog, type AuditLog, type AuditLogOptions } from './audit/audit-log.js';
 import { auditCommits } from './audit/audited-commits.js';
 import { createAuditRetention } from './audit/audit-retention.js';
+import { createEpochCache } from './session/epoch-cache.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -135,7 +136,10 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const live = new Set<SessionHandle & LiveSession>();
 
   const clients = createClientBinding({ store: opts.store });
-  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, clients, rooms, commit, quotas, metrics, log, audit, shuttingDown: () => stopping };
+  const epochs = createEpochCache(opts.store);
+  const ctx: SessionContext = {
+    nodeId, limits, verify: opts.verify, clients, rooms, commit, quotas, metrics, log, audit, epoch: () => epochs.current(), shuttingDown: () => stopping,
+  };
 
   function track(session: SessionHandle & LiveSession, socket: SessionSocket, endpoint: string): SessionHandle {
     live.add(session);

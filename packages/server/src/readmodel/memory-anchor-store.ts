@@ -19,7 +19,8 @@ function inRects(g: GeoPoint, rects: readonly GeoRect[]): boolean {
   return rects.some((r) => g.lat >= r.minLat && g.lat <= r.maxLat && g.lon >= r.minLon && g.lon <= r.maxLon);
 }
 
-export function createMemoryAnchorStore(isOpen: () => void): AnchorStore {
+/** `resetProgress`: an import replaced the doc's rows (store.ts importRows), so its next apply recomputes it. */
+export function createMemoryAnchorStore(isOpen: () => void): AnchorStore & { resetProgress(tenant: string, doc: string): void } {
   const progress = new Map<string, number>();
   const spaces = new Map<string, SpaceState>();
   const key = (tenant: string, name: string) => JSON.stringify([tenant, name]);
@@ -40,6 +41,9 @@ export function createMemoryAnchorStore(isOpen: () => void): AnchorStore {
   }
 
   return {
+    resetProgress(tenant, doc) {
+      progress.delete(key(tenant, doc));
+    },
     async applyCell(change) {
       isOpen();
       const no = refused(change.tenant, change.doc, change.version, change.since);

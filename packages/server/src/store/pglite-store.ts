@@ -176,6 +176,11 @@ export async function createPgliteStore(options: PgliteStoreOptions): Promise<Pg
     queryAudit: (query) => call('queryAudit', query),
     deleteAuditBefore: (before, limit) => call('deleteAuditBefore', before, limit),
     tenantUsage: (tenant) => call('tenantUsage', tenant),
+    listTenantDocs: (tenant) => call('listTenantDocs', tenant),
+    exportRows: (tenant, doc, after, limit) => call('exportRows', tenant, doc, after, limit),
+    importRows: (tenant, doc, rows, options) => call('importRows', tenant, doc, rows, options),
+    epoch: () => call('epoch'),
+    newEpoch: () => call('newEpoch'),
     anchors,
     ping: () => call('ping'),
     close() {

@@ -9,6 +9,7 @@ import { dropQuarantinedSql, listQuarantinedSql, quarantineSql } from './sql-qua
 import { rowBytes, rowInt, rowText, type SqlClient, type SqlParam } from './sql-client.js';
 import { guard } from './store-error.js';
 import { listChangesSql, listDocsSql, versionAtSql } from './sql-history.js';
+import { epochSql, exportRowsSql, importRowsSql, listTenantDocsSql, newEpochSql } from './sql-import.js';
 import { appendAuditSql, deleteAuditBeforeSql, queryAuditSql } from './sql-audit.js';
 import { decodeSnapshotOwners, encodeSnapshotOwners } from './snapshot-owners.js';
 import type { Store } from './store.js';
@@ -103,6 +104,16 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
     versionAt: (tenant, doc, at) => guard(() => client.forTenant(tenant, (q) => versionAtSql(q, tenant, doc, at))),
 
     listDocs: (tenant, space) => guard(() => client.forTenant(tenant, (q) => listDocsSql(q, tenant, space))),
+
+    listTenantDocs: (tenant) => guard(() => client.forTenant(tenant, (q) => listTenantDocsSql(q, tenant))),
+
+    exportRows: (tenant, doc, after, limit) => guard(() => client.forTenant(tenant, (q) => exportRowsSql(q, tenant, doc, after, limit))),
+
+    importRows: (tenant, doc, rows, { replace }) => guard(() => importRowsSql(client, tenant, doc, rows, replace)),
+
+    epoch: () => guard(() => epochSql(client), false),
+
+    newEpoch: () => guard(() => newEpochSql(client), false),
 
     appendAudit: (rows) => guard(() => appendAuditSql(client, rows)),
 

@@ -9,6 +9,7 @@ import { quarantine } from './004-quarantine.js';
 import { snapshotOwners } from './005-snapshot-owners.js';
 import { audit } from './006-audit.js';
 import { rowSecurity } from './007-row-security.js';
+import { epoch } from './010-epoch.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine, snapshotOwners, audit, rowSecurity];
+export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine, snapshotOwners, audit, rowSecurity, epoch];
