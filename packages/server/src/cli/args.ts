@@ -12,6 +12,7 @@ export type CliCommand =
   | { kind: 'version' }
   | { kind: 'quarantine'; args: string[] }
   | { kind: 'audit'; args: string[] }
+  | { kind: 'export' | 'import' | 'new-epoch'; args: string[] }
   | { kind: 'token'; spaces: string[]; access: SpaceAccess; subject: string; tenant: string; ttlSec: number; admin: boolean }
   | { kind: 'usage'; message: string };
 
@@ -30,8 +31,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (first === 'quarantine') return { kind: 'quarantine', args: rest };
   // admin/audit-command.ts too.
   if (first === 'audit') return { kind: 'audit', args: rest };
+  // L3: admin/export-command.ts and admin/import-command.ts too.
+  if (first === 'export' || first === 'import' || first === 'new-epoch') return { kind: first, args: rest };
   if (first.startsWith('-')) return { kind: 'usage', message: `unknown option ${first}` };
-  return { kind: 'usage', message: `unknown command "${first}" (commands: start, token, quarantine, audit, help)` };
+  return { kind: 'usage', message: `unknown command "${first}" (commands: start, token, quarantine, audit, export, import, new-epoch, help)` };
 }
 
 function noArgs(kind: 'start', rest: readonly string[]): CliCommand {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `cairn-server` (`npx @cairn/server`): start a node with the same environment as `npm start` and print
- * one startup summary, mint a development token, list or drop quarantined updates (C4), read the audit trail (L4), or print the help
+ * one startup summary, mint a development token, list or drop quarantined updates (C4), read the audit trail (L4),
+ * export and import a tenant or space or mark a restore with a new epoch (L3), or print the help
  * and version. It is the package's only bin, so `npx @cairn/server` knows which one to run. Exit codes: 0 done,
  * 1 failed (e.g. no secret to sign with), 2 usage error (unknown command or flag).
  */
@@ -10,6 +11,8 @@ import { setupFromEnvironment, startNode } from '../start-node.js';
 import { runQuarantine } from '../admin/quarantine-run.js';
 import { withEnvStore } from '../admin/env-store.js';
 import { runAuditCli } from '../admin/audit-command.js';
+import { runExportCli } from '../admin/export-command.js';
+import { runImportCli, runNewEpochCli } from '../admin/import-command.js';
 import { parseCli } from './args.js';
 import { helpText } from './help.js';
 import { startupSummary } from './summary.js';
@@ -36,6 +39,15 @@ switch (cmd.kind) {
     break;
   case 'audit':
     process.exitCode = await withEnvStore(process.env, (store) => runAuditCli(cmd.args, store, io.out));
+    break;
+  case 'export':
+    process.exitCode = await withEnvStore(process.env, (store) => runExportCli(cmd.args, store, io));
+    break;
+  case 'import':
+    process.exitCode = await withEnvStore(process.env, (store) => runImportCli(cmd.args, store, io));
+    break;
+  case 'new-epoch':
+    process.exitCode = await withEnvStore(process.env, (store) => runNewEpochCli(cmd.args, store, io));
     break;
   case 'token':
     process.exitCode = await runTokenCommand(cmd, process.env, io);
