@@ -9,6 +9,7 @@ import type { CairnClient, CairnClientEvents, CairnClientOptions } from './clien
 import { createEmitter } from './emitter.js';
 import { createRemoteApplier } from './inbound/apply-remote.js';
 import { createFrameRouter } from './inbound/route-frames.js';
+import { createRestoreRepush } from './inbound/restore-repush.js';
 import { createOpenDocs } from './open-docs.js';
 import { createDeadLetters } from './outbox/dead-letters.js';
 import { createLocalWriter } from './outbox/local-writer.js';
@@ -151,8 +152,22 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
 
   const presence = createPresenceLink({ onError: reportError });
 
+  const restore = createRestoreRepush({
+    replica,
+    openDoc: (id) => (docs.ids().includes(id) ? docs.get(id) : undefined),
+    now,
+    subscribe: (id) => pushLoop.subscribe(id),
+    unsubscribe: (id) => pushLoop.unsubscribe(id),
+    onRepushed: () => {
+      pending.refresh();
+      tabs.postOutboxChanged();
+      pushLoop.pump();
+    },
+  });
+
   const router = createFrameRouter({
     applyRemote: createRemoteApplier({ replica, docOf: (id) => docs.get(id), onError: reportError }),
+    restore,
     settle,
     pushLoop,
     presence,
@@ -195,6 +210,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     onOpen: (session) => {
       presence.attach(session);
       pushLoop.attach(session);
+      void restore.resubscribe(session).catch(reportError);
     },
     onClose: (session) => {
       pushLoop.detach(session);

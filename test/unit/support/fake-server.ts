@@ -69,6 +69,16 @@ export interface FakeServer {
   commitFromElsewhere(doc: string, update: Uint8Array): void;
   live(): FakeSession[];
   cutAll(): void;
+  /** Copies of every doc, version and stored push: what a backup of the server holds now. */
+  backup(): FakeBackup;
+  /** Puts a backup back (L3): later commits are gone; every socket is cut. `epoch`: mark it as a new one. */
+  restore(backup: FakeBackup, epoch?: string): void;
+}
+
+export interface FakeBackup {
+  docs: Map<string, Uint8Array>;
+  versions: Map<string, number>;
+  stored: Map<string, { doc: string; update: Uint8Array }>;
 }
 
 export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): FakeServer {
@@ -232,5 +242,20 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
     commitFromElsewhere: (id, update) => void commit(id, update, null),
     live: () => sessions.filter((s) => !s.closed),
     cutAll: () => network.cutAll(),
+    backup: () => ({
+      docs: new Map([...docs].map(([id, d]) => [id, Y.encodeStateAsUpdate(d)])),
+      versions: new Map(versions),
+      stored: new Map(stored),
+    }),
+    restore(b, epoch) {
+      docs.clear();
+      for (const [id, state] of b.docs) Y.applyUpdate(doc(id), state);
+      versions.clear();
+      for (const [id, v] of b.versions) versions.set(id, v);
+      stored.clear();
+      for (const [k, v] of b.stored) stored.set(k, v);
+      if (epoch !== undefined) options.epoch = epoch;
+      network.cutAll();
+    },
   };
 }

@@ -19,7 +19,7 @@ import { newClientId, type ErrorCode } from '@cairn/shared';
 import type { MemorySeed } from './memory-store.js';
 import { createOutboxMirror } from './outbox-mirror.js';
 import type { AlignmentRecord } from './alignment-record.js';
-import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore } from './replica-store.js';
+import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore, SyncMark } from './replica-store.js';
 import { classifyStorageError, type StorageErrorEvent } from './storage-error.js';
 
 export interface Replica {
@@ -32,6 +32,9 @@ export interface Replica {
   writeLocal(writes: readonly LocalWrite[], at: number): Promise<number[]>;
   writeRemote(doc: string, update: Uint8Array | null, version: number | null): Promise<void>;
   docVersion(doc: string): Promise<number>;
+  syncMark(doc: string): Promise<SyncMark>;
+  setSyncMark(doc: string, mark: SyncMark): Promise<void>;
+  docsMarkedBefore(epoch: string): Promise<string[]>;
   outboxAfter(seq: number, generation: number): Promise<OutboxRow[]>;
   outboxSize(): Promise<number>;
   ack(seq: number, generation: number): Promise<void>;
@@ -171,6 +174,9 @@ export function createReplica(o: ReplicaOptions): Replica {
       }, true),
     writeRemote: (doc, update, version) => use((s) => s.writeRemote(doc, update, version), true),
     docVersion: (doc) => use((s) => s.docVersion(doc)),
+    syncMark: (doc) => use((s) => s.syncMark(doc)),
+    setSyncMark: (doc, mark) => use((s) => s.setSyncMark(doc, mark), true),
+    docsMarkedBefore: (epoch) => use((s) => s.docsMarkedBefore(epoch)),
     outboxAfter: (seq, gen) =>
       useAt(gen, [], async (s) => {
         const rows = await s.outboxAfter(seq);
