@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { CairnClient } from '@cairn/client';
+import { missingUpdates } from '../../packages/client/src/inbound/restore-repush.js';
 import { createFakeServer, type FakeServer } from './support/fake-server.js';
 import { clientOn, until } from './support/client-harness.js';
 
@@ -21,6 +22,35 @@ function client(server: FakeServer): CairnClient {
 }
 
 const text = (d: Y.Doc) => d.getText('t').toString();
+
+describe('what a replica pushes back', () => {
+  it('L3, C5: one update per Yjs client the server lacks, without deletions, then the deletions alone; together they rebuild the replica', () => {
+    const server = new Y.Doc();
+    const alice = new Y.Doc();
+    const bob = new Y.Doc();
+    const replica = new Y.Doc();
+    server.getText('t').insert(0, 'base');
+    for (const d of [alice, bob, replica]) Y.applyUpdate(d, Y.encodeStateAsUpdate(server));
+    alice.getText('t').insert(4, ' alice');
+    bob.getMap('m').set('k', 'bob');
+    bob.getText('t').delete(0, 2);
+    for (const d of [alice, bob]) Y.applyUpdate(replica, Y.encodeStateAsUpdate(d));
+    const rows = missingUpdates(replica, Y.encodeStateVector(server));
+    expect(rows).toHaveLength(3);
+    const [first, second, deletes] = rows.map((r) => Y.decodeUpdate(r));
+    expect(first!.ds.clients.size + second!.ds.clients.size).toBe(0);
+    expect(new Set([...first!.structs, ...second!.structs].map((s) => s.id.client))).toEqual(new Set([alice.clientID, bob.clientID]));
+    expect(first!.structs.every((s) => s.id.client === first!.structs[0]!.id.client)).toBe(true);
+    expect(deletes!.structs).toHaveLength(0);
+    expect(deletes!.ds.clients.size).toBe(1);
+    for (const r of rows) Y.applyUpdate(server, r);
+    expect(server.getText('t').toString()).toBe(replica.getText('t').toString());
+    expect(server.getMap('m').toJSON()).toEqual({ k: 'bob' });
+    expect(Y.encodeStateVector(server)).toEqual(Y.encodeStateVector(replica));
+    // Nothing missing and nothing deleted: nothing to push.
+    expect(missingUpdates(alice, Y.encodeStateVector(alice))).toEqual([]);
+  });
+});
 
 describe('a replica after the server is restored', () => {
   it('L3, C1: a new epoch makes the replica push what the restored server lacks, under a new seq, and nothing is lost', async () => {

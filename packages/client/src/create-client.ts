@@ -126,6 +126,8 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     replica,
     now,
     onRejected: (r) => {
+      // L3: a re-push refused for another principal's Yjs client is retried later, not reported.
+      if (restore.refused(r)) return;
       // Counted before the outbox re-read can show the row gone: no false `synced` in between.
       if (r.seq !== null && r.doc !== null) undeliverable.added({ seq: r.seq, doc: r.doc, code: r.code });
       events.emit('rejected', r);
@@ -156,6 +158,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     replica,
     openDoc: (id) => (docs.ids().includes(id) ? docs.get(id) : undefined),
     now,
+    timers: options.timers ?? systemTimers,
     subscribe: (id) => pushLoop.subscribe(id),
     unsubscribe: (id) => pushLoop.unsubscribe(id),
     onRepushed: () => {
@@ -163,6 +166,11 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
       tabs.postOutboxChanged();
       pushLoop.pump();
     },
+    onDiscarded: () => {
+      undeliverable.refresh();
+      tabs.postOutboxChanged();
+    },
+    onError: reportError,
   });
 
   const router = createFrameRouter({
