@@ -135,6 +135,8 @@ export function createRestoreRepush(o: RestoreRepushOptions): RestoreRepush {
       }
       // Exactly the server's: after a restore the version goes down, and later updates raise it again.
       await o.replica.setSyncMark(frame.doc, { version: frame.version, epoch: session.epoch === '' ? mark.epoch : session.epoch });
+      // A sync that finds nothing missing ends a round of retries: a later restore starts with a full count.
+      if (!signal && !scheduled.has(frame.doc)) attempts.delete(frame.doc);
       if (checking.delete(frame.doc) && !o.openDoc(frame.doc)) o.unsubscribe(frame.doc);
     },
     refused({ seq, code }) {
