@@ -9,6 +9,7 @@ import { describeHistoryContract } from './store-history.contract.js';
 import { describeAuditContract } from './store-audit.contract.js';
 import { describeDeletionsContract } from './store-deletions.contract.js';
 import { describeCompactionContract } from './store-compaction.contract.js';
+import { describeRestoreContract } from './store-restore.contract.js';
 import { push } from './store-fixtures.js';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'cairn-pglite-store-'));
@@ -20,6 +21,7 @@ describeHistoryContract('pglite', () => createPgliteStore({ dataDir: 'memory://'
 describeAuditContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
 describeDeletionsContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
 describeCompactionContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
+describeRestoreContract('pglite', () => createPgliteStore({ dataDir: 'memory://' }));
 
 describe('Store pglite: persistence', () => {
   it('C2: commits and snapshots survive close and reopen of the same dataDir, and versions continue', async () => {

@@ -7,6 +7,7 @@ import { describeHistoryContract } from './store-history.contract.js';
 import { describeAuditContract } from './store-audit.contract.js';
 import { describeDeletionsContract } from './store-deletions.contract.js';
 import { describeCompactionContract } from './store-compaction.contract.js';
+import { describeRestoreContract } from './store-restore.contract.js';
 import { dropSchema, PG_URL, uniqueSchema, withPgClient } from './store-pg-schema.js';
 import { push } from './store-fixtures.js';
 
@@ -18,6 +19,7 @@ describeHistoryContract('postgres', async () => createPgStore({ connectionString
 describeAuditContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
 describeDeletionsContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
 describeCompactionContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
+describeRestoreContract('postgres', async () => createPgStore({ connectionString: PG_URL, schema, poolSize: 4 }));
 
 describe('Store postgres: migrations', () => {
   it('records each migration once in cairn_migrations, in its own schema, however often migrate() runs', async () => {
@@ -35,7 +37,7 @@ describe('Store postgres: migrations', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
       return found.rows.map((r) => r.table_name);
     });
-    expect(tables).toEqual(['cairn_anchor_entries', 'cairn_anchors', 'cairn_audit', 'cairn_client_owners', 'cairn_deletions', 'cairn_docs', 'cairn_history_floors', 'cairn_migrations', 'cairn_quarantine', 'cairn_readmodel_progress', 'cairn_snapshots', 'cairn_spaces', 'cairn_trimmed_seqs', 'cairn_updates']);
+    expect(tables).toEqual(['cairn_anchor_entries', 'cairn_anchors', 'cairn_audit', 'cairn_client_owners', 'cairn_deletions', 'cairn_docs', 'cairn_epoch', 'cairn_history_floors', 'cairn_migrations', 'cairn_quarantine', 'cairn_readmodel_progress', 'cairn_snapshots', 'cairn_spaces', 'cairn_trimmed_seqs', 'cairn_updates']);
   });
 });
 

@@ -123,7 +123,7 @@ function nativeFrame(rng: Prng, role: Role, home: string): Frame {
   const type = rng.pick(TYPES);
   switch (type) {
     case 'hello': return { type, protocolVersion: PROTOCOL_VERSION, clientId: `fz-client-${rng.int(20)}`, token: role.token };
-    case 'welcome': return { type, protocolVersion: PROTOCOL_VERSION, nodeId: 'evil', heartbeatMs: n(), maxPayload: n(), maxUpdateBytes: n(), maxPushesPerSecond: n(), maxPosesPerSecond: n(), presenceTimeoutMs: n() };
+    case 'welcome': return { type, protocolVersion: PROTOCOL_VERSION, nodeId: 'evil', heartbeatMs: n(), maxPayload: n(), maxUpdateBytes: n(), maxPushesPerSecond: n(), maxPosesPerSecond: n(), presenceTimeoutMs: n(), epoch: 'evil-epoch' };
     case 'sub': return { type, doc: doc(rng, role, home), stateVector: rng.chance(0.5) ? new Uint8Array() : rng.chance(0.5) ? Y.encodeStateVectorFromUpdate(yUpdate(rng)) : bytes(rng, 20) };
     case 'unsub': return { type, doc: doc(rng, role, home) };
     case 'push': return { type, doc: doc(rng, role, home), seq: n(), update: anyUpdate(rng) };

@@ -69,7 +69,7 @@ const smallUpdate = new Uint8Array([0x01, 0x01, 0x01, 0x00, 0x28, 0x01, 0x01, 0x
 /** One frame of every type, small enough to mutate thousands of times. */
 const samples: Frame[] = [
   { type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: CLIENT_ID, token: 'eyJhbGciOiJIUzI1NiJ9.e30.sig' },
-  { type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'node-1', heartbeatMs: 10_000, maxPayload: MIB, maxUpdateBytes: 32 * MIB, maxPushesPerSecond: 2000, maxPosesPerSecond: 2000, presenceTimeoutMs: 2000 },
+  { type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'node-1', heartbeatMs: 10_000, maxPayload: MIB, maxUpdateBytes: 32 * MIB, maxPushesPerSecond: 2000, maxPosesPerSecond: 2000, presenceTimeoutMs: 2000, epoch: 'e-1' },
   { type: 'sub', doc: DOC, stateVector: new Uint8Array([1, 1, 1]) },
   { type: 'unsub', doc: DOC },
   { type: 'push', doc: DOC, seq: 300, update: smallUpdate },
@@ -77,6 +77,7 @@ const samples: Frame[] = [
   { type: 'reject', code: 'READ_ONLY', seq: 300, doc: DOC, message: 'read only' },
   { type: 'reject', code: 'HELLO_REQUIRED', seq: null, doc: null, message: '' },
   { type: 'sync', doc: DOC, version: 7, writable: true, update: smallUpdate },
+  { type: 'sync', doc: DOC, version: 7, writable: false, update: smallUpdate, stateVector: new Uint8Array([1, 1, 1]) },
   { type: 'update', doc: DOC, version: 8, update: smallUpdate },
   { type: 'pose', doc: DOC, record: new Uint8Array([1, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0]) },
   { type: 'peer-pose', doc: DOC, peer: CLIENT_ID, user: 'ada@example.com', record: new Uint8Array([32, 0]) },
@@ -113,7 +114,7 @@ describe('frame codec: every frame round-trips', () => {
       roundTrip({ type: 'update', doc: DOC, version: n, update: smallUpdate });
       roundTrip({ type: 'ping', id: n });
       roundTrip({ type: 'pong', id: n });
-      roundTrip({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'n', heartbeatMs: n, maxPayload: n, maxUpdateBytes: n, maxPushesPerSecond: n, maxPosesPerSecond: n, presenceTimeoutMs: n });
+      roundTrip({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'n', heartbeatMs: n, maxPayload: n, maxUpdateBytes: n, maxPushesPerSecond: n, maxPosesPerSecond: n, presenceTimeoutMs: n, epoch: 'e' });
     }
   });
 
@@ -149,7 +150,7 @@ describe('frame codec: every frame round-trips', () => {
   it('free strings (token, nodeId, message) round-trip any Unicode, doc ids refuse it', () => {
     const text = 'Zürich 📍 東京 — ünïcödé';
     roundTrip({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: CLIENT_ID, token: text });
-    roundTrip({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: text, heartbeatMs: 1, maxPayload: 1, maxUpdateBytes: 1, maxPushesPerSecond: 1, maxPosesPerSecond: 1, presenceTimeoutMs: 1 });
+    roundTrip({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: text, heartbeatMs: 1, maxPayload: 1, maxUpdateBytes: 1, maxPushesPerSecond: 1, maxPosesPerSecond: 1, presenceTimeoutMs: 1, epoch: text });
     roundTrip({ type: 'reject', code: 'INTERNAL', seq: null, doc: null, message: text });
     // Doc ids are ASCII by design (ids.ts): a non-ASCII one is refused, never normalized.
     for (const doc of ['zürich/meta', 'lab/東京', 'lab/📍']) {
@@ -226,7 +227,27 @@ describe('frame codec: decoding refuses with a code', () => {
     }
   });
 
-  it('S3: a flag byte out of range is MALFORMED_FRAME (reject flags > 3, sync writable > 1)', () => {
+  it('L3: protocol 4 adds the epoch to welcome and the server state vector to sync (flag bit 1); protocol 3 has neither', () => {
+    const w = { type: 'welcome', nodeId: 'n', heartbeatMs: 1, maxPayload: 1, maxUpdateBytes: 1, maxPushesPerSecond: 1, maxPosesPerSecond: 1, presenceTimeoutMs: 1, epoch: 'ep' } as const;
+    const v3 = encodeFrame({ ...w, protocolVersion: 3 });
+    const v4 = encodeFrame({ ...w, protocolVersion: 4 });
+    expect([...v4.slice(v3.length)]).toEqual([2, 0x65, 0x70]); // varString 'ep' appended
+    expect(decodeFrame(v3)).toMatchObject({ epoch: '' });
+    expect(decodeFrame(v4)).toMatchObject({ epoch: 'ep' });
+    const plain = encodeFrame({ type: 'sync', doc: DOC, version: 1, writable: true, update: smallUpdate });
+    const withSv = encodeFrame({ type: 'sync', doc: DOC, version: 1, writable: true, update: smallUpdate, stateVector: new Uint8Array([1, 9, 4]) });
+    const flagAt = 1 + 1 + DOC.length + 1;
+    expect(plain[flagAt]).toBe(1);
+    expect(withSv[flagAt]).toBe(3);
+    expect([...withSv.slice(plain.length)]).toEqual([3, 1, 9, 4]);
+    expect(decodeFrame(plain)).not.toHaveProperty('stateVector');
+    // Bit 1 set with no state vector after the update is a truncated frame.
+    const truncated = plain.slice();
+    truncated[flagAt] = 3;
+    expect(refusal(truncated)).toBe('MALFORMED_FRAME');
+  });
+
+  it('S3: a flag byte out of range is MALFORMED_FRAME (reject flags > 3, sync flags > 3)', () => {
     const rejectBytes = encodeFrame({ type: 'reject', code: 'INTERNAL', seq: null, doc: null, message: '' });
     for (let flag = 4; flag <= 255; flag++) {
       const b = rejectBytes.slice();
@@ -236,7 +257,7 @@ describe('frame codec: decoding refuses with a code', () => {
     const syncBytes = encodeFrame({ type: 'sync', doc: DOC, version: 1, writable: false, update: new Uint8Array() });
     const flagAt = 1 + 1 + DOC.length + 1; // tag, doc length, doc, version
     expect(syncBytes[flagAt]).toBe(0);
-    for (let flag = 2; flag <= 255; flag++) {
+    for (let flag = 4; flag <= 255; flag++) {
       const b = syncBytes.slice();
       b[flagAt] = flag;
       expect(refusal(b)).toBe('MALFORMED_FRAME');
@@ -254,7 +275,7 @@ describe('frame codec: decoding refuses with a code', () => {
     const long = `lab/${'n'.repeat(MAX_STRING_BYTES)}`;
     expect(refusal(encodeFrame({ type: 'unsub', doc: long }))).toBe('MALFORMED_FRAME');
     expect(refusal(encodeFrame({ type: 'push', doc: long, seq: 1, update: smallUpdate }))).toBe('MALFORMED_FRAME');
-    expect(refusal(encodeFrame({ type: 'welcome', protocolVersion: 1, nodeId: 'n'.repeat(MAX_STRING_BYTES + 1), heartbeatMs: 1, maxPayload: 1, maxUpdateBytes: 0, maxPushesPerSecond: 0, maxPosesPerSecond: 0, presenceTimeoutMs: 0 }))).toBe('MALFORMED_FRAME');
+    expect(refusal(encodeFrame({ type: 'welcome', protocolVersion: 1, nodeId: 'n'.repeat(MAX_STRING_BYTES + 1), heartbeatMs: 1, maxPayload: 1, maxUpdateBytes: 0, maxPushesPerSecond: 0, maxPosesPerSecond: 0, presenceTimeoutMs: 0, epoch: '' }))).toBe('MALFORMED_FRAME');
     expect(refusal(encodeFrame({ type: 'reject', code: 'INTERNAL', seq: null, doc: null, message: 'm'.repeat(MAX_STRING_BYTES + 1) }))).toBe('MALFORMED_FRAME');
   });
 

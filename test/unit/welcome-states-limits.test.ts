@@ -1,9 +1,10 @@
 /**
- * A3: the server states its limits in the hello answer. A version 3 hello gets maxPayload, maxUpdateBytes,
+ * A3: the server states its limits in the hello answer (and, from version 4, the database epoch, L3). A version 3 hello gets maxPayload, maxUpdateBytes,
  * the push rate and the presence limits (P4); a version 2 hello the same without the presence limits; a version 1 hello (a client built before them) still gets the version 1 welcome it can
  * decode, and its pushes work as before.
  */
 import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { DEFAULT_LIMITS, PROTOCOL_VERSION } from '@cairn/shared';
 import { createMemoryStore } from '@cairn/server';
 import { connectRaw } from '../support/raw-client.js';
@@ -15,9 +16,28 @@ describe('welcome states the limits', () => {
     const limits = { maxPayload: 65_536, maxUpdateBytes: 1_000_000, maxPushesPerSecond: 50, maxPosesPerSecond: 60, presenceTimeoutMs: 3000 };
     const { net } = memoryNode({ store: createMemoryStore(), limits });
     const c = await connectRaw(net.connect);
-    c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'client-0001', token: 'writer' });
-    expect(PROTOCOL_VERSION).toBe(3);
-    expect(await c.next('welcome')).toMatchObject({ protocolVersion: 3, ...limits });
+    c.send({ type: 'hello', protocolVersion: 3, clientId: 'client-0001', token: 'writer' });
+    expect(await c.next('welcome')).toMatchObject({ protocolVersion: 3, ...limits, epoch: '' });
+  });
+
+  it('L3: a version 4 welcome names the database epoch, and its syncs carry the server state vector; a version 3 session gets neither', async () => {
+    const store = createMemoryStore();
+    const { net } = memoryNode({ store });
+    expect(PROTOCOL_VERSION).toBe(4);
+    const v4 = await connectRaw(net.connect);
+    v4.send({ type: 'hello', protocolVersion: 4, clientId: 'client-0004', token: 'writer' });
+    expect(await v4.next('welcome')).toMatchObject({ protocolVersion: 4, epoch: await store.epoch() });
+    v4.send({ type: 'push', doc: 'lab/doc', seq: 1, update: mapUpdate('k', 1) });
+    await v4.next('ack');
+    v4.send({ type: 'sub', doc: 'lab/doc', stateVector: new Uint8Array([0]) });
+    const sync = await v4.next('sync');
+    expect(sync.stateVector).toBeInstanceOf(Uint8Array);
+    expect(Y.decodeStateVector(sync.stateVector!).size).toBe(1);
+    const v3 = await connectRaw(net.connect);
+    v3.send({ type: 'hello', protocolVersion: 3, clientId: 'client-0003', token: 'writer' });
+    await v3.next('welcome');
+    v3.send({ type: 'sub', doc: 'lab/doc', stateVector: new Uint8Array([0]) });
+    expect(await v3.next('sync')).not.toHaveProperty('stateVector');
   });
 
   it('A3: a version 2 hello gets a version 2 welcome (no presence limits)', async () => {

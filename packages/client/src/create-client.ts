@@ -10,6 +10,7 @@ import { createEmitter } from './emitter.js';
 import { createRemoteApplier } from './inbound/apply-remote.js';
 import { createDocDeletion } from './inbound/doc-deletion.js';
 import { createFrameRouter } from './inbound/route-frames.js';
+import { createRestoreRepush } from './inbound/restore-repush.js';
 import { createOpenDocs } from './open-docs.js';
 import { createDeadLetters } from './outbox/dead-letters.js';
 import { createLocalWriter } from './outbox/local-writer.js';
@@ -147,6 +148,8 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     replica,
     now,
     onRejected: (r) => {
+      // L3: a re-push refused for another principal's Yjs client is retried later, not reported.
+      if (restore.refused(r)) return;
       // Counted before the outbox re-read can show the row gone: no false `synced` in between.
       if (r.seq !== null && r.doc !== null) undeliverable.added({ seq: r.seq, doc: r.doc, code: r.code });
       events.emit('rejected', r);
@@ -191,9 +194,28 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     },
     onDeleted: (e) => events.emit('doc-deleted', e),
   });
+  const restore = createRestoreRepush({
+    replica,
+    openDoc: (id) => (docs.ids().includes(id) ? docs.get(id) : undefined),
+    now,
+    timers: options.timers ?? systemTimers,
+    subscribe: (id) => pushLoop.subscribe(id),
+    unsubscribe: (id) => pushLoop.unsubscribe(id),
+    onRepushed: () => {
+      pending.refresh();
+      tabs.postOutboxChanged();
+      pushLoop.pump();
+    },
+    onDiscarded: () => {
+      undeliverable.refresh();
+      tabs.postOutboxChanged();
+    },
+    onError: reportError,
+  });
 
   const router = createFrameRouter({
     applyRemote: createRemoteApplier({ replica, docOf: (id) => docs.get(id), onError: reportError }),
+    restore,
     settle,
     pushLoop,
     presence,
@@ -237,6 +259,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     onOpen: (session) => {
       presence.attach(session);
       pushLoop.attach(session);
+      void restore.resubscribe(session).catch(reportError);
     },
     onClose: (session) => {
       pushLoop.detach(session);

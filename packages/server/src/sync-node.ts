@@ -31,6 +31,7 @@ import { PURGE_SUBJECT } from './purge/purge-update.js';
 import { createDeletions, type Deletions } from './deletion/deletions.js';
 import { createDocPurger, type DocPurger } from './deletion/doc-purger.js';
 import { createCompaction, type Compaction } from './compact/compaction.js';
+import { createEpochCache } from './session/epoch-cache.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -194,7 +195,10 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
   const live = new Set<SessionHandle & LiveSession>();
 
   const clients = createClientBinding({ store: opts.store });
-  const ctx: SessionContext = { nodeId, limits, verify: opts.verify, clients, rooms, commit, quotas, metrics, log, audit, shuttingDown: () => stopping };
+  const epochs = createEpochCache(opts.store);
+  const ctx: SessionContext = {
+    nodeId, limits, verify: opts.verify, clients, rooms, commit, quotas, metrics, log, audit, epoch: () => epochs.current(), shuttingDown: () => stopping,
+  };
 
   function track(session: SessionHandle & LiveSession, socket: SessionSocket, endpoint: string): SessionHandle {
     live.add(session);

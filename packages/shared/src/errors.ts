@@ -42,6 +42,7 @@ export const ErrorCodes = {
   CONNECTION_QUOTA_EXCEEDED: { num: 33, retryable: true, message: "the tenant has as many open connections on this node as its quota allows" },
   HISTORY_TRIMMED: { num: 34, retryable: false, message: "the doc's history before the asked version or time was trimmed (CAIRN_HISTORY_DAYS)" },
   DOC_DELETED: { num: 35, retryable: false, message: 'the doc or its space was deleted' },
+  IMPORT_CONFLICT: { num: 36, retryable: false, message: 'the import holds a doc whose stored rows differ at the same version' },
 } as const satisfies Record<string, { num: number; retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

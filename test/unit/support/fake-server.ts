@@ -34,6 +34,8 @@ export interface FakeServerOptions {
   presenceTimeoutMs: number;
   /** Poses are relayed to the doc's other subscribers; false: dropped (a dead node upstream). */
   relayPoses: boolean;
+  /** Stated in welcome (L3); change it to act as a restored server. */
+  epoch: string;
 }
 
 export interface FakeSession {
@@ -67,6 +69,16 @@ export interface FakeServer {
   commitFromElsewhere(doc: string, update: Uint8Array): void;
   live(): FakeSession[];
   cutAll(): void;
+  /** Copies of every doc, version and stored push: what a backup of the server holds now. */
+  backup(): FakeBackup;
+  /** Puts a backup back (L3): later commits are gone; every socket is cut. `epoch`: mark it as a new one. */
+  restore(backup: FakeBackup, epoch?: string): void;
+}
+
+export interface FakeBackup {
+  docs: Map<string, Uint8Array>;
+  versions: Map<string, number>;
+  stored: Map<string, { doc: string; update: Uint8Array }>;
 }
 
 export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): FakeServer {
@@ -83,6 +95,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
     maxPosesPerSecond: 0,
     presenceTimeoutMs: 0,
     relayPoses: true,
+    epoch: 'fake-epoch',
     ...overrides,
   };
   const sessions: FakeSession[] = [];
@@ -176,7 +189,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
           const refused = options.hello(frame);
           if (refused) return fail(refused);
           session.clientId = frame.clientId;
-          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload, maxUpdateBytes: options.maxUpdateBytes, maxPushesPerSecond: 0, maxPosesPerSecond: options.maxPosesPerSecond, presenceTimeoutMs: options.presenceTimeoutMs });
+          session.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, nodeId: 'fake', heartbeatMs: options.heartbeatMs, maxPayload: options.maxPayload, maxUpdateBytes: options.maxUpdateBytes, maxPushesPerSecond: 0, maxPosesPerSecond: options.maxPosesPerSecond, presenceTimeoutMs: options.presenceTimeoutMs, epoch: options.epoch });
           return;
         }
         switch (frame.type) {
@@ -186,7 +199,7 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
             session.subs.add(frame.doc);
             if (options.holdSyncs) return;
             const update = Y.encodeStateAsUpdate(doc(frame.doc), frame.stateVector);
-            return session.send({ type: 'sync', doc: frame.doc, version: versions.get(frame.doc) ?? 0, writable: true, update });
+            return session.send({ type: 'sync', doc: frame.doc, version: versions.get(frame.doc) ?? 0, writable: true, update, stateVector: Y.encodeStateVector(doc(frame.doc)) });
           }
           case 'unsub':
             session.subs.delete(frame.doc);
@@ -229,5 +242,20 @@ export function createFakeServer(overrides: Partial<FakeServerOptions> = {}): Fa
     commitFromElsewhere: (id, update) => void commit(id, update, null),
     live: () => sessions.filter((s) => !s.closed),
     cutAll: () => network.cutAll(),
+    backup: () => ({
+      docs: new Map([...docs].map(([id, d]) => [id, Y.encodeStateAsUpdate(d)])),
+      versions: new Map(versions),
+      stored: new Map(stored),
+    }),
+    restore(b, epoch) {
+      docs.clear();
+      for (const [id, state] of b.docs) Y.applyUpdate(doc(id), state);
+      versions.clear();
+      for (const [id, v] of b.versions) versions.set(id, v);
+      stored.clear();
+      for (const [k, v] of b.stored) stored.set(k, v);
+      if (epoch !== undefined) options.epoch = epoch;
+      network.cutAll();
+    },
   };
 }

@@ -9,9 +9,12 @@ import { createSerialQueue } from '../serial-queue.js';
 import { rejectionError, type Session } from '../socket/connection.js';
 import type { PushLoop } from '../socket/push-loop.js';
 import type { RemoteUpdate } from './apply-remote.js';
+import type { RestoreRepush } from './restore-repush.js';
 
 export interface FrameRouterOptions {
   applyRemote(update: RemoteUpdate): Promise<void>;
+  /** L3: each sync is applied through it, which pushes again what a restored server lacks. */
+  restore: Pick<RestoreRepush, 'synced'>;
   settle: Settle;
   pushLoop: Pick<PushLoop, 'settled'>;
   presence: Pick<PresenceLink, 'synced' | 'received'>;
@@ -33,7 +36,7 @@ export function createFrameRouter(o: FrameRouterOptions): FrameRouter {
   async function handle(frame: Frame, session: Session): Promise<void> {
     switch (frame.type) {
       case 'sync':
-        await o.applyRemote(frame);
+        await o.restore.synced(frame, session, () => o.applyRemote(frame));
         o.pushLoop.settled(session, frame.doc);
         o.presence.synced(session, frame.doc);
         return;

@@ -5,7 +5,7 @@
  *   updates      ++id, doc → update       appended since the snapshot, in id order
  *   outbox       seq → doc, update, createdAt
  *   deadLetters  seq → doc, update, code, message, at
- *   meta         key → value              clientId, lastSeq, version:<doc>, visit:<doc>, alignment:<space>
+ *   meta         key → value              clientId, lastSeq, version:<doc>, visit:<doc>, epoch:<doc>, alignment:<space>
  *
  * Every multi-row change is one rw transaction; nothing awaits anything but Dexie inside one (a foreign
  * await would commit the IndexedDB transaction early).
@@ -25,6 +25,7 @@ interface MetaRow { key: string; value: unknown }
 const SCHEMA = { docs: 'doc', updates: '++id, doc', outbox: 'seq', deadLetters: 'seq', meta: 'key' };
 const LAST_SEQ = 'lastSeq';
 const versionKey = (doc: string) => `version:${doc}`;
+const EPOCH = 'epoch:';
 const ALIGNMENT = 'alignment:';
 // Visits live in meta, not in a table of their own: a new table needs a schema upgrade, which an open
 // older tab blocks (O6 'blocked').
@@ -145,6 +146,20 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
       if (update) compactor.note(doc);
     },
     docVersion: async (doc) => ((await meta.get(versionKey(doc)))?.value as number | undefined) ?? 0,
+    syncMark: (doc) =>
+      db.transaction('r', meta, async () => ({
+        version: ((await meta.get(versionKey(doc)))?.value as number | undefined) ?? 0,
+        epoch: ((await meta.get(EPOCH + doc))?.value as string | undefined) ?? null,
+      })),
+    async setSyncMark(doc, mark) {
+      await db.transaction('rw', meta, async () => {
+        await meta.put({ key: versionKey(doc), value: mark.version });
+        if (mark.epoch === null) await meta.delete(EPOCH + doc);
+        else await meta.put({ key: EPOCH + doc, value: mark.epoch });
+      });
+    },
+    docsMarkedBefore: async (epoch) =>
+      (await meta.where('key').startsWith(EPOCH).toArray()).filter((m) => m.value !== epoch).map((m) => m.key.slice(EPOCH.length)),
     outboxAfter: (seq) => outbox.where('seq').above(seq).toArray(),
     outboxSize: () => outbox.count(),
     async ack(seq) {

@@ -22,6 +22,8 @@ export interface MemorySeed {
 export function createMemoryStore(seed: MemorySeed): ReplicaStore {
   const docs = new Map<string, Uint8Array[]>();
   const versions = new Map(seed.versions ?? []);
+  /** L3: the epoch each doc's version counts in (not carried over a switch: the version check remains). */
+  const epochs = new Map<string, string>();
   const outbox = new Map<number, OutboxRow>(); // insertion order is seq order: seqs only grow
   const dead = new Map<number, DeadLetter>();
   const alignments = new Map(seed.alignments ?? []);
@@ -66,6 +68,13 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
       if (version !== null && version > (versions.get(doc) ?? 0)) versions.set(doc, version);
     },
     docVersion: async (doc) => versions.get(doc) ?? 0,
+    syncMark: async (doc) => ({ version: versions.get(doc) ?? 0, epoch: epochs.get(doc) ?? null }),
+    async setSyncMark(doc, mark) {
+      versions.set(doc, mark.version);
+      if (mark.epoch === null) epochs.delete(doc);
+      else epochs.set(doc, mark.epoch);
+    },
+    docsMarkedBefore: async (epoch) => [...epochs].filter(([, e]) => e !== epoch).map(([doc]) => doc),
     outboxAfter: async (seq) => [...outbox.values()].filter((r) => r.seq > seq),
     outboxSize: async () => outbox.size,
     async ack(seq) {

@@ -2,8 +2,8 @@
  * The replica's storage seam (internal): one Dexie implementation (IndexedDB, shared by the tabs of an
  * origin) and one in-memory implementation (no IndexedDB, or after a storage failure, O6). Both keep the
  * same four things: each doc's state as a snapshot plus appended update rows, the outbox, the dead letters
- * and the meta values (clientId, lastSeq, the last server version seen per doc, the device's alignment per
- * space).
+ * and the meta values (clientId, lastSeq, the last server version seen per doc and its epoch, the device's
+ * alignment per space).
  */
 import type { ErrorCode } from '@cairn/shared';
 import type { AlignmentRecord } from './alignment-record.js';
@@ -27,6 +27,12 @@ export interface DeadLetter {
   message: string;
   /** Milliseconds since the epoch when the rejection arrived. */
   at: number;
+}
+
+/** L3: what the replica knows of the server's copy of a doc (see ReplicaStore.syncMark). */
+export interface SyncMark {
+  version: number;
+  epoch: string | null;
 }
 
 export interface LocalWrite {
@@ -86,6 +92,15 @@ export interface ReplicaStore {
   writeRemote(doc: string, update: Uint8Array | null, version: number | null): Promise<void>;
   /** The last server version seen for the doc, 0 if none. */
   docVersion(doc: string): Promise<number>;
+  /**
+   * L3: the doc's last server version and the server epoch it counts in (null: never synced with a server
+   * that states one, protocol < 4).
+   */
+  syncMark(doc: string): Promise<SyncMark>;
+  /** Sets the doc's mark exactly (after a restore the version goes DOWN to the restored server's). */
+  setSyncMark(doc: string, mark: SyncMark): Promise<void>;
+  /** Docs whose mark names an epoch other than `epoch`: synced before the server was restored (L3). */
+  docsMarkedBefore(epoch: string): Promise<string[]>;
   /** Outbox rows with seq > `seq`, in seq order. */
   outboxAfter(seq: number): Promise<OutboxRow[]>;
   outboxSize(): Promise<number>;

@@ -32,7 +32,7 @@ import type { Timers } from '../socket/timers.js';
 import type { AlignmentRecord } from './alignment-record.js';
 import type { EvictionResult, EvictionRule } from './eviction.js';
 import { buildHandover, carriedFrom, NOTHING_CARRIED, type Carried } from './handover.js';
-import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore } from './replica-store.js';
+import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore, SyncMark } from './replica-store.js';
 import { classifyStorageError, type StorageErrorEvent } from './storage-error.js';
 
 export interface Replica {
@@ -45,6 +45,9 @@ export interface Replica {
   writeLocal(writes: readonly LocalWrite[], at: number): Promise<number[]>;
   writeRemote(doc: string, update: Uint8Array | null, version: number | null): Promise<void>;
   docVersion(doc: string): Promise<number>;
+  syncMark(doc: string): Promise<SyncMark>;
+  setSyncMark(doc: string, mark: SyncMark): Promise<void>;
+  docsMarkedBefore(epoch: string): Promise<string[]>;
   outboxAfter(seq: number, generation: number): Promise<OutboxRow[]>;
   outboxSize(): Promise<number>;
   ack(seq: number, generation: number): Promise<void>;
@@ -269,6 +272,9 @@ export function createReplica(o: ReplicaOptions): Replica {
       }, true),
     writeRemote: (doc, update, version) => use((s) => s.writeRemote(doc, update, version), true),
     docVersion: (doc) => use((s) => s.docVersion(doc)),
+    syncMark: (doc) => use((s) => s.syncMark(doc)),
+    setSyncMark: (doc, mark) => use((s) => s.setSyncMark(doc, mark), true),
+    docsMarkedBefore: (epoch) => use((s) => s.docsMarkedBefore(epoch)),
     outboxAfter: (seq, gen) =>
       useAt(gen, [], async (s) => {
         const rows = await s.outboxAfter(seq);

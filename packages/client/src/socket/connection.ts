@@ -63,6 +63,8 @@ export interface Session {
   /** The server's pose rate per socket and when it drops a silent peer (P4); 0: not stated (protocol < 3). */
   readonly maxPosesPerSecond: number;
   readonly presenceTimeoutMs: number;
+  /** L3: the server's epoch ('' from a server before protocol 4). */
+  readonly epoch: string;
   readonly alive: boolean;
   send(frame: Frame): void;
   /** Sends a frame already encoded (pushes are measured against maxPayload first). */
@@ -242,6 +244,7 @@ export function createConnection(o: ConnectionOptions): Connection {
       maxPushesPerSecond: w.maxPushesPerSecond,
       maxPosesPerSecond: w.maxPosesPerSecond,
       presenceTimeoutMs: w.presenceTimeoutMs,
+      epoch: w.epoch,
       alive: true,
       send: (frame: Frame) => sendOn(a, frame),
       sendEncoded: (bytes: Uint8Array) => sendBytesOn(a, bytes),

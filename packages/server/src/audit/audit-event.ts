@@ -39,6 +39,10 @@ export const AUDIT_ACTIONS = [
   'quarantine.drop',
   /** Someone read the audit trail itself. */
   'audit.query',
+  /** L3: an operator exported a tenant or space (`detail.docs/rows`), imported one, or set a new epoch. */
+  'export',
+  'import',
+  'epoch.new',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -14,6 +14,7 @@ export type CliCommand =
   | { kind: 'audit'; args: string[] }
   | { kind: 'purge-deleted'; args: string[] }
   | { kind: 'compact'; args: string[] }
+  | { kind: 'export' | 'import' | 'new-epoch'; args: string[] }
   | { kind: 'token'; spaces: string[]; access: SpaceAccess; subject: string; tenant: string; ttlSec: number; admin: boolean }
   | { kind: 'usage'; message: string };
 
@@ -36,8 +37,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (first === 'purge-deleted') return { kind: 'purge-deleted', args: rest };
   // admin/compact-command.ts too.
   if (first === 'compact') return { kind: 'compact', args: rest };
+  // L3: admin/export-command.ts and admin/import-command.ts too.
+  if (first === 'export' || first === 'import' || first === 'new-epoch') return { kind: first, args: rest };
   if (first.startsWith('-')) return { kind: 'usage', message: `unknown option ${first}` };
-  return { kind: 'usage', message: `unknown command "${first}" (commands: start, token, quarantine, audit, purge-deleted, compact, help)` };
+  return { kind: 'usage', message: `unknown command "${first}" (commands: start, token, quarantine, audit, purge-deleted, compact, export, import, new-epoch, help)` };
 }
 
 function noArgs(kind: 'start', rest: readonly string[]): CliCommand {

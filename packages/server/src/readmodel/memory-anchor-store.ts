@@ -24,6 +24,8 @@ function inRects(g: GeoPoint, rects: readonly GeoRect[]): boolean {
 export interface MemoryAnchorStore extends AnchorStore {
   /** L2: drops what the doc put here: a cell doc's entries and anchors, a meta doc's space row, its progress. */
   purgeDoc(tenant: string, doc: string): void;
+  /** An import replaced the doc's rows (store.ts importRows), so its next apply recomputes it. */
+  resetProgress(tenant: string, doc: string): void;
 }
 
 export function createMemoryAnchorStore(isOpen: () => void): MemoryAnchorStore {
@@ -47,6 +49,9 @@ export function createMemoryAnchorStore(isOpen: () => void): MemoryAnchorStore {
   }
 
   return {
+    resetProgress(tenant, doc) {
+      progress.delete(key(tenant, doc));
+    },
     async applyCell(change) {
       isOpen();
       const no = refused(change.tenant, change.doc, change.version, change.since);

@@ -49,6 +49,8 @@ export interface SessionContext {
   log: Logger;
   /** L4: refusals and connects are recorded here; it only queues. */
   audit: Pick<AuditLog, 'record'>;
+  /** L3: the database's epoch for welcome (protocol 4 on); session/epoch-cache.ts. */
+  epoch(): Promise<string>;
   /** True once graceful shutdown began: new pushes get SHUTTING_DOWN. */
   shuttingDown(): boolean;
 }

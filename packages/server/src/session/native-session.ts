@@ -16,6 +16,7 @@
  *
  *   OPEN ──retryable failure / shutdown──► DRAINING ──every in-flight push settled──► CLOSED
  */
+import * as Y from 'yjs';
 import {
   CairnError, ErrorCodes, PROTOCOL_VERSION, closeCodeFor, decodeFrame, encodeFrame, isCairnError, isRetryable,
   rejectFrame, spaceOf, toCairnError, wireCodeFor, type ErrorCode, type Frame, type SessionHandle, type SessionSocket,
@@ -202,6 +203,18 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
       ctx.audit.record({ action: 'connect', outcome: 'CLIENT_ID_TAKEN', ...who, detail: { endpoint: 'native' } });
       return fail('CLIENT_ID_TAKEN'); // C5
     }
+    // L3: protocol 4 welcomes name the database's epoch; older clients are not told (and not asked to wait).
+    let epoch = '';
+    if (helloVersion >= 4) {
+      try {
+        epoch = await ctx.epoch();
+      } catch (err) {
+        if (!isCairnError(err)) log.error({ err }, 'epoch read failed');
+        fail(isCairnError(err) ? err.code : 'INTERNAL');
+        return;
+      }
+      if (state !== 'authenticating') return;
+    }
     try {
       releaseQuota = ctx.quotas.connect(principal.tenant);
     } catch (err) {
@@ -220,7 +233,7 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
     send({
       type: 'welcome', protocolVersion: helloVersion, nodeId: ctx.nodeId, heartbeatMs: limits.heartbeatMs, maxPayload: limits.maxPayload,
       maxUpdateBytes: limits.maxUpdateBytes, maxPushesPerSecond: limits.maxPushesPerSecond,
-      maxPosesPerSecond: limits.maxPosesPerSecond, presenceTimeoutMs: limits.presenceTimeoutMs,
+      maxPosesPerSecond: limits.maxPosesPerSecond, presenceTimeoutMs: limits.presenceTimeoutMs, epoch,
     });
     socket.authenticated?.();
     for (const bytes of early.splice(0)) receive(bytes);
@@ -298,7 +311,9 @@ export function createNativeSession(ctx: SessionContext, socket: SessionSocket):
         }
         return reject('MALFORMED_FRAME', { doc, message: 'the state vector does not decode' });
       }
-      const bytes = syncFrame(doc, answer.version, canWrite(p, space), answer.update);
+      // L3: from protocol 4 the answer carries the room's state vector, so a replica that holds what a
+      // restored server lacks can push exactly that.
+      const bytes = syncFrame(doc, answer.version, canWrite(p, space), answer.update, helloVersion >= 4 ? Y.encodeStateVector(room.ydoc) : null);
       sendEncoded(bytes);
       pacer.sent(bytes.byteLength);
       poses.joined(room, h.sub);

@@ -22,12 +22,18 @@ export function updateFrame(doc: string, version: number, update: Uint8Array): U
  * a big doc copies it into a frame once, not once per joiner. Keyed by the state's bytes; a frame differs
  * only by `writable`.
  */
-const syncFrames = new WeakMap<Uint8Array, { doc: string; version: number; writable: boolean; bytes: Uint8Array }>();
+const syncFrames = new WeakMap<Uint8Array, { doc: string; version: number; writable: boolean; stateVector: Uint8Array | null; bytes: Uint8Array }>();
 
-export function syncFrame(doc: string, version: number, writable: boolean, update: Uint8Array): Uint8Array {
+/** `stateVector`: the room's own (protocol 4 on, L3), or null for an older client. */
+export function syncFrame(doc: string, version: number, writable: boolean, update: Uint8Array, stateVector: Uint8Array | null = null): Uint8Array {
   const hit = syncFrames.get(update);
-  if (hit && hit.doc === doc && hit.version === version && hit.writable === writable) return hit.bytes;
-  const bytes = encodeFrame({ type: 'sync', doc, version, writable, update });
-  syncFrames.set(update, { doc, version, writable, bytes });
+  if (hit && hit.doc === doc && hit.version === version && hit.writable === writable && sameBytes(hit.stateVector, stateVector)) return hit.bytes;
+  const bytes = encodeFrame({ type: 'sync', doc, version, writable, update, ...(stateVector ? { stateVector } : {}) });
+  syncFrames.set(update, { doc, version, writable, stateVector, bytes });
   return bytes;
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
 }

@@ -5,9 +5,11 @@
  */
 import { CairnError, spaceOf } from '@cairn/shared';
 import { docKey, planBatch, pushKey, resolveOutcomes } from './batch-plan.js';
-import type { ChangeRecord, CommitRequest, DeletionRecord, DocRef, DocSnapshot, HistoryFloor, QuarantineRecord, Store, UpdateRecord } from './store.js';
+import type { ChangeRecord, CommitRequest, DeletionRecord, DocRef, DocSnapshot, HistoryFloor, LogRow, QuarantineRecord, Store, UpdateRecord } from './store.js';
 import { historyTrimmed } from './history-trimmed.js';
 import { inRanges, mergeSeqRanges, mergeSpan, type SeqRange } from './seq-ranges.js';
+import { checkImportRows } from './sql-import.js';
+import { newClientId } from '@cairn/shared';
 import { createMemoryAnchorStore } from '../readmodel/memory-anchor-store.js';
 import { createMemoryAudit } from './memory-audit.js';
 
@@ -62,6 +64,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const floors = new Map<string, HistoryFloor>();
   /** JSON [tenant, clientId] → its trimmed seqs (seq-ranges.ts), for C1 once the rows are gone. */
   const trimmedSeqs = new Map<string, SeqRange[]>();
+  let epoch = newClientId();
   let closed = false;
 
   function copyFloor(f: HistoryFloor): HistoryFloor {
@@ -317,6 +320,94 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         if (t === tenant && doc.startsWith(`${space}/`) && log.updates.length > 0) out.push(doc);
       }
       return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    },
+
+    async listTenantDocs(tenant) {
+      open();
+      const out: string[] = [];
+      for (const [key, log] of logs) {
+        const [t, doc] = JSON.parse(key) as [string, string];
+        if (t === tenant && log.updates.length > 0) out.push(doc);
+      }
+      return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    },
+
+    async exportRows(tenant, doc, after, limit) {
+      open();
+      checkInteger(after, 'after');
+      checkInteger(limit, 'limit');
+      if (limit < 0) throw new CairnError('BAD_REQUEST', 'limit must be ≥ 0');
+      const log = logs.get(docKey(tenant, doc));
+      const out: LogRow[] = [];
+      for (let v = Math.max(after, 0) + 1; log && v <= log.updates.length && out.length < limit; v++) {
+        out.push({
+          version: v, clientId: log.clientIds[v - 1]!, seq: log.seqs[v - 1]!, actor: log.actors[v - 1]!,
+          committedAt: new Date(log.times[v - 1]!), update: log.updates[v - 1]!.slice(),
+        });
+      }
+      return out;
+    },
+
+    async importRows(tenant, doc, rows, { replace }) {
+      open();
+      checkImportRows(rows);
+      if (rows.length === 0) return { added: 0, replacedFrom: null };
+      const key = docKey(tenant, doc);
+      const log = logs.get(key) ?? { updates: [], actors: [], clientIds: [], seqs: [], times: [] };
+      const first = rows[0]!.version;
+      let differsAt: number | null = null;
+      for (let v = first; v <= Math.min(log.updates.length, rows[rows.length - 1]!.version); v++) {
+        const r = rows[v - first]!;
+        const u = log.updates[v - 1]!;
+        const same = log.clientIds[v - 1] === r.clientId && log.seqs[v - 1] === r.seq && log.actors[v - 1] === r.actor &&
+          u.byteLength === r.update.byteLength && u.every((b, i) => b === r.update[i]);
+        if (!same) {
+          differsAt = v;
+          break;
+        }
+      }
+      if (differsAt !== null && !replace) throw new CairnError('IMPORT_CONFLICT', `${doc} holds another row at version ${differsAt} (import with --replace to take the export's)`);
+      const head = differsAt === null ? log.updates.length : differsAt - 1;
+      const fresh = rows.filter((r) => r.version > head);
+      if (fresh.length > 0 && fresh[0]!.version !== head + 1) {
+        throw new CairnError('BAD_REQUEST', `${doc} is at version ${head}; imported rows must continue it, not start at ${fresh[0]!.version}`);
+      }
+      // C1 as the unique index checks it, with the replaced rows already gone; nothing is changed before.
+      const dropped = new Set(log.clientIds.slice(head).map((c, i) => pushKey(tenant, c, log.seqs[head + i]!)));
+      for (const r of fresh) {
+        const k = pushKey(tenant, r.clientId, r.seq);
+        if (pushes.has(k) && !dropped.has(k)) throw new CairnError('IMPORT_CONFLICT', `${doc}: a row's (clientId, seq) is stored at another doc or version`);
+      }
+      if (new Set(fresh.map((r) => pushKey(tenant, r.clientId, r.seq))).size !== fresh.length) {
+        throw new CairnError('IMPORT_CONFLICT', `${doc}: two imported rows share a (clientId, seq)`);
+      }
+      for (const k of dropped) pushes.delete(k);
+      for (const field of ['updates', 'actors', 'clientIds', 'seqs', 'times'] as const) log[field].length = head;
+      if (differsAt !== null) {
+        snapshots.delete(key);
+        anchors.resetProgress(tenant, doc);
+      }
+      for (const r of fresh) {
+        log.updates.push(r.update.slice());
+        log.actors.push(r.actor);
+        log.clientIds.push(r.clientId);
+        log.seqs.push(r.seq);
+        log.times.push(r.committedAt.getTime());
+        pushes.set(pushKey(tenant, r.clientId, r.seq), r.version);
+      }
+      logs.set(key, log);
+      return { added: fresh.length, replacedFrom: differsAt };
+    },
+
+    async epoch() {
+      open();
+      return epoch;
+    },
+
+    async newEpoch() {
+      open();
+      epoch = newClientId();
+      return epoch;
     },
 
     async appendAudit(rows) {

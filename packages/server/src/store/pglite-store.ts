@@ -187,6 +187,11 @@ export async function createPgliteStore(options: PgliteStoreOptions): Promise<Pg
     dueDeletions: (now, limit) => call('dueDeletions', now, limit),
     purgeDoc: (tenant, doc) => call('purgeDoc', tenant, doc),
     markPurged: (tenant, space, doc) => call('markPurged', tenant, space, doc),
+    listTenantDocs: (tenant) => call('listTenantDocs', tenant),
+    exportRows: (tenant, doc, after, limit) => call('exportRows', tenant, doc, after, limit),
+    importRows: (tenant, doc, rows, options) => call('importRows', tenant, doc, rows, options),
+    epoch: () => call('epoch'),
+    newEpoch: () => call('newEpoch'),
     anchors,
     ping: () => call('ping'),
     close() {

@@ -11,6 +11,7 @@ import { guard } from './store-error.js';
 import { listChangesSql, listDocsSql, versionAtSql } from './sql-history.js';
 import { deletionOfSql, dueDeletionsSql, listDeletionsSql, markDeletedSql, markPurgedSql, purgeDocSql, restoreDeletedSql } from './sql-deletions.js';
 import { listTrimmableSql, loadHistoryFloorSql, loadUpdatesSql, trimHistorySql } from './sql-trim.js';
+import { epochSql, exportRowsSql, importRowsSql, listTenantDocsSql, newEpochSql } from './sql-import.js';
 import { appendAuditSql, deleteAuditBeforeSql, queryAuditSql } from './sql-audit.js';
 import { decodeSnapshotOwners, encodeSnapshotOwners } from './snapshot-owners.js';
 import type { Store } from './store.js';
@@ -100,6 +101,16 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
     listTrimmable: (query) => guard(() => listTrimmableSql(client, query)),
 
     listDocs: (tenant, space) => guard(() => client.forTenant(tenant, (q) => listDocsSql(q, tenant, space))),
+
+    listTenantDocs: (tenant) => guard(() => client.forTenant(tenant, (q) => listTenantDocsSql(q, tenant))),
+
+    exportRows: (tenant, doc, after, limit) => guard(() => client.forTenant(tenant, (q) => exportRowsSql(q, tenant, doc, after, limit))),
+
+    importRows: (tenant, doc, rows, { replace }) => guard(() => importRowsSql(client, tenant, doc, rows, replace)),
+
+    epoch: () => guard(() => epochSql(client), false),
+
+    newEpoch: () => guard(() => newEpochSql(client), false),
 
     appendAudit: (rows) => guard(() => appendAuditSql(client, rows)),
 

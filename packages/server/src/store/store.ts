@@ -139,6 +139,25 @@ export interface DocRef {
   doc: string;
 }
 
+/** One log row whole, as an export carries it and an import writes it back (admin/export-format.ts, L3). */
+export interface LogRow {
+  version: number;
+  clientId: string;
+  seq: number;
+  actor: string;
+  /** When it was committed, to the millisecond; an import keeps it, so history by time (L1) reads the same. */
+  committedAt: Date;
+  update: Uint8Array;
+}
+
+/** What `importRows` did to its doc. */
+export interface ImportOutcome {
+  /** Rows written now (0: every row was stored already, the import is a repeat). */
+  added: number;
+  /** With `replace`: the version from which the stored log differed and was replaced; null if it did not. */
+  replacedFrom: number | null;
+}
+
 /** What a tenant has stored, for its quotas (commit/tenant-quotas.ts). */
 export interface TenantUsage {
   /** Docs with at least one committed update. */
@@ -255,6 +274,27 @@ export interface Store {
   purgeDoc(tenant: string, doc: string): Promise<number>;
   /** Stamps the record purged (once its docs are); false if it was restored or purged meanwhile. */
   markPurged(tenant: string, space: string, doc: string | null): Promise<boolean>;
+  /** Every doc of the tenant that has committed rows, in code point order (export of a whole tenant). */
+  listTenantDocs(tenant: string): Promise<string[]>;
+  /** The doc's log rows with `after < version`, at most `limit`, in version order, bytes included (export). */
+  exportRows(tenant: string, doc: string, after: number, limit: number): Promise<LogRow[]>;
+  /**
+   * Writes exported rows back, in ONE transaction (L3). `rows` are consecutive versions of one doc. A row
+   * at a version the doc already holds must be that row (same clientId, seq, actor and bytes): then it is
+   * skipped, so an import repeated, or into the deployment it came from, changes nothing (C1). A row that
+   * differs throws IMPORT_CONFLICT, unless `replace`: then the doc's rows from that version on, its snapshot
+   * and its read-model progress are deleted and the import's rows written instead. Rows past the head are
+   * appended at their own versions, which must continue the head (C2: else BAD_REQUEST). A row whose
+   * (clientId, seq) the tenant holds at another doc or version also throws IMPORT_CONFLICT.
+   */
+  importRows(tenant: string, doc: string, rows: readonly LogRow[], options: { replace: boolean }): Promise<ImportOutcome>;
+  /**
+   * L3: the id of the database's history, sent in every welcome. Created with the schema (migration 10);
+   * a restore to an earlier point is marked by `newEpoch`.
+   */
+  epoch(): Promise<string>;
+  /** Gives the database a new random epoch and returns it (after an import or a restore). */
+  newEpoch(): Promise<string>;
   /** The anchor read model: merged anchors of cell docs, kept by readmodel/updater.ts. */
   readonly anchors: AnchorStore;
   /** Resolves if the store can serve queries now (for /readyz). */

@@ -17,20 +17,20 @@ import { isValidClientId, parseDocId } from '../ids.js';
 
 /**
  * Version 2 added the limits of A3 to `welcome` and the `push-part` frame; version 3 the presence frames
- * `pose`, `peer-pose` and `peer-poses` (P4) and their limits in `welcome`. A server also accepts an older hello and answers
+ * `pose`, `peer-pose` and `peer-poses` (P4) and their limits in `welcome`; version 4 the server's epoch in
+ * `welcome` and the server's state vector in `sync` (L3). A server also accepts an older hello and answers
  * it with a welcome of that version, which such a client decodes, and sends it no frame it does not know.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 export const MIN_PROTOCOL_VERSION = 1;
 
 /**
  * The oldest protocol version whose clients know DOC_DELETED (35). A client that does not reads 35 as
  * INTERNAL, which is retryable: it would keep a refused push only until an ack covering its seq deleted
  * it, a silent loss (O7). A session of an older hello is sent FORBIDDEN for it instead (docDeletedCodeFor),
- * which every version dead-letters. The first release with code 35 is the first whose clients know it:
- * when the protocol version is raised, this becomes that version (docs/PROTOCOL.md, reject).
+ * which every version dead-letters. Version 4 is the first released with code 35 (docs/PROTOCOL.md, reject).
  */
-export const DOC_DELETED_MIN_PROTOCOL_VERSION = 3;
+export const DOC_DELETED_MIN_PROTOCOL_VERSION = 4;
 
 /** The code a session of `protocolVersion` is sent for `code` (see DOC_DELETED_MIN_PROTOCOL_VERSION). */
 export function wireCodeFor(code: ErrorCode, protocolVersion: number): ErrorCode {
@@ -67,6 +67,12 @@ export interface WelcomeFrame {
   maxUpdateBytes: number; maxPushesPerSecond: number;
   /** Version 3 on (0 before): the pose frames a socket may send per second, and when a silent peer is gone (P4). */
   maxPosesPerSecond: number; presenceTimeoutMs: number;
+  /**
+   * Version 4 on ('' before): the id of the database's history (L3). It changes when the database is
+   * restored to an earlier point (import, `cairn-server new-epoch`); a replica that saw another one pushes
+   * again what the server lacks.
+   */
+  epoch: string;
 }
 export interface SubFrame { type: 'sub'; doc: string; stateVector: Uint8Array }
 export interface UnsubFrame { type: 'unsub'; doc: string }
@@ -78,8 +84,12 @@ export interface PushFrame { type: 'push'; doc: string; seq: number; update: Uin
 export interface PushPartFrame { type: 'push-part'; doc: string; seq: number; total: number; offset: number; bytes: Uint8Array }
 export interface AckFrame { type: 'ack'; seq: number }
 export interface RejectFrame { type: 'reject'; code: ErrorCode; seq: number | null; doc: string | null; message: string }
-/** The answer to `sub`: what the client lacks given its state vector, and the doc's version (O3). */
-export interface SyncFrame { type: 'sync'; doc: string; version: number; writable: boolean; update: Uint8Array }
+/**
+ * The answer to `sub`: what the client lacks given its state vector, and the doc's version (O3). From
+ * version 4 the server also sends its own state vector of the doc (flag bit 1), so a replica can push what
+ * a restored server lacks (L3); absent before.
+ */
+export interface SyncFrame { type: 'sync'; doc: string; version: number; writable: boolean; update: Uint8Array; stateVector?: Uint8Array }
 export interface UpdateFrame { type: 'update'; doc: string; version: number; update: Uint8Array }
 /** An awareness update (y-protocols/awareness encoding) relayed to the doc's other subscribers. */
 export interface PresenceFrame { type: 'presence'; doc: string; payload: Uint8Array }
@@ -140,6 +150,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
         writeUint(enc, frame.maxPosesPerSecond, 'maxPosesPerSecond');
         writeUint(enc, frame.presenceTimeoutMs, 'presenceTimeoutMs');
       }
+      if (frame.protocolVersion >= 4) encoding.writeVarString(enc, frame.epoch);
       break;
     case 'sub':
       writeDoc(enc, frame.doc);
@@ -165,12 +176,16 @@ export function encodeFrame(frame: Frame): Uint8Array {
       encoding.writeVarString(enc, frame.message);
       break;
     }
-    case 'sync':
+    case 'sync': {
       writeDoc(enc, frame.doc);
       writeUint(enc, frame.version, 'version');
-      encoding.writeUint8(enc, frame.writable ? 1 : 0);
+      // flags: bit 0 = writable, bit 1 = the server's state vector follows the update (version 4)
+      const sv = frame.stateVector ?? null;
+      encoding.writeUint8(enc, (frame.writable ? 1 : 0) | (sv === null ? 0 : 2));
       encoding.writeVarUint8Array(enc, frame.update);
+      if (sv !== null) encoding.writeVarUint8Array(enc, sv);
       break;
+    }
     case 'update':
       writeDoc(enc, frame.doc);
       writeUint(enc, frame.version, 'version');
@@ -318,9 +333,10 @@ function readBody(dec: decoding.Decoder): Frame {
       const v3 = protocolVersion >= 3;
       const maxPosesPerSecond = v3 ? readUint(dec) : 0;
       const presenceTimeoutMs = v3 ? readUint(dec) : 0;
+      const epoch = protocolVersion >= 4 ? readString(dec, MAX_STRING_BYTES, 'epoch') : '';
       return {
         type: 'welcome', protocolVersion, nodeId, heartbeatMs, maxPayload, maxUpdateBytes, maxPushesPerSecond,
-        maxPosesPerSecond, presenceTimeoutMs,
+        maxPosesPerSecond, presenceTimeoutMs, epoch,
       };
     }
     case FrameType.sub:
@@ -344,8 +360,11 @@ function readBody(dec: decoding.Decoder): Frame {
     case FrameType.sync: {
       const doc = readDoc(dec);
       const version = readUint(dec);
-      const writable = readFlag(dec, 1) === 1;
-      return { type: 'sync', doc, version, writable, update: decoding.readVarUint8Array(dec) };
+      const flags = readFlag(dec, 3);
+      const update = decoding.readVarUint8Array(dec);
+      const frame: SyncFrame = { type: 'sync', doc, version, writable: (flags & 1) === 1, update };
+      if (flags & 2) frame.stateVector = decoding.readVarUint8Array(dec);
+      return frame;
     }
     case FrameType.update:
       return { type: 'update', doc: readDoc(dec), version: readUint(dec), update: decoding.readVarUint8Array(dec) };

@@ -11,7 +11,8 @@ import { audit } from './006-audit.js';
 import { rowSecurity } from './007-row-security.js';
 import { historyFloor } from './008-history-floor.js';
 import { deletions } from './009-deletions.js';
+import { epoch } from './010-epoch.js';
 import { purgeIndexes } from './011-purge-indexes.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine, snapshotOwners, audit, rowSecurity, historyFloor, deletions, purgeIndexes];
+export const MIGRATIONS: readonly Migration[] = [init, anchors, clientOwners, quarantine, snapshotOwners, audit, rowSecurity, historyFloor, deletions, epoch, purgeIndexes];
