@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { userInfo } from 'node:os';
 import { assert, isCairnError, isValidSegment } from '@cairn/shared';
 import type { Store } from '../store/store.js';
-import { EXPORT_FORMAT, EXPORT_VERSION, docLine, endLine, headerLine, rowLine } from './export-format.js';
+import { EXPORT_FORMAT, EXPORT_VERSION, docLine, floorLine, endLine, headerLine, rowLine } from './export-format.js';
 
 export const EXPORT_USAGE = 'usage: export --tenant <id> [--space <name>] [--out <file>]   (stdout without --out)';
 
@@ -33,7 +33,10 @@ export async function exportTo(store: Store, tenant: string, space: string | nul
   for (const doc of docs) {
     const head = await store.headVersion(tenant, doc);
     await write(docLine(doc, head));
-    let after = 0;
+    // A doc compacted below its history window starts at its floor: the state there, then the rows after.
+    const floor = await store.loadHistoryFloor(tenant, doc);
+    if (floor) await write(floorLine(doc, floor));
+    let after = floor?.version ?? 0;
     while (after < head) {
       const page = (await store.exportRows(tenant, doc, after, Math.min(PAGE, head - after))).filter((r) => r.version <= head);
       assert(page.length > 0 && page[0]!.version === after + 1, `${doc}: the log has every version up to its head (C2)`);

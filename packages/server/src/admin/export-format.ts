@@ -4,14 +4,17 @@
  * in memory. docs/OPERATIONS.md "Export and import" documents it field by field.
  *
  *   header  {"format":"cairn-export","version":1,"tenant":…,"space":…|null,"exportedAt":iso,"epoch":…}
- *   doc     {"doc":"space/name","head":n}                           then exactly n row lines of that doc
+ *   doc     {"doc":"space/name","head":n}                           then the doc's floor line if it has one, and
+ *                                                                   exactly n − F row lines (F: the floor's version, else 0)
+ *   floor   {"doc":…,"floor":{"version":F,"at":iso,"state":base64,"owners":[[yjsClient,subject],…],"rowsTrimmed":r,"bytesTrimmed":b}}
+ *                                                                   a doc compacted below a history window: its state at F
  *   row     {"doc":…,"version":v,"clientId":…,"seq":s,"actor":…,"committedAt":iso,"update":base64}
  *   end     {"end":true,"docs":d,"rows":r}                          last line: a cut-off file is detected
  *
  * Reading validates every line: anything else is a CairnError BAD_REQUEST naming the line number.
  */
 import { CairnError, isValidDocId } from '@cairn/shared';
-import type { LogRow } from '../store/store.js';
+import type { HistoryFloor, LogRow } from '../store/store.js';
 
 export const EXPORT_FORMAT = 'cairn-export';
 export const EXPORT_VERSION = 1;
@@ -30,6 +33,7 @@ export interface ExportHeader {
 export type ExportLine =
   | { kind: 'header'; header: ExportHeader }
   | { kind: 'doc'; doc: string; head: number }
+  | { kind: 'floor'; doc: string; floor: HistoryFloor }
   | { kind: 'row'; doc: string; row: LogRow }
   | { kind: 'end'; docs: number; rows: number };
 
@@ -39,6 +43,15 @@ export function headerLine(h: ExportHeader): string {
 
 export function docLine(doc: string, head: number): string {
   return `${JSON.stringify({ doc, head })}\n`;
+}
+
+const b64 = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
+
+export function floorLine(doc: string, f: HistoryFloor): string {
+  return `${JSON.stringify({
+    doc,
+    floor: { version: f.version, at: f.at.toISOString(), state: b64(f.state), owners: [...f.owners], rowsTrimmed: f.rowsTrimmed, bytesTrimmed: f.bytesTrimmed },
+  })}\n`;
 }
 
 export function rowLine(doc: string, r: LogRow): string {
@@ -85,6 +98,7 @@ export function parseLine(text: string, lineNo: number): ExportLine {
     if (!isCount(v['head'])) bad(lineNo, 'head');
     return { kind: 'doc', doc, head: v['head'] };
   }
+  if ('floor' in v) return { kind: 'floor', doc, floor: parseFloor(v['floor'], lineNo) };
   const { version, clientId, seq, actor, committedAt, update } = v;
   if (!isCount(version) || version < 1 || !isText(clientId) || !isCount(seq) || typeof actor !== 'string' || !isText(committedAt) || typeof update !== 'string') bad(lineNo, 'row fields');
   const at = new Date(committedAt);
@@ -92,4 +106,25 @@ export function parseLine(text: string, lineNo: number): ExportLine {
   const bytes = Buffer.from(update, 'base64');
   if (bytes.toString('base64') !== update) bad(lineNo, 'update is not canonical base64');
   return { kind: 'row', doc, row: { version, clientId, seq, actor, committedAt: at, update: new Uint8Array(bytes) } };
+}
+
+function canonicalBytes(text: unknown, lineNo: number, what: string): Uint8Array {
+  if (typeof text !== 'string') bad(lineNo, what);
+  const bytes = Buffer.from(text as string, 'base64');
+  if (bytes.toString('base64') !== text) bad(lineNo, `${what} is not canonical base64`);
+  return new Uint8Array(bytes);
+}
+
+function parseFloor(f: unknown, lineNo: number): HistoryFloor {
+  if (typeof f !== 'object' || f === null) bad(lineNo, 'floor');
+  const { version, at, state, owners, rowsTrimmed, bytesTrimmed } = f as Record<string, unknown>;
+  if (!isCount(version) || version < 1 || !isText(at) || !isCount(rowsTrimmed) || !isCount(bytesTrimmed) || !Array.isArray(owners)) bad(lineNo, 'floor fields');
+  const when = new Date(at as string);
+  if (Number.isNaN(when.getTime())) bad(lineNo, 'floor at');
+  const map = new Map<number, string>();
+  for (const o of owners as unknown[]) {
+    if (!Array.isArray(o) || o.length !== 2 || !isCount(o[0]) || typeof o[1] !== 'string') bad(lineNo, 'floor owners');
+    map.set((o as [number, string])[0], (o as [number, string])[1]);
+  }
+  return { version: version as number, at: when, state: canonicalBytes(state, lineNo, 'floor state'), owners: map, rowsTrimmed: rowsTrimmed as number, bytesTrimmed: bytesTrimmed as number };
 }

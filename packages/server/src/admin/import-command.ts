@@ -44,7 +44,8 @@ export interface ImportSummary {
 export async function importFrom(store: Store, lines: AsyncIterable<string>, options: { replace: boolean; keepEpoch: boolean }): Promise<ImportSummary> {
   let header: ExportHeader | null = null;
   let lineNo = 0;
-  let current: { doc: string; head: number; seen: number; chunk: LogRow[] } | null = null;
+  /** `base`: the version the doc's rows start after (its floor's, else 0); `seen`: rows read since. */
+  let current: { doc: string; head: number; base: number; seen: number; chunk: LogRow[] } | null = null;
   let ended: { docs: number; rows: number } | null = null;
   const docs: string[] = [];
   const replaced: string[] = [];
@@ -66,7 +67,7 @@ export async function importFrom(store: Store, lines: AsyncIterable<string>, opt
 
   async function closeDoc(): Promise<void> {
     if (!current) return;
-    if (current.seen !== current.head) bad(`${current.doc} announced ${current.head} rows and has ${current.seen}`);
+    if (current.base + current.seen !== current.head) bad(`${current.doc} announced ${current.head - current.base} rows and has ${current.seen}`);
     await flush();
     current = null;
   }
@@ -84,12 +85,24 @@ export async function importFrom(store: Store, lines: AsyncIterable<string>, opt
         await closeDoc();
         if (docs.includes(line.doc)) bad(`${line.doc} appears twice`);
         docs.push(line.doc);
-        current = { doc: line.doc, head: line.head, seen: 0, chunk: [] };
+        current = { doc: line.doc, head: line.head, base: 0, seen: 0, chunk: [] };
         break;
+      case 'floor': {
+        if (!current || current.doc !== line.doc || current.seen > 0 || current.base > 0) bad('a floor line not right after its doc line');
+        if (line.floor.version > current!.head) bad(`${line.doc}'s floor is past its head`);
+        current!.base = line.floor.version;
+        // An empty doc takes the floor (and a snapshot at it, where loads start); a doc that holds rows
+        // keeps its own history, and importRows checks the rows after the floor against it.
+        if (await store.importFloor(header!.tenant, line.doc, line.floor)) {
+          await store.saveSnapshot(header!.tenant, line.doc, { version: line.floor.version, state: line.floor.state, owners: line.floor.owners });
+          added++;
+        }
+        break;
+      }
       case 'row': {
         if (!current || current.doc !== line.doc) bad('a row outside its doc');
         const c = current!;
-        if (line.row.version !== c.seen + 1) bad(`${c.doc} row ${line.row.version} out of order`);
+        if (line.row.version !== c.base + c.seen + 1) bad(`${c.doc} row ${line.row.version} out of order`);
         c.seen++;
         rows++;
         c.chunk.push(line.row);

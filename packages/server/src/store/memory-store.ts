@@ -256,6 +256,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return floor ? copyFloor(floor) : null;
     },
 
+    async importFloor(tenant, doc, floor) {
+      open();
+      if (!Number.isSafeInteger(floor.version) || floor.version < 1) throw new CairnError('BAD_REQUEST', 'a floor version is an integer ≥ 1');
+      const key = docKey(tenant, doc);
+      if ((logs.get(key)?.updates.length ?? 0) > 0 || floors.has(key)) return false;
+      // The versions below the floor hold GONE, as a trim leaves them.
+      const n = floor.version;
+      logs.set(key, {
+        updates: Array.from({ length: n }, () => GONE), actors: Array<string>(n).fill(''), clientIds: Array<string>(n).fill(''),
+        seqs: Array<number>(n).fill(-1), times: Array<number>(n).fill(floor.at.getTime()),
+      });
+      floors.set(key, copyFloor(floor));
+      return true;
+    },
     async trimHistory(tenant, doc, base) {
       open();
       if (!Number.isSafeInteger(base.version) || base.version < 1) throw new CairnError('BAD_REQUEST', 'a floor version is an integer ≥ 1');

@@ -174,6 +174,7 @@ export async function createPgliteStore(options: PgliteStoreOptions): Promise<Pg
     versionAt: (tenant, doc, at) => call('versionAt', tenant, doc, at),
     listDocs: (tenant, space) => call('listDocs', tenant, space),
     loadHistoryFloor: (tenant, doc) => call('loadHistoryFloor', tenant, doc),
+    importFloor: (tenant, doc, floor) => call('importFloor', tenant, doc, floor),
     trimHistory: (tenant, doc, base) => call('trimHistory', tenant, doc, base),
     listTrimmable: (query) => call('listTrimmable', query),
     appendAudit: (rows) => call('appendAudit', rows),

@@ -10,7 +10,7 @@ import { rowBytes, rowInt, rowText, type SqlClient } from './sql-client.js';
 import { guard } from './store-error.js';
 import { listChangesSql, listDocsSql, versionAtSql } from './sql-history.js';
 import { deletionOfSql, dueDeletionsSql, listDeletionsSql, markDeletedSql, markPurgedSql, purgeDocSql, restoreDeletedSql } from './sql-deletions.js';
-import { listTrimmableSql, loadHistoryFloorSql, loadUpdatesSql, trimHistorySql } from './sql-trim.js';
+import { importFloorSql, listTrimmableSql, loadHistoryFloorSql, loadUpdatesSql, trimHistorySql } from './sql-trim.js';
 import { epochSql, exportRowsSql, importRowsSql, listTenantDocsSql, newEpochSql } from './sql-import.js';
 import { appendAuditSql, deleteAuditBeforeSql, queryAuditSql } from './sql-audit.js';
 import { decodeSnapshotOwners, encodeSnapshotOwners } from './snapshot-owners.js';
@@ -95,6 +95,8 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions): Sto
     versionAt: (tenant, doc, at) => guard(() => client.forTenant(tenant, (q) => versionAtSql(q, tenant, doc, at))),
 
     loadHistoryFloor: (tenant, doc) => guard(() => client.forTenant(tenant, (q) => loadHistoryFloorSql(q, tenant, doc))),
+
+    importFloor: (tenant, doc, floor) => guard(() => importFloorSql(client, tenant, doc, floor)),
 
     trimHistory: (tenant, doc, base) => guard(() => trimHistorySql(client, tenant, doc, base)),
 

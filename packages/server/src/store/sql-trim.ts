@@ -139,3 +139,24 @@ export async function listTrimmableSql(client: SqlClient, query: { before: Date;
   const rows = query.tenant === undefined ? await run(client) : await client.forTenant(query.tenant, run);
   return rows.map((row) => ({ tenant: rowText(row, 'tenant'), doc: rowText(row, 'doc') }));
 }
+
+/** Store.importFloor on SQL: one transaction holding the doc's row lock, as a commit or an import does. */
+export async function importFloorSql(client: SqlClient, tenant: string, doc: string, floor: HistoryFloor): Promise<boolean> {
+  if (!Number.isSafeInteger(floor.version) || floor.version < 1) throw new CairnError('BAD_REQUEST', 'a floor version is an integer ≥ 1');
+  return client.transaction(async (tx) => {
+    const [locked] = await tx.query(
+      `INSERT INTO cairn_docs AS d (tenant, doc, head_version) VALUES ($1, $2, 0)
+       ON CONFLICT (tenant, doc) DO UPDATE SET head_version = d.head_version RETURNING head_version`,
+      [tenant, doc],
+    );
+    const [hasFloor] = await tx.query('SELECT 1 AS one FROM cairn_history_floors WHERE tenant = $1 AND doc = $2', [tenant, doc]);
+    if (rowInt(locked ?? {}, 'head_version') > 0 || hasFloor) return false;
+    await tx.query('UPDATE cairn_docs SET head_version = $3 WHERE tenant = $1 AND doc = $2', [tenant, doc, floor.version]);
+    await tx.query(
+      `INSERT INTO cairn_history_floors (tenant, doc, version, floor_at, state, owners, rows_trimmed, bytes_trimmed)
+       VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7, $8)`,
+      [tenant, doc, floor.version, floor.at.toISOString(), floor.state, encodeSnapshotOwners(floor.owners), floor.rowsTrimmed, floor.bytesTrimmed],
+    );
+    return true;
+  });
+}

@@ -220,6 +220,12 @@ export interface Store {
   /** The doc's history floor (compaction trimmed the rows at or below it), or null if nothing was trimmed. */
   loadHistoryFloor(tenant: string, doc: string): Promise<HistoryFloor | null>;
   /**
+   * L3: gives an empty doc (no rows, no floor) an exported history floor: its head becomes the floor's
+   * version, so the export's rows after it continue the head (importRows). False, and nothing written, when
+   * the doc already holds rows or a floor: it keeps its own history, and importRows checks the rows after.
+   */
+  importFloor(tenant: string, doc: string, floor: HistoryFloor): Promise<boolean>;
+  /**
    * Deletes the doc's log rows with version ≤ `base.version` in ONE transaction that also records their
    * seqs for C1 (a resent push of a trimmed row is still a duplicate), takes their bytes off the tenant's
    * usage, and makes `base` the doc's floor. A no-op if the floor is already at or past it. Safe to run
