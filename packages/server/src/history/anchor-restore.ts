@@ -8,8 +8,8 @@
  * have over the old state (docs/DECISIONS.md, "What restore means").
  */
 import * as Y from 'yjs';
-import { ANCHOR_MAPS, ORIGIN } from '@cairn/shared';
-import { freshClientId } from './revert-update.js';
+import { ANCHOR_MAPS } from '@cairn/shared';
+import { writeAsFreshClient } from './revert-update.js';
 
 function ownsKey(id: string, key: string): boolean {
   return key === id || key.startsWith(`${id}|`);
@@ -22,26 +22,15 @@ export function holdsAnchor(doc: Y.Doc, id: string): boolean {
 
 /** Writes into `head` (a copy the caller owns) and returns the update, or null if nothing differs. */
 export function restoreAnchorUpdate(head: Y.Doc, old: Y.Doc, id: string): Uint8Array | null {
-  head.clientID = freshClientId(head);
-  let update: Uint8Array | null = null;
-  const capture = (u: Uint8Array) => {
-    update = update ? Y.mergeUpdates([update, u]) : u;
-  };
-  head.on('update', capture);
-  try {
-    Y.transact(head, () => {
-      for (const name of ANCHOR_MAPS) {
-        const now = head.getMap<unknown>(name);
-        const then = old.getMap<unknown>(name);
-        const keys = new Set([...now.keys(), ...then.keys()].filter((k) => ownsKey(id, k)));
-        for (const key of keys) {
-          if (!then.has(key)) now.delete(key);
-          else if (!now.has(key) || JSON.stringify(now.get(key)) !== JSON.stringify(then.get(key))) now.set(key, structuredClone(then.get(key)));
-        }
+  return writeAsFreshClient(head, () => {
+    for (const name of ANCHOR_MAPS) {
+      const now = head.getMap<unknown>(name);
+      const then = old.getMap<unknown>(name);
+      const keys = new Set([...now.keys(), ...then.keys()].filter((k) => ownsKey(id, k)));
+      for (const key of keys) {
+        if (!then.has(key)) now.delete(key);
+        else if (!now.has(key) || JSON.stringify(now.get(key)) !== JSON.stringify(then.get(key))) now.set(key, structuredClone(then.get(key)));
       }
-    }, ORIGIN.LOCAL);
-  } finally {
-    head.off('update', capture);
-  }
-  return update;
+    }
+  });
 }

@@ -12,6 +12,7 @@
  */
 import * as Y from 'yjs';
 import * as random from 'lib0/random';
+import { ORIGIN } from '@cairn/shared';
 import type { Store } from '../store/store.js';
 import { readDocAt } from './doc-at.js';
 
@@ -59,4 +60,24 @@ export function freshClientId(ydoc: Y.Doc): number {
   let id = random.uint32();
   while (ydoc.store.clients.has(id)) id = random.uint32();
   return id;
+}
+
+/**
+ * Runs `write` in ONE local transaction on `head` (a copy the caller owns) under a fresh Yjs client, which
+ * the commit path gives to the writing subject (room/yclient-owners.ts, C5), and returns the update it made,
+ * or null if it changed nothing. What a revert of one anchor and a purge write through.
+ */
+export function writeAsFreshClient(head: Y.Doc, write: () => void): Uint8Array | null {
+  head.clientID = freshClientId(head);
+  let update: Uint8Array | null = null;
+  const capture = (u: Uint8Array) => {
+    update = update ? Y.mergeUpdates([update, u]) : u;
+  };
+  head.on('update', capture);
+  try {
+    Y.transact(head, write, ORIGIN.LOCAL);
+  } finally {
+    head.off('update', capture);
+  }
+  return update;
 }

@@ -15,8 +15,8 @@
  * tombstone is kept for a long time, and why a later pass strips what an old replica brought back.
  */
 import * as Y from 'yjs';
-import { ANCHOR_MAPS, isForwarded, ORIGIN, readCell, type CellEntry } from '@cairn/shared';
-import { freshClientId } from '../history/revert-update.js';
+import { ANCHOR_MAPS, isForwarded, readCell, type CellEntry } from '@cairn/shared';
+import { writeAsFreshClient } from '../history/revert-update.js';
 import type { PurgeCandidate, PurgeCutoffs } from '../readmodel/anchor-store.js';
 import { isBareTombstone, tombstoneDue } from '../readmodel/purge-rules.js';
 
@@ -63,29 +63,19 @@ export function purgeUpdate(head: Y.Doc, cell: string, candidates: readonly Purg
   if (due.length === 0) return { update: null, purged };
   const keep = new Map(due.filter((c) => c.reason === 'deleted' || c.reason === 'expired').map((c) => [c.id, c]));
   const drop = new Set(due.filter((c) => c.reason === 'tombstone' || c.reason === 'forwarded').map((c) => c.id));
-  head.clientID = freshClientId(head);
-  let update: Uint8Array | null = null;
-  const capture = (u: Uint8Array) => {
-    update = update ? Y.mergeUpdates([update, u]) : u;
-  };
-  head.on('update', capture);
-  try {
-    Y.transact(head, () => {
-      for (const name of ANCHOR_MAPS) {
-        const map = head.getMap<unknown>(name);
-        for (const key of [...map.keys()]) {
-          const id = idOfKey(key);
-          if (drop.has(id) || (keep.has(id) && !(name === 'deleted' && key === id))) map.delete(key);
-        }
+  const update = writeAsFreshClient(head, () => {
+    for (const name of ANCHOR_MAPS) {
+      const map = head.getMap<unknown>(name);
+      for (const key of [...map.keys()]) {
+        const id = idOfKey(key);
+        if (drop.has(id) || (keep.has(id) && !(name === 'deleted' && key === id))) map.delete(key);
       }
-      const deleted = head.getMap<unknown>('deleted');
-      for (const [id, c] of keep) {
-        if (!deleted.has(id)) deleted.set(id, c.deleted ?? { at: new Date(now).toISOString(), by: PURGE_SUBJECT });
-      }
-    }, ORIGIN.LOCAL);
-  } finally {
-    head.off('update', capture);
-  }
+    }
+    const deleted = head.getMap<unknown>('deleted');
+    for (const [id, c] of keep) {
+      if (!deleted.has(id)) deleted.set(id, c.deleted ?? { at: new Date(now).toISOString(), by: PURGE_SUBJECT });
+    }
+  });
   for (const c of due) purged[c.reason].push(c.id);
   return { update, purged };
 }
