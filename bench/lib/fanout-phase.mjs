@@ -2,6 +2,7 @@
 // that sends a small pose update at a fixed rate (open loop, phases staggered over the period). Every
 // receiver timestamps what arrives; latency is receive time minus send time, both from this process's
 // clock, for every (update, receiver) pair.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createPoseWriter, readUpdateId } from './pose-writer.mjs';
 import { openYClients, closeAll } from './rig.mjs';
 import { cpuWindow } from './proc.mjs';
@@ -11,12 +12,18 @@ export async function createFanoutRig(target, { clients: count, roomSize, roomPr
   const inflight = new Map(); // update id -> { t, client, remaining }
   let samples = createSamples();
   let delivered = 0;
+  /** Stall hunting: the worst latency of the updates sent in each 250 ms of the measured window. */
+  const BUCKET_MS = 250;
+  let windowStart = 0;
+  let worst = [];
   const writers = [];
   const onUpdate = (writer) => (bytes, at) => {
     const id = readUpdateId(bytes);
     const rec = inflight.get(id);
     if (!rec || rec.client === writer.clientID) return; // not measured, or the echo to its own sender
     samples.push(at - rec.t);
+    const b = Math.floor((rec.t - windowStart) / BUCKET_MS);
+    if (b >= 0) worst[b] = Math.max(worst[b] ?? 0, at - rec.t);
     delivered++;
     if (--rec.remaining === 0) inflight.delete(id);
   };
@@ -39,6 +46,9 @@ export async function createFanoutRig(target, { clients: count, roomSize, roomPr
     let skipped = 0;
     samples = createSamples();
     delivered = 0;
+    worst = [];
+    // This process's own event loop: a stall here delays every receive timestamp, whatever the server does.
+    const loop = monitorEventLoopDelay({ resolution: 5 });
     const tick = () => {
       const now = performance.now();
       for (let i = 0; i < writers.length; i++) {
@@ -58,10 +68,13 @@ export async function createFanoutRig(target, { clients: count, roomSize, roomPr
     };
     const timer = setInterval(tick, 1);
     await sleep(warmupMs);
+    windowStart = performance.now();
+    loop.enable();
     measuring = true;
     const meter = cpuWindow(target.pid, { services: target.services });
     await sleep(windowMs);
     measuring = false;
+    loop.disable();
     const cpu = meter();
     clearInterval(timer);
     const expected = sends * (roomSize - 1);
@@ -94,6 +107,9 @@ export async function createFanoutRig(target, { clients: count, roomSize, roomPr
       servicesCpuUsPerDelivered: delivered ? (cpu.servicesSeconds * 1e6) / delivered : NaN,
       serverCpuPercent: (100 * cpu.serverSeconds) / cpu.wallSeconds,
       loadgenCpuPercent: (100 * cpu.loadgenSeconds) / cpu.wallSeconds,
+      loadgenLoopDelayMaxMs: loop.max / 1e6,
+      loadgenLoopDelayP99Ms: loop.percentile(99) / 1e6,
+      worstMsBySendQuarterSecond: Array.from({ length: Math.ceil(windowMs / BUCKET_MS) }, (_, i) => Math.round(worst[i] ?? 0)),
     };
   }
 
