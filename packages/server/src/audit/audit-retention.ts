@@ -6,6 +6,7 @@
  */
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log/logger.js';
+import { createBackgroundPass } from '../background-pass.js';
 
 const DAY_MS = 86_400_000;
 
@@ -31,14 +32,12 @@ export interface AuditRetentionOptions {
 export function createAuditRetention(opts: AuditRetentionOptions): AuditRetention {
   const batch = opts.batch ?? 5000;
   const now = opts.now ?? Date.now;
-  let running: Promise<number> | null = null;
-  let stopped = false;
 
   async function deleteExpired(): Promise<number> {
     const before = new Date(now() - opts.days * DAY_MS);
     let total = 0;
     for (;;) {
-      if (stopped) return total;
+      if (job.stopped) return total;
       const n = await opts.store.deleteAuditBefore(before, batch);
       total += n;
       if (n > 0) opts.expired?.(n);
@@ -46,27 +45,10 @@ export function createAuditRetention(opts: AuditRetentionOptions): AuditRetentio
     }
   }
 
-  function sweep(): Promise<number> {
-    running ??= deleteExpired().finally(() => {
-      running = null;
-    });
-    return running;
-  }
+  const job = createBackgroundPass<[], number>({
+    pass: deleteExpired, intervalMs: opts.intervalMs ?? 3_600_000, atStart: true,
+    failure: 'audit retention sweep failed; the next one retries', log: opts.log,
+  });
 
-  function background(): void {
-    sweep().catch((err: unknown) => opts.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'audit retention sweep failed; the next one retries'));
-  }
-
-  const timer = setInterval(background, opts.intervalMs ?? 3_600_000);
-  timer.unref?.();
-  background();
-
-  return {
-    sweep,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  return { sweep: () => job.run(), stop: () => job.stop() };
 }

@@ -13,6 +13,7 @@ import type { AuditEvent } from '../audit/audit-event.js';
 import type { Logger } from '../log/logger.js';
 import type { DocRef, Store } from '../store/store.js';
 import { compactDoc, type DocTrim } from './compact-doc.js';
+import { createBackgroundPass } from '../background-pass.js';
 
 const DAY_MS = 86_400_000;
 
@@ -51,7 +52,6 @@ export function createCompaction(opts: CompactionOptions): Compaction {
   const page = opts.page ?? 100;
   const now = opts.now ?? Date.now;
   let running: Promise<CompactionTotals> | null = null;
-  let stopped = false;
 
   async function one(ref: DocRef, cutoff: Date, totals: CompactionTotals): Promise<void> {
     let trim: DocTrim | null;
@@ -84,10 +84,10 @@ export function createCompaction(opts: CompactionOptions): Compaction {
     }
     let after: DocRef | undefined;
     for (;;) {
-      if (stopped) return totals;
+      if (job.stopped) return totals;
       const refs = await opts.store.listTrimmable({ before: cutoff, limit: page, ...(scope.tenant !== undefined ? { tenant: scope.tenant } : {}), ...(after ? { after } : {}) });
       for (const ref of refs) {
-        if (stopped) return totals;
+        if (job.stopped) return totals;
         if (scope.doc === undefined || ref.doc === scope.doc) await one(ref, cutoff, totals);
       }
       if (refs.length < page) return totals;
@@ -105,24 +105,19 @@ export function createCompaction(opts: CompactionOptions): Compaction {
     return mine;
   }
 
-  function background(): void {
-    run().then(
-      (t) => {
-        if (t.rows > 0 || t.failed > 0) opts.log?.info({ ...t }, 'compaction pass');
-      },
-      (err: unknown) => opts.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'compaction pass failed; the next one retries'),
-    );
-  }
-
-  const timer = opts.intervalMs ? setInterval(background, opts.intervalMs) : null;
-  timer?.unref?.();
-  if (timer) background();
+  // The timer's passes go through run() too, so a scoped run and a timed one take turns.
+  const job = createBackgroundPass<[], CompactionTotals>({
+    pass: () => run(), intervalMs: opts.intervalMs ?? 0, atStart: true,
+    failure: 'compaction pass failed; the next one retries', log: opts.log,
+    onTimed: (t) => {
+      if (t.rows > 0 || t.failed > 0) opts.log?.info({ ...t }, 'compaction pass');
+    },
+  });
 
   return {
     run,
     async stop() {
-      stopped = true;
-      if (timer) clearInterval(timer);
+      await job.stop();
       await running?.catch(() => undefined);
     },
   };

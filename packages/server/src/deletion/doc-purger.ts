@@ -12,6 +12,7 @@ import { spaceOf } from '@cairn/shared';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord, Store } from '../store/store.js';
+import { createBackgroundPass } from '../background-pass.js';
 
 export interface DocPurgeReport {
   /** Records purged in this pass. */
@@ -50,14 +51,12 @@ async function docsOf(store: DocPurgerOptions['store'], record: DeletionRecord):
 export function createDocPurger(o: DocPurgerOptions): DocPurger {
   const now = o.now ?? Date.now;
   const batch = o.batch ?? 100;
-  let running: Promise<DocPurgeReport> | null = null;
-  let stopped = false;
 
   async function purgeDue(): Promise<DocPurgeReport> {
     const report: DocPurgeReport = { records: 0, docs: 0, rows: 0 };
     const seen = new Set<string>();
     for (;;) {
-      if (stopped) return report;
+      if (job.stopped) return report;
       const due = (await o.store.dueDeletions(new Date(now()), batch)).filter((r) => !seen.has(JSON.stringify([r.tenant, r.space, r.doc])));
       if (due.length === 0) return report;
       for (const record of due) {
@@ -81,28 +80,10 @@ export function createDocPurger(o: DocPurgerOptions): DocPurger {
     }
   }
 
-  function run(): Promise<DocPurgeReport> {
-    running ??= purgeDue().finally(() => {
-      running = null;
-    });
-    return running;
-  }
+  const job = createBackgroundPass<[], DocPurgeReport>({
+    pass: purgeDue, intervalMs: o.intervalMs ?? 3_600_000, atStart: true,
+    failure: 'purge of deleted docs failed; the next pass retries', log: o.log,
+  });
 
-  function background(): void {
-    run().catch((err: unknown) => o.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'purge of deleted docs failed; the next pass retries'));
-  }
-
-  const intervalMs = o.intervalMs ?? 3_600_000;
-  const timer = intervalMs > 0 ? setInterval(background, intervalMs) : null;
-  timer?.unref?.();
-  if (timer) background();
-
-  return {
-    run,
-    async stop() {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  return { run: () => job.run(), stop: () => job.stop() };
 }

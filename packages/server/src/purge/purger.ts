@@ -23,6 +23,7 @@ import type { Logger } from '../log/logger.js';
 import type { PurgeCandidate, PurgeCursor, PurgeCutoffs } from '../readmodel/anchor-store.js';
 import { readDocAt } from '../history/doc-at.js';
 import { PURGE_SUBJECT, purgeUpdate, type PurgePlan } from './purge-update.js';
+import { createBackgroundPass } from '../background-pass.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -100,8 +101,6 @@ const key = (c: PurgeCandidate) => JSON.stringify([c.tenant, c.space, c.cell]);
 export function createPurger(opts: PurgerOptions): Purger {
   const { store, commit } = opts;
   const pageSize = opts.pageSize ?? 1000;
-  let running: Promise<PurgeSummary> | null = null;
-  let stopped = false;
 
   async function purgeDoc(group: readonly PurgeCandidate[], cutoffs: PurgeCutoffs, now: number, summary: PurgeSummary): Promise<void> {
     const { tenant, space, cell } = group[0]!;
@@ -151,7 +150,7 @@ export function createPurger(opts: PurgerOptions): Purger {
         groups.delete(last);
       }
       for (const group of groups.values()) {
-        if (stopped) return summary;
+        if (job.stopped) return summary;
         try {
           await purgeDoc(group, cutoffs, now, summary);
         } catch (err) {
@@ -166,24 +165,12 @@ export function createPurger(opts: PurgerOptions): Purger {
     }
   }
 
-  function pass(now = (opts.now ?? Date.now)()): Promise<PurgeSummary> {
-    running ??= run(now).finally(() => {
-      running = null;
-    });
-    return running;
-  }
+  const job = createBackgroundPass<[now?: number], PurgeSummary>({
+    pass: (now = (opts.now ?? Date.now)()) => run(now),
+    // The first pass one interval after start, not at it.
+    intervalMs: (opts.intervalS ?? 0) * 1000, atStart: false,
+    failure: 'purge pass failed; the next one retries', log: opts.log,
+  });
 
-  const timer = opts.intervalS ? setInterval(() => {
-    pass().catch((err: unknown) => opts.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'purge pass failed; the next one retries'));
-  }, opts.intervalS * 1000) : null;
-  timer?.unref?.();
-
-  return {
-    pass,
-    async stop() {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  return { pass: (now) => job.run(now), stop: () => job.stop() };
 }
