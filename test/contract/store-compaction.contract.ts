@@ -12,6 +12,7 @@ import { isCairnError } from '@cairn/shared';
 import type { Store } from '../../packages/server/src/store/store.js';
 import { rebuildDoc } from '../../packages/server/src/room/rebuild-doc.js';
 import { push } from './store-fixtures.js';
+import { textEdits } from '../support/yjs-updates.js';
 
 const DOC = 'site/plan';
 
@@ -29,14 +30,7 @@ async function messageOf(p: Promise<unknown>): Promise<string> {
 }
 
 /** `n` Yjs updates, each inserting its index into one text, as one writer. */
-function textUpdates(n: number): Uint8Array[] {
-  const d = new Y.Doc();
-  d.clientID = 7;
-  const out: Uint8Array[] = [];
-  d.on('update', (u: Uint8Array) => out.push(u));
-  for (let i = 0; i < n; i++) d.getText('t').insert(d.getText('t').length, `${i},`);
-  return out;
-}
+const textUpdates = (n: number): Uint8Array[] => textEdits(Array.from({ length: n }, (_, i) => `${i},`), 7);
 
 /** The doc as of `version`, replayed from these updates: what the floor's state must hold. */
 function stateAt(updates: readonly Uint8Array[], version: number): Uint8Array {

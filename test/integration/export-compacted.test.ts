@@ -7,7 +7,6 @@
  * On the memory Store and on real Postgres.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
 import { isCairnError } from '@cairn/shared';
 import type { Store } from '../../packages/server/src/store/store.js';
 import { createMemoryStore } from '../../packages/server/src/store/memory-store.js';
@@ -17,6 +16,7 @@ import { readDocAt } from '../../packages/server/src/history/doc-at.js';
 import { exportTo } from '../../packages/server/src/admin/export-command.js';
 import { importFrom } from '../../packages/server/src/admin/import-command.js';
 import { dropSchema, PG_URL, uniqueSchema } from '../contract/store-pg-schema.js';
+import { textEdits } from '../support/yjs-updates.js';
 
 const TENANT = 'acme';
 const DOC = 'site/notes';
@@ -29,10 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** 10 text edits, 5 then 5, with `cutoff` a time strictly between the two halves. */
 async function writeHistory(store: Store): Promise<Date> {
-  const d = new Y.Doc();
-  const updates: Uint8Array[] = [];
-  d.on('update', (u: Uint8Array) => updates.push(u));
-  for (let i = 0; i < 10; i++) d.getText('t').insert(d.getText('t').length, `${i}`);
+  const updates = textEdits(Array.from({ length: 10 }, (_, i) => `${i}`));
   const commit = (from: number, to: number) =>
     store.commitBatch(updates.slice(from, to).map((update, k) => ({ tenant: TENANT, doc: DOC, clientId: 'writer-0001', seq: from + k, actor: 'alice', update })));
   await commit(0, 5);

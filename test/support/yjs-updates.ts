@@ -18,3 +18,13 @@ export function mapOf(...updates: Uint8Array[]): Record<string, unknown> {
   doc.destroy();
   return json;
 }
+
+/** One Yjs update per text, each appending it to text `t` of one doc (one writer: `clientID` if given). */
+export function textEdits(texts: readonly string[], clientID?: number): Uint8Array[] {
+  const d = new Y.Doc();
+  if (clientID !== undefined) d.clientID = clientID;
+  const out: Uint8Array[] = [];
+  d.on('update', (u: Uint8Array) => out.push(u));
+  for (const t of texts) d.getText('t').insert(d.getText('t').length, t);
+  return out;
+}

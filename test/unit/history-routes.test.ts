@@ -7,21 +7,15 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { buildServer, createMemoryBus, createMemoryStore, type RevertRecord } from '@cairn/server';
 import { testVerify } from '../support/memory-node.js';
+import { textEdits } from '../support/yjs-updates.js';
 
-function edits(texts: string[]): Uint8Array[] {
-  const d = new Y.Doc();
-  const out: Uint8Array[] = [];
-  d.on('update', (u: Uint8Array) => out.push(u));
-  for (const t of texts) d.getText('t').insert(d.getText('t').length, t);
-  return out;
-}
 
 async function setup() {
   const store = createMemoryStore();
   const reverts: RevertRecord[] = [];
   const server = await buildServer({ store, bus: createMemoryBus(), verify: testVerify, onRevert: (r) => reverts.push(r) });
   const tenant = (await testVerify('writer')).tenant;
-  const updates = edits(['a', 'b', 'c']);
+  const updates = textEdits(['a', 'b', 'c']);
   await store.commitBatch(updates.map((update, seq) => ({ tenant, doc: 'site/cell/u09tunq', clientId: 'writer-0001', seq, actor: 'w', update })));
   const call = (method: 'GET' | 'POST', url: string, token: string | null, payload?: unknown) =>
     server.app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(payload ? { payload: payload as object } : {}) });

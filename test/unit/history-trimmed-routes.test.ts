@@ -8,24 +8,18 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { buildServer, createMemoryBus, createMemoryStore } from '@cairn/server';
 import { testVerify } from '../support/memory-node.js';
+import { textEdits } from '../support/yjs-updates.js';
 import { createHistoryReads } from '../../packages/client/src/history/history-reads.js';
 
 const DAY = 86_400_000;
 const DOC = 'site/cell/u09tunq';
 
-function edits(texts: string[]): Uint8Array[] {
-  const d = new Y.Doc();
-  const out: Uint8Array[] = [];
-  d.on('update', (u: Uint8Array) => out.push(u));
-  for (const t of texts) d.getText('t').insert(d.getText('t').length, t);
-  return out;
-}
 
 async function setup() {
   let clock = Date.now() - 40 * DAY;
   const store = createMemoryStore({ now: () => clock });
   const tenant = (await testVerify('writer')).tenant;
-  const updates = edits(['a', 'b', 'c', 'd', 'e']);
+  const updates = textEdits(['a', 'b', 'c', 'd', 'e']);
   const pushOf = (seq: number) => ({ tenant, doc: DOC, clientId: 'writer-0001', seq, actor: 'w', update: updates[seq]! });
   await store.commitBatch([0, 1, 2].map(pushOf));
   const old = clock;
