@@ -21,14 +21,18 @@ function retryAfterOf(err: unknown): number | undefined {
   return typeof s === 'number' ? s : undefined;
 }
 
+/** The codes with an HTTP status of their own; any other is 503 when retryable, else 400 (PROTOCOL.md section 6). */
+const STATUS_OF: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401, FORBIDDEN: 403, READ_ONLY: 403, NOT_FOUND: 404, DOC_DELETED: 410, HISTORY_TRIMMED: 410, RATE_LIMITED: 429,
+};
+
 export function registerErrorHandling(app: FastifyInstance): void {
   // CORS on the 404: a page whose socket URL has a wrong path can read why (http/sync-probe.ts); the body
   // is a constant.
   app.setNotFoundHandler((_req, reply) => reply.code(404).header('access-control-allow-origin', '*').send(errorBody('NOT_FOUND')));
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isCairnError(err)) {
-      const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'FORBIDDEN' || err.code === 'READ_ONLY' ? 403
-        : err.code === 'DOC_DELETED' || err.code === 'HISTORY_TRIMMED' ? 410 : err.code === 'NOT_FOUND' ? 404 : err.code === 'RATE_LIMITED' ? 429 : err.retryable ? 503 : 400;
+      const status = STATUS_OF[err.code] ?? (err.retryable ? 503 : 400);
       const retryAfter = retryAfterOf(err);
       if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
       // A refusal the node chose (rate limits, replay slots) is not a failure to log.
