@@ -113,7 +113,18 @@ export function createAnchorIndex<A extends IndexedAnchor = IndexedAnchor>(opts:
       prev.until = untilOf(a);
       return;
     }
-    if (prev) drop(a.id);
+    if (prev) {
+      // Moved: the same item leaves the tree and comes back at its new place (no new entry, no map churn).
+      tree.remove(prev);
+      prev.minX = prev.maxX = a.p[0];
+      prev.minY = prev.maxY = a.p[2];
+      prev.y = a.p[1];
+      prev.until = untilOf(a);
+      prev.a = a;
+      tree.insert(prev);
+      geo?.insert(a.id, prev, a.p); // replaces the id's item
+      return;
+    }
     const e = entryOf(a);
     entries.set(a.id, e);
     tree.insert(e);

@@ -8,12 +8,14 @@
  */
 import * as Y from 'yjs';
 import {
-  isHlc, mergeEntries, ORIGIN, readCell, touchedAnchorIds,
+  changedAnchorMaps, isHlc, mergeEntries, ORIGIN, readCell,
   type Anchor, type CellEntry, type GeoFrame, type SpaceFrame,
 } from '@cairn/shared';
 import type { Timers } from '../socket/timers.js';
 import type { AnchorIndex } from './anchor-index.js';
+import { createEntryCache } from './entry-cache.js';
 import type { IndexedAnchor } from './indexed-anchor.js';
+import { sameAnchor } from './same-anchor.js';
 import type { AnchorChange, SpaceAnchor } from './space-api.js';
 
 /** What the index holds: the merged anchor, its place on Earth, and its pose's p/q at top level. */
@@ -77,14 +79,6 @@ function maxHlcOf(keys: Iterable<string | null>, max: string): string {
   return max;
 }
 
-function fingerprint(a: Anchor): string | null {
-  try {
-    return JSON.stringify(a);
-  } catch {
-    return null; // not serializable (e.g. a bigint prop): always counts as changed
-  }
-}
-
 /** The merged anchor as the index holds it: its pose in the space's frame (X6), and its place on Earth. */
 export function toRecord(merged: Anchor, frame: GeoFrame, spaceFrame: SpaceFrame): SpaceAnchorRecord {
   const a = spaceFrame.anchor(merged);
@@ -97,9 +91,11 @@ export function toRecord(merged: Anchor, frame: GeoFrame, spaceFrame: SpaceFrame
 export function createIndexSync(o: IndexSyncOptions): IndexSync {
   // `authored`: the merged pose as the docs hold it, when it carries an authoring origin (X6); a relocation
   // shows it again from there. Without one, the record's own pose is the authored one.
-  const view = new Map<string, { rec: SpaceAnchorRecord; authored: Anchor['pose'] | undefined; key: string | null }>();
+  // `merged`: the fold the record was made from, to tell whether a later fold changed anything (same-anchor.ts).
+  const view = new Map<string, { rec: SpaceAnchorRecord; authored: Anchor['pose'] | undefined; merged: Anchor }>();
   const idCells = new Map<string, Set<string>>();
   const cellIds = new Map<string, Set<string>>();
+  const cached = createEntryCache();
   let timer: unknown = null;
   let timerAt: number | undefined;
   let closed = false;
@@ -141,44 +137,85 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
       if (doc) readCell(doc, cell, only).forEach(add);
     }
 
-    const frame = o.frame();
-    const spaceFrame = o.spaceFrame();
-    const touched: { id: string; before: boolean }[] = [];
-    const loads: SpaceAnchorRecord[] = [];
-    // The index is updated before live queries hear of it, so a callback that throws must not stop the
-    // other ids from being applied (X1): the first error is rethrown once all are.
-    let failed = false;
-    let failure: unknown;
-    const safely = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (err) {
-        if (!failed) failure = err;
-        failed = true;
-      }
-    };
-    for (const id of ids) {
-      const merged = mergeEntries(o.space, entries.get(id) ?? [], 0);
-      o.onMerged?.(id, entries.get(id) ?? [], merged);
-      const prev = view.get(id);
-      if (!merged) {
-        if (!prev) continue;
-        touched.push({ id, before: visible(id) });
-        view.delete(id);
-        safely(() => o.index.remove(id));
-        continue;
-      }
-      const key = fingerprint(merged);
-      if (prev && key !== null && prev.key === key) continue;
-      const rec = toRecord(merged, frame, spaceFrame);
-      touched.push({ id, before: visible(id) });
-      view.set(id, { rec, authored: merged.pose.frame ? merged.pose : undefined, key });
-      if (bulk) loads.push(rec);
-      else safely(() => o.index.upsert(rec));
+    const b = batch(bulk);
+    for (const id of ids) fold(b, id, entries.get(id) ?? []);
+    finish(b, origin);
+  };
+
+  /** One refresh's fold: the index is updated before live queries hear of it (report). */
+  interface Batch {
+    frame: GeoFrame;
+    spaceFrame: SpaceFrame;
+    touched: { id: string; before: boolean }[];
+    /** Records for one bulk load, or null to upsert each. */
+    loads: SpaceAnchorRecord[] | null;
+    failure: { err: unknown } | null;
+  }
+
+  const batch = (bulk: boolean): Batch => ({ frame: o.frame(), spaceFrame: o.spaceFrame(), touched: [], loads: bulk ? [] : null, failure: null });
+
+  // A live-query callback that throws must not stop the other ids from being applied (X1): the first
+  // error is rethrown by finish() once all are.
+  const safely = (b: Batch, fn: () => unknown): void => {
+    try {
+      fn();
+    } catch (err) {
+      b.failure ??= { err };
     }
-    if (loads.length > 0) safely(() => o.index.load(loads));
-    report(touched, origin);
-    if (failed) throw failure;
+  };
+
+  /** Folds one id's entries from every open cell holding it into the view and the index. */
+  const fold = (b: Batch, id: string, list: readonly CellEntry[]): void => {
+    const merged = mergeEntries(o.space, list, 0);
+    o.onMerged?.(id, list, merged);
+    const prev = view.get(id);
+    if (!merged) {
+      if (!prev) return;
+      b.touched.push({ id, before: visible(id) });
+      view.delete(id);
+      safely(b, () => o.index.remove(id));
+      return;
+    }
+    if (prev && sameAnchor(prev.merged, merged)) return;
+    const rec = toRecord(merged, b.frame, b.spaceFrame);
+    b.touched.push({ id, before: visible(id) });
+    view.set(id, { rec, authored: merged.pose.frame ? merged.pose : undefined, merged });
+    if (b.loads) b.loads.push(rec);
+    else safely(b, () => o.index.upsert(rec));
+  };
+
+  const finish = (b: Batch, origin: AnchorChange['origin']): void => {
+    const loads = b.loads;
+    if (loads && loads.length > 0) safely(b, () => o.index.load(loads));
+    report(b.touched, origin);
+    if (b.failure) throw b.failure.err;
+  };
+
+  /**
+   * A transaction of an open cell: the changed ids' entries in that cell come from the entry cache, read
+   * again only in the maps the transaction changed; other cells holding an id are read from the cache too.
+   */
+  const refreshChanged = (cell: string, doc: Y.Doc, changed: ReadonlyMap<string, number>, origin: AnchorChange['origin']): void => {
+    const here = cached.changed(cell, doc, changed);
+    const docs = o.docs();
+    const b = batch(false);
+    for (const id of changed.keys()) {
+      const at = idCells.get(id);
+      const list: CellEntry[] = [];
+      // In idCells order, as refresh() reads them: props forwarding breaks ties by that order.
+      for (const c of at ?? []) {
+        if (c === cell) {
+          const e = here.get(id);
+          if (e) list.push(e);
+          continue;
+        }
+        const other = docs.get(c);
+        const e = other ? cached.entry(c, other, id) : null;
+        if (e) list.push(e);
+      }
+      fold(b, id, list);
+    }
+    finish(b, origin);
   };
 
   const report = (touched: readonly { id: string; before: boolean }[], origin: AnchorChange['origin']): void => {
@@ -237,18 +274,19 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
       }),
     cellChanged: (cell, doc, tx) =>
       guarded(() => {
-        const ids = touchedAnchorIds(tx, doc);
-        if (ids.size === 0) return;
+        const changed = changedAnchorMaps(tx, doc);
+        if (changed.size === 0) return;
         let max = '';
         for (const keys of tx.changed.values()) max = maxHlcOf(keys, max);
         if (max) o.onHlc(max);
-        note(cell, ids);
-        refresh(ids, originOf(tx.origin), false);
+        note(cell, changed.keys());
+        refreshChanged(cell, doc, changed, originOf(tx.origin));
       }),
     cellClosed: (cell) =>
       guarded(() => {
         const ids = cellIds.get(cell) ?? new Set<string>();
         cellIds.delete(cell);
+        cached.drop(cell);
         for (const id of ids) {
           const at = idCells.get(id);
           at?.delete(cell);
@@ -275,6 +313,7 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
       if (timer !== null) o.timers.clearTimeout(timer);
       timer = null;
       view.clear();
+      cached.clear();
       idCells.clear();
       cellIds.clear();
       o.index.clear();

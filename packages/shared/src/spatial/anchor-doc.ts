@@ -118,6 +118,15 @@ function root(doc: Y.Doc, name: MapName): Y.Map<unknown> {
   return doc.getMap(name);
 }
 
+/** A cell doc's root maps, each with its bit (changedAnchorMaps); looked up once per doc, not per transaction. */
+const rootBitsOf = new WeakMap<Y.Doc, Map<unknown, number>>();
+
+function rootBits(doc: Y.Doc): Map<unknown, number> {
+  let bits = rootBitsOf.get(doc);
+  if (!bits) rootBitsOf.set(doc, (bits = new Map(MAPS.map((n, i) => [root(doc, n), 1 << i]))));
+  return bits;
+}
+
 function idOfKey(key: string): string {
   const i = key.indexOf(SEP);
   return i < 0 ? key : key.slice(0, i);
@@ -154,10 +163,13 @@ function keysById(map: Y.Map<unknown>): Map<string, Set<string>> {
   if (idx) return idx;
   const built = new Map<string, Set<string>>();
   for (const k of map.keys()) indexKey(built, k);
+  // keysChanged and has(), not ev.changes.keys: that one walks each key's item history to build
+  // {action, oldValue} records nobody here reads (a third of this observer's cost on a remote move).
   map.observe((ev) => {
-    for (const [k, change] of ev.changes.keys) {
-      if (change.action === 'delete') unindexKey(built, k);
-      else indexKey(built, k);
+    for (const k of ev.keysChanged) {
+      if (k === null) continue;
+      if (map.has(k)) indexKey(built, k);
+      else unindexKey(built, k);
     }
   });
   keyIndex.set(map, built);
@@ -179,78 +191,130 @@ function emptyEntry(cell: string, id: string): CellEntry {
   return { id, cell, pose: null, movedTo: null, expiresAt: null, props: {}, propClocks: {}, created: null, deleted: null, platformRefs: [] };
 }
 
+/** `latest`: per `<map>|<id>`, the greatest hlc visit() has seen, so the newest write of a key wins. */
+function newer(latest: Map<string, string>, map: string, id: string, hlc: string): boolean {
+  const k = map + SEP + id;
+  const prev = latest.get(k);
+  if (prev !== undefined && prev >= hlc) return false;
+  latest.set(k, hlc);
+  return true;
+}
+
+/** Folds one key of a root map into the entry of its id. */
+function visit(e: CellEntry, name: MapName, value: unknown, key: string, latest: Map<string, string>): void {
+  const id = e.id;
+  const sub = subOfKey(key);
+  switch (name) {
+    case 'poses':
+      if (isPose(value) && newer(latest, name, id, sub)) {
+        const frame = frameOfValue(value);
+        e.pose = { p: [...value.p], q: [...value.q], hlc: sub, ...(frame ? { frame } : {}) };
+      }
+      break;
+    case 'moved':
+      if (newer(latest, name, id, sub)) e.movedTo = { cell: String(value), hlc: sub };
+      break;
+    case 'expires':
+      if (newer(latest, name, id, sub)) e.expiresAt = typeof value === 'number' ? value : null;
+      break;
+    case 'props':
+      if (!hasOwn(e.propClocks!, sub)) setOwn(e.props, sub, value);
+      break;
+    case 'propsAt': {
+      const at = parsePropMapKey(key);
+      const w = decodePropValue(value);
+      const clocks = e.propClocks!;
+      if (!at || !w || (hasOwn(clocks, at.key) && clocks[at.key]! > at.hlc)) break;
+      setOwn(clocks, at.key, at.hlc);
+      if (w.deleted) delete e.props[at.key];
+      else setOwn(e.props, at.key, w.value);
+      break;
+    }
+    case 'created':
+      e.created = value as { by: string; at: string };
+      break;
+    case 'deleted':
+      e.deleted = value as { at: string; by: string };
+      break;
+    case 'refs':
+      e.platformRefs.push(value as PlatformRef);
+      break;
+  }
+}
+
+/** Visits the keys of one id in one root map, in the order the key index holds them; `e` makes its entry. */
+function visitIdKeys(doc: Y.Doc, name: MapName, id: string, e: () => CellEntry, latest: Map<string, string>): void {
+  const map = root(doc, name);
+  for (const key of keysById(map).get(id) ?? []) {
+    const value = map.get(key);
+    if (value !== undefined || map.has(key)) visit(e(), name, value, key, latest);
+  }
+}
+
 /** Every anchor entry one cell doc holds (live, forwarded or deleted alike), or only those in `only`. */
 export function readCell(doc: Y.Doc, cell: string, only?: ReadonlySet<string>): CellEntry[] {
   const entries = new Map<string, CellEntry>();
-  const latest = new Map<string, string>(); // `${map}|${id}` → greatest hlc seen
+  const latest = new Map<string, string>();
   const entry = (id: string) => {
     let e = entries.get(id);
     if (!e) entries.set(id, (e = emptyEntry(cell, id)));
     return e;
   };
-  const newer = (map: string, id: string, hlc: string) => {
-    const k = map + SEP + id;
-    const prev = latest.get(k);
-    if (prev !== undefined && prev >= hlc) return false;
-    latest.set(k, hlc);
-    return true;
-  };
-  const visit = (name: MapName, value: unknown, key: string) => {
-    const id = idOfKey(key);
-    const e = entry(id);
-    const sub = subOfKey(key);
-    switch (name) {
-      case 'poses':
-        if (isPose(value) && newer(name, id, sub)) {
-          const frame = frameOfValue(value);
-          e.pose = { p: [...value.p], q: [...value.q], hlc: sub, ...(frame ? { frame } : {}) };
-        }
-        break;
-      case 'moved':
-        if (newer(name, id, sub)) e.movedTo = { cell: String(value), hlc: sub };
-        break;
-      case 'expires':
-        if (newer(name, id, sub)) e.expiresAt = typeof value === 'number' ? value : null;
-        break;
-      case 'props':
-        if (!hasOwn(e.propClocks!, sub)) setOwn(e.props, sub, value);
-        break;
-      case 'propsAt': {
-        const at = parsePropMapKey(key);
-        const w = decodePropValue(value);
-        const clocks = e.propClocks!;
-        if (!at || !w || (hasOwn(clocks, at.key) && clocks[at.key]! > at.hlc)) break;
-        setOwn(clocks, at.key, at.hlc);
-        if (w.deleted) delete e.props[at.key];
-        else setOwn(e.props, at.key, w.value);
-        break;
-      }
-      case 'created':
-        e.created = value as { by: string; at: string };
-        break;
-      case 'deleted':
-        e.deleted = value as { at: string; by: string };
-        break;
-      case 'refs':
-        e.platformRefs.push(value as PlatformRef);
-        break;
-    }
-  };
   for (const name of MAPS) {
-    const map = root(doc, name);
     if (!only) {
-      map.forEach((value, key) => visit(name, value, key));
+      root(doc, name).forEach((value, key) => visit(entry(idOfKey(key)), name, value, key, latest));
       continue;
     }
-    const idx = keysById(map);
-    for (const id of only) {
-      for (const key of idx.get(id) ?? []) {
-        const value = map.get(key);
-        if (value !== undefined || map.has(key)) visit(name, value, key);
-      }
-    }
+    for (const id of only) visitIdKeys(doc, name, id, () => entry(id), latest);
   }
   return [...entries.values()];
+}
+
+/** Per anchor id a transaction touched in a cell doc: one bit per root map it changed a key of (ANCHOR_MAPS order). */
+export function changedAnchorMaps(tx: Y.Transaction, doc: Y.Doc): Map<string, number> {
+  const bits = rootBits(doc);
+  const out = new Map<string, number>();
+  for (const [type, keys] of tx.changed) {
+    const bit = bits.get(type);
+    if (bit === undefined) continue;
+    for (const k of keys) {
+      if (k === null) continue;
+      const id = idOfKey(k);
+      out.set(id, (out.get(id) ?? 0) | bit);
+    }
+  }
+  return out;
+}
+
+const PROPS_BITS = (1 << MAPS.indexOf('props')) | (1 << MAPS.indexOf('propsAt'));
+
+/**
+ * Reads again, into an entry readCell made of this doc, the root maps whose bits are set (changedAnchorMaps):
+ * the entry then equals what readCell would return for its id now. Each field is replaced, never mutated, so
+ * anchors merged from the entry before keep their values. False when the doc holds no key of the id any more
+ * (readCell would return no entry for it).
+ */
+export function rereadEntry(doc: Y.Doc, e: CellEntry, bits: number): boolean {
+  // Legacy props yield to clocked ones (visit): the two maps are read together, legacy first as in MAPS.
+  if (bits & PROPS_BITS) bits |= PROPS_BITS;
+  const latest = new Map<string, string>();
+  for (let i = 0; i < MAPS.length; i++) {
+    if ((bits & (1 << i)) === 0) continue;
+    const name = MAPS[i]!;
+    switch (name) {
+      case 'poses': e.pose = null; break;
+      case 'moved': e.movedTo = null; break;
+      case 'expires': e.expiresAt = null; break;
+      case 'props': e.props = {}; e.propClocks = {}; break;
+      case 'propsAt': break; // cleared with 'props'
+      case 'created': e.created = null; break;
+      case 'deleted': e.deleted = null; break;
+      case 'refs': e.platformRefs = []; break;
+    }
+    visitIdKeys(doc, name, e.id, () => e, latest);
+  }
+  for (const name of MAPS) if (keysById(root(doc, name)).has(e.id)) return true;
+  return false;
 }
 
 /** True for an entry that is only a forwarding tombstone: it moved away after its last pose here. */
@@ -409,7 +473,7 @@ export function addPlatformRef(doc: Y.Doc, id: string, ref: PlatformRef): void {
 /** The anchor ids a transaction touched in a cell doc (for incremental index updates, X1). */
 export function touchedAnchorIds(tx: Y.Transaction, doc: Y.Doc): Set<string> {
   const ids = new Set<string>();
-  const roots = new Set<unknown>(MAPS.map((n) => root(doc, n)));
+  const roots = rootBits(doc);
   for (const [type, keys] of tx.changed) {
     if (!roots.has(type)) continue;
     for (const k of keys) if (k !== null) ids.add(idOfKey(k));
