@@ -214,7 +214,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   });
 
   const router = createFrameRouter({
-    applyRemote: createRemoteApplier({ replica, docOf: (id) => docs.get(id), onError: reportError }),
+    remote: createRemoteApplier({ replica, docOf: (id) => docs.get(id), onError: reportError }),
     restore,
     settle,
     pushLoop,

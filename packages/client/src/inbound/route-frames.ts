@@ -1,6 +1,6 @@
 /**
  * Where each frame from the server goes, one at a time in arrival order (an ack must not overtake the
- * reject of an earlier seq). Handshake and ping/pong frames never get here: the connection owns them.
+ * reject of an earlier seq). A live update's replica write is not waited for (apply-remote.ts groups them). Handshake and ping/pong frames never get here: the connection owns them.
  */
 import { CairnError, type Frame } from '@cairn/shared';
 import type { PresenceLink } from '../presence/presence-link.js';
@@ -8,11 +8,11 @@ import type { Settle, Rejection } from '../outbox/settle.js';
 import { createSerialQueue } from '../serial-queue.js';
 import { rejectionError, type Session } from '../socket/connection.js';
 import type { PushLoop } from '../socket/push-loop.js';
-import type { RemoteUpdate } from './apply-remote.js';
+import type { RemoteApplier } from './apply-remote.js';
 import type { RestoreRepush } from './restore-repush.js';
 
 export interface FrameRouterOptions {
-  applyRemote(update: RemoteUpdate): Promise<void>;
+  remote: RemoteApplier;
   /** L3: each sync is applied through it, which pushes again what a restored server lacks. */
   restore: Pick<RestoreRepush, 'synced'>;
   settle: Settle;
@@ -36,15 +36,21 @@ export function createFrameRouter(o: FrameRouterOptions): FrameRouter {
   async function handle(frame: Frame, session: Session): Promise<void> {
     switch (frame.type) {
       case 'sync':
-        await o.restore.synced(frame, session, () => o.applyRemote(frame));
+        // L3 reads the doc's mark and state from the replica: the updates before this one are in it first.
+        await o.remote.written();
+        await o.restore.synced(frame, session, () => o.remote.apply(frame));
         o.pushLoop.settled(session, frame.doc);
         o.presence.synced(session, frame.doc);
         return;
       case 'update':
-        return o.applyRemote(frame);
+        // Not waited for: the write joins the next grouped replica transaction (apply-remote.ts).
+        void o.remote.apply(frame);
+        return;
       case 'ack':
         return o.settle.ack(frame.seq, session.generation);
       case 'reject':
+        // A deletion drops the doc's rows (L2): no queued write of it may land after that.
+        await o.remote.written();
         if (frame.seq !== null) {
           await o.settle.reject({ ...frame, seq: frame.seq }, session.generation);
           if (frame.code === 'DOC_DELETED' && frame.doc !== null) await o.onDocDeleted(frame.doc, frame.message);
@@ -81,6 +87,9 @@ export function createFrameRouter(o: FrameRouterOptions): FrameRouter {
     route(frame, session) {
       void queue.run(() => handle(frame, session)).catch(o.onError);
     },
-    idle: () => queue.idle(),
+    async idle() {
+      await queue.idle();
+      await o.remote.written();
+    },
   };
 }

@@ -15,7 +15,7 @@ import * as Y from 'yjs';
 import { newClientId } from '@cairn/shared';
 import { createCompactor } from './compactor.js';
 import { isCellDoc, pickEvictions } from './eviction.js';
-import type { DeadLetter, OutboxRow, ReplicaStore } from './replica-store.js';
+import type { DeadLetter, OutboxRow, RemoteWrite, ReplicaStore } from './replica-store.js';
 import { StorageFailure, classifyStorageError } from './storage-error.js';
 
 interface DocRow { doc: string; snapshot: Uint8Array }
@@ -98,6 +98,23 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
 
   const lastSeq = async () => ((await meta.get(LAST_SEQ))?.value as number | undefined) ?? 0;
 
+  const writeRemotes = async (writes: readonly RemoteWrite[]): Promise<void> => {
+    const rows: { doc: string; update: Uint8Array }[] = [];
+    const versions = new Map<string, number>();
+    for (const w of writes) {
+      if (w.update) rows.push({ doc: w.doc, update: w.update });
+      if (w.version !== null && w.version > (versions.get(w.doc) ?? 0)) versions.set(w.doc, w.version);
+    }
+    await db.transaction('rw', [updates, meta], async () => {
+      if (rows.length > 0) await updates.bulkAdd(rows);
+      for (const [doc, version] of versions) {
+        const known = ((await meta.get(versionKey(doc)))?.value as number | undefined) ?? 0;
+        if (version > known) await meta.put({ key: versionKey(doc), value: version });
+      }
+    });
+    for (const doc of new Set(rows.map((r) => r.doc))) compactor.note(doc);
+  };
+
   return {
     db,
     persistent: true,
@@ -136,15 +153,8 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
       for (const w of writes) compactor.note(w.doc);
       return seqs;
     },
-    async writeRemote(doc, update, version) {
-      await db.transaction('rw', [updates, meta], async () => {
-        if (update) await updates.add({ doc, update });
-        if (version === null) return;
-        const known = ((await meta.get(versionKey(doc)))?.value as number | undefined) ?? 0;
-        if (version > known) await meta.put({ key: versionKey(doc), value: version });
-      });
-      if (update) compactor.note(doc);
-    },
+    writeRemote: (doc, update, version) => writeRemotes([{ doc, update, version }]),
+    writeRemotes,
     docVersion: async (doc) => ((await meta.get(versionKey(doc)))?.value as number | undefined) ?? 0,
     syncMark: (doc) =>
       db.transaction('r', meta, async () => ({

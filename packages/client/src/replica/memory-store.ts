@@ -67,6 +67,9 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
       if (update) append(doc, update);
       if (version !== null && version > (versions.get(doc) ?? 0)) versions.set(doc, version);
     },
+    async writeRemotes(writes) {
+      for (const w of writes) await store.writeRemote(w.doc, w.update, w.version);
+    },
     docVersion: async (doc) => versions.get(doc) ?? 0,
     syncMark: async (doc) => ({ version: versions.get(doc) ?? 0, epoch: epochs.get(doc) ?? null }),
     async setSyncMark(doc, mark) {

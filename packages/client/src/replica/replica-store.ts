@@ -40,6 +40,13 @@ export interface LocalWrite {
   update: Uint8Array;
 }
 
+/** A server update for the doc state: `update` null records only the version (an empty sync), `version` null none. */
+export interface RemoteWrite {
+  doc: string;
+  update: Uint8Array | null;
+  version: number | null;
+}
+
 /** Everything a replica holds, to carry over into another one. */
 export interface ReplicaDump {
   docs: Map<string, Uint8Array>;
@@ -90,6 +97,8 @@ export interface ReplicaStore {
   writeLocal(writes: readonly LocalWrite[], at: number): Promise<number[]>;
   /** Appends a server update (or a tab's, when not sharing the db) to the doc state; never the outbox. */
   writeRemote(doc: string, update: Uint8Array | null, version: number | null): Promise<void>;
+  /** writeRemote of many, in order, in ONE transaction (inbound/apply-remote.ts coalesces server updates). */
+  writeRemotes(writes: readonly RemoteWrite[]): Promise<void>;
   /** The last server version seen for the doc, 0 if none. */
   docVersion(doc: string): Promise<number>;
   /**

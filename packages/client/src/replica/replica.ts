@@ -32,7 +32,7 @@ import type { Timers } from '../socket/timers.js';
 import type { AlignmentRecord } from './alignment-record.js';
 import type { EvictionResult, EvictionRule } from './eviction.js';
 import { buildHandover, carriedFrom, NOTHING_CARRIED, type Carried } from './handover.js';
-import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore, SyncMark } from './replica-store.js';
+import type { DeadLetter, LocalWrite, OutboxRow, RemoteWrite, ReplicaStore, SyncMark } from './replica-store.js';
 import { classifyStorageError, type StorageErrorEvent } from './storage-error.js';
 
 export interface Replica {
@@ -44,6 +44,7 @@ export interface Replica {
   loadDoc(doc: string): Promise<Uint8Array[]>;
   writeLocal(writes: readonly LocalWrite[], at: number): Promise<number[]>;
   writeRemote(doc: string, update: Uint8Array | null, version: number | null): Promise<void>;
+  writeRemotes(writes: readonly RemoteWrite[]): Promise<void>;
   docVersion(doc: string): Promise<number>;
   syncMark(doc: string): Promise<SyncMark>;
   setSyncMark(doc: string, mark: SyncMark): Promise<void>;
@@ -271,6 +272,7 @@ export function createReplica(o: ReplicaOptions): Replica {
         return seqs;
       }, true),
     writeRemote: (doc, update, version) => use((s) => s.writeRemote(doc, update, version), true),
+    writeRemotes: (writes) => use((s) => s.writeRemotes(writes), true),
     docVersion: (doc) => use((s) => s.docVersion(doc)),
     syncMark: (doc) => use((s) => s.syncMark(doc)),
     setSyncMark: (doc, mark) => use((s) => s.setSyncMark(doc, mark), true),

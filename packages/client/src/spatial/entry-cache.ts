@@ -8,7 +8,7 @@
  * forgotten and read from the doc again when it is needed next.
  */
 import type * as Y from 'yjs';
-import { readCell, rereadEntry, type CellEntry } from '@cairn/shared';
+import { readCell, readEntry, rereadEntry, type CellEntry } from '@cairn/shared';
 
 export interface EntryCache {
   /**
@@ -58,7 +58,7 @@ export function createEntryCache(): EntryCache {
           else m.delete(id);
           continue;
         }
-        const e = readCell(doc, cell, new Set([id]))[0];
+        const e = readEntry(doc, cell, id);
         if (!e) continue;
         keep(m, e);
         out.set(id, e);
@@ -69,7 +69,7 @@ export function createEntryCache(): EntryCache {
       const m = held(cell);
       const cached = m.get(id);
       if (cached) return cached;
-      const e = readCell(doc, cell, new Set([id]))[0];
+      const e = readEntry(doc, cell, id);
       if (!e) return null;
       keep(m, e);
       return e;

@@ -104,10 +104,11 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
     let held = cellIds.get(cell);
     if (!held) cellIds.set(cell, (held = new Set()));
     for (const id of ids) {
-      held.add(id);
       let at = idCells.get(id);
       if (!at) idCells.set(id, (at = new Set()));
+      else if (at.has(cell)) continue; // both maps hold the pair: a move of a known anchor costs one lookup
       at.add(cell);
+      held.add(id);
     }
   };
 

@@ -242,13 +242,42 @@ function visit(e: CellEntry, name: MapName, value: unknown, key: string, latest:
   }
 }
 
-/** Visits the keys of one id in one root map, in the order the key index holds them; `e` makes its entry. */
-function visitIdKeys(doc: Y.Doc, name: MapName, id: string, e: () => CellEntry, latest: Map<string, string>): void {
-  const map = root(doc, name);
-  for (const key of keysById(map).get(id) ?? []) {
-    const value = map.get(key);
-    if (value !== undefined || map.has(key)) visit(e(), name, value, key, latest);
+/** A doc's root maps and their key indexes, in MAPS order: looked up once per doc, not per read. */
+interface DocMaps {
+  maps: Y.Map<unknown>[];
+  keys: Map<string, Set<string>>[];
+}
+
+const docMapsOf = new WeakMap<Y.Doc, DocMaps>();
+
+function docMaps(doc: Y.Doc): DocMaps {
+  let dm = docMapsOf.get(doc);
+  if (!dm) {
+    const maps = MAPS.map((n) => root(doc, n));
+    docMapsOf.set(doc, (dm = { maps, keys: maps.map(keysById) }));
   }
+  return dm;
+}
+
+/** Visits the keys of the entry's id in root map `i`, in the order the key index holds them. */
+function visitIdKeys(dm: DocMaps, i: number, e: CellEntry, keys: ReadonlySet<string>, latest: Map<string, string>): void {
+  const map = dm.maps[i]!;
+  for (const key of keys) {
+    const value = map.get(key);
+    if (value !== undefined || map.has(key)) visit(e, MAPS[i]!, value, key, latest);
+  }
+}
+
+/** readCell of one id: its entry in the cell, or null if the doc holds no key of it. */
+export function readEntry(doc: Y.Doc, cell: string, id: string): CellEntry | null {
+  const dm = docMaps(doc);
+  let e: CellEntry | null = null;
+  const latest = new Map<string, string>();
+  for (let i = 0; i < MAPS.length; i++) {
+    const keys = dm.keys[i]!.get(id);
+    if (keys) visitIdKeys(dm, i, (e ??= emptyEntry(cell, id)), keys, latest);
+  }
+  return e;
 }
 
 /** Every anchor entry one cell doc holds (live, forwarded or deleted alike), or only those in `only`. */
@@ -260,12 +289,16 @@ export function readCell(doc: Y.Doc, cell: string, only?: ReadonlySet<string>): 
     if (!e) entries.set(id, (e = emptyEntry(cell, id)));
     return e;
   };
-  for (const name of MAPS) {
-    if (!only) {
-      root(doc, name).forEach((value, key) => visit(entry(idOfKey(key)), name, value, key, latest));
-      continue;
+  if (!only) {
+    for (const name of MAPS) root(doc, name).forEach((value, key) => visit(entry(idOfKey(key)), name, value, key, latest));
+    return [...entries.values()];
+  }
+  const dm = docMaps(doc);
+  for (let i = 0; i < MAPS.length; i++) {
+    for (const id of only) {
+      const keys = dm.keys[i]!.get(id);
+      if (keys) visitIdKeys(dm, i, entry(id), keys, latest);
     }
-    for (const id of only) visitIdKeys(doc, name, id, () => entry(id), latest);
   }
   return [...entries.values()];
 }
@@ -297,6 +330,7 @@ const PROPS_BITS = (1 << MAPS.indexOf('props')) | (1 << MAPS.indexOf('propsAt'))
 export function rereadEntry(doc: Y.Doc, e: CellEntry, bits: number): boolean {
   // Legacy props yield to clocked ones (visit): the two maps are read together, legacy first as in MAPS.
   if (bits & PROPS_BITS) bits |= PROPS_BITS;
+  const dm = docMaps(doc);
   const latest = new Map<string, string>();
   for (let i = 0; i < MAPS.length; i++) {
     if ((bits & (1 << i)) === 0) continue;
@@ -311,10 +345,10 @@ export function rereadEntry(doc: Y.Doc, e: CellEntry, bits: number): boolean {
       case 'deleted': e.deleted = null; break;
       case 'refs': e.platformRefs = []; break;
     }
-    visitIdKeys(doc, name, e.id, () => e, latest);
+    const keys = dm.keys[i]!.get(e.id);
+    if (keys) visitIdKeys(dm, i, e, keys, latest);
   }
-  for (const name of MAPS) if (keysById(root(doc, name)).has(e.id)) return true;
-  return false;
+  return dm.keys.some((k) => k.has(e.id));
 }
 
 /** True for an entry that is only a forwarding tombstone: it moved away after its last pose here. */
