@@ -42,7 +42,7 @@ export { createHlc, compareHlc, encodeHlc, parseHlc, isHlc, type Hlc, type HlcTi
 export { newAnchorId, isUuid, isUuidV7, uuidV7Time } from './spatial/anchor-id.js';
 export {
   cellDocId, cellOfDocId, readCell, isForwarded, mergeEntries, mergeAnchorView, putAnchor, setPose, markMoved,
-  setProps, setExpiry, markDeleted, addPlatformRef, touchedAnchorIds, changedAnchorMaps, readEntry, rereadEntry, CELL_DOC_PREFIX, propWritesOf, copyProps, writeProps, ANCHOR_MAPS,
+  setProps, setExpiry, markDeleted, addPlatformRef, touchedAnchorIds, changedAnchorMaps, readEntry, rereadEntry, readPose, POSES_BIT, CELL_DOC_PREFIX, propWritesOf, copyProps, writeProps, ANCHOR_MAPS,
   type Anchor, type AnchorPose, type AnchorInit, type CellEntry, type PlatformRef,
 } from './spatial/anchor-doc.js';
 export { mergeProps, type PropWrite } from './spatial/anchor-props.js';

@@ -70,6 +70,30 @@ interface Entry<A> {
   a: A;
 }
 
+/** rbush's node, as its source builds it (rbush 4); `children` of a leaf are the items. */
+interface TreeNode<T> {
+  children: (TreeNode<T> | T)[];
+  leaf: boolean;
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+/** The leaf holding the item: the walk tree.remove() makes to find it (rbush keeps no parent links). */
+function leafOf<T extends { minX: number; minY: number }>(tree: RBush<T>, item: T): TreeNode<T> | null {
+  const stack: TreeNode<T>[] = [(tree as unknown as { data: TreeNode<T> }).data];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    if (item.minX < node.minX || item.minX > node.maxX || item.minY < node.minY || item.minY > node.maxY) continue;
+    if (node.leaf) {
+      if (node.children.includes(item)) return node;
+      continue;
+    }
+    for (const child of node.children) stack.push(child as TreeNode<T>);
+  }
+  return null;
+}
+
 function checkAnchor(a: IndexedAnchor): void {
   const ok =
     typeof a === 'object' && a !== null && typeof a.id === 'string' && a.id.length > 0 && isVec3(a.p) && isQuat(a.q) &&
@@ -114,14 +138,19 @@ export function createAnchorIndex<A extends IndexedAnchor = IndexedAnchor>(opts:
       return;
     }
     if (prev) {
-      // Moved: the same item leaves the tree and comes back at its new place (no new entry, no map churn).
-      tree.remove(prev);
-      prev.minX = prev.maxX = a.p[0];
-      prev.minY = prev.maxY = a.p[2];
+      // Moved. Still inside its leaf's box (most small moves): the item just changes its coordinates, as
+      // every box above it still holds it; elsewhere the same item leaves the tree and comes back.
+      const leaf = leafOf(tree, prev);
+      const x = a.p[0];
+      const z = a.p[2];
+      const inside = leaf !== null && x >= leaf.minX && x <= leaf.maxX && z >= leaf.minY && z <= leaf.maxY;
+      if (!inside) tree.remove(prev);
+      prev.minX = prev.maxX = x;
+      prev.minY = prev.maxY = z;
       prev.y = a.p[1];
       prev.until = untilOf(a);
       prev.a = a;
-      tree.insert(prev);
+      if (!inside) tree.insert(prev);
       geo?.insert(a.id, prev, a.p); // replaces the id's item
       return;
     }

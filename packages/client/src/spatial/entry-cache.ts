@@ -18,6 +18,8 @@ export interface EntryCache {
   changed(cell: string, doc: Y.Doc, ids: ReadonlyMap<string, number>): Map<string, CellEntry>;
   /** The id's entry in the cell, or null if the cell's doc holds no key of it. */
   entry(cell: string, doc: Y.Doc, id: string): CellEntry | null;
+  /** Whether the cell's entry of the id is held (and must then see every change of the id). */
+  has(cell: string, id: string): boolean;
   /** The cell closed: its doc's later transactions will not be seen. */
   drop(cell: string): void;
   clear(): void;
@@ -74,6 +76,7 @@ export function createEntryCache(): EntryCache {
       keep(m, e);
       return e;
     },
+    has: (cell, id) => cells.get(cell)?.has(id) ?? false,
     drop: (cell) => void cells.delete(cell),
     clear: () => cells.clear(),
   };

@@ -8,7 +8,7 @@
  */
 import * as Y from 'yjs';
 import {
-  changedAnchorMaps, isHlc, mergeEntries, ORIGIN, readCell,
+  changedAnchorMaps, isHlc, mergeEntries, ORIGIN, POSES_BIT, readCell, readPose,
   type Anchor, type CellEntry, type GeoFrame, type SpaceFrame,
 } from '@cairn/shared';
 import type { Timers } from '../socket/timers.js';
@@ -169,6 +169,11 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
   const fold = (b: Batch, id: string, list: readonly CellEntry[]): void => {
     const merged = mergeEntries(o.space, list, 0);
     o.onMerged?.(id, list, merged);
+    put(b, id, merged);
+  };
+
+  /** The id's new fold: into the view and the index, unless it changed nothing. */
+  const put = (b: Batch, id: string, merged: Anchor | null): void => {
     const prev = view.get(id);
     if (!merged) {
       if (!prev) return;
@@ -197,10 +202,18 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
    * again only in the maps the transaction changed; other cells holding an id are read from the cache too.
    */
   const refreshChanged = (cell: string, doc: Y.Doc, changed: ReadonlyMap<string, number>, origin: AnchorChange['origin']): void => {
-    const here = cached.changed(cell, doc, changed);
-    const docs = o.docs();
     const b = batch(false);
-    for (const id of changed.keys()) {
+    let rest = changed;
+    if (changed.size <= 64) {
+      // A move of an anchor only this cell holds: its new pose is all that changed (movedFast says when).
+      const slow = new Map<string, number>();
+      for (const [id, bits] of changed) if (!(bits === POSES_BIT && movedFast(b, cell, doc, id))) slow.set(id, bits);
+      rest = slow;
+    }
+    if (rest.size === 0) return finish(b, origin);
+    const here = cached.changed(cell, doc, rest);
+    const docs = o.docs();
+    for (const id of rest.keys()) {
       const at = idCells.get(id);
       const list: CellEntry[] = [];
       // In idCells order, as refresh() reads them: props forwarding breaks ties by that order.
@@ -217,6 +230,24 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
       fold(b, id, list);
     }
     finish(b, origin);
+  };
+
+  /**
+   * A transaction that changed only poses of an id, which no other open cell holds and whose shown anchor
+   * comes from this cell: when the pose it now reads is newer than the shown one, the fold is the shown
+   * anchor with that pose. Nothing else it folds changed (those maps were not touched), the entry cannot
+   * have become forwarded (a tombstone older than the old pose is older than the new one) and props
+   * forwarding has nothing to do with one cell (its writes are all here). Anything else takes the full fold.
+   */
+  const movedFast = (b: Batch, cell: string, doc: Y.Doc, id: string): boolean => {
+    const prev = view.get(id);
+    if (!prev || prev.merged.cell !== cell || cached.has(cell, id)) return false;
+    const at = idCells.get(id);
+    if (at?.size !== 1) return false;
+    const pose = readPose(doc, cell, id);
+    if (!pose || pose.hlc <= prev.merged.pose.hlc) return false;
+    put(b, id, { ...prev.merged, pose, props: { ...prev.merged.props } });
+    return true;
   };
 
   const report = (touched: readonly { id: string; before: boolean }[], origin: AnchorChange['origin']): void => {

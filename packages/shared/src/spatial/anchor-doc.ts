@@ -319,6 +319,19 @@ export function changedAnchorMaps(tx: Y.Transaction, doc: Y.Doc): Map<string, nu
   return out;
 }
 
+/** The bit of the poses map in changedAnchorMaps. */
+export const POSES_BIT = 1 << MAPS.indexOf('poses');
+
+/** The id's pose in the cell doc as readCell reads it (the one under the greatest hlc, X2), or null. */
+export function readPose(doc: Y.Doc, cell: string, id: string): AnchorPose | null {
+  const dm = docMaps(doc);
+  const keys = dm.keys[0]!.get(id);
+  if (!keys) return null;
+  const e = emptyEntry(cell, id);
+  visitIdKeys(dm, 0, e, keys, new Map());
+  return e.pose;
+}
+
 const PROPS_BITS = (1 << MAPS.indexOf('props')) | (1 << MAPS.indexOf('propsAt'));
 
 /**
