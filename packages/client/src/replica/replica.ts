@@ -32,7 +32,7 @@ import type { Timers } from '../socket/timers.js';
 import type { AlignmentRecord } from './alignment-record.js';
 import type { EvictionResult, EvictionRule } from './eviction.js';
 import { buildHandover, carriedFrom, NOTHING_CARRIED, type Carried } from './handover.js';
-import type { DeadLetter, LocalWrite, OutboxRow, ReplicaStore, SyncMark } from './replica-store.js';
+import type { DeadLetter, LocalWrite, MarkedDoc, OutboxRow, ReplicaStore, StoredCellIndex, SyncMark } from './replica-store.js';
 import { classifyStorageError, type StorageErrorEvent } from './storage-error.js';
 
 export interface Replica {
@@ -42,6 +42,10 @@ export interface Replica {
   readonly clientId: string;
   readonly generation: number;
   loadDoc(doc: string): Promise<Uint8Array[]>;
+  loadDocMarked(doc: string): Promise<MarkedDoc>;
+  loadCellIndex(doc: string): Promise<StoredCellIndex | null>;
+  /** ReplicaStore.saveCellIndex, best effort: a failure only costs the next open its shortcut, never a switch (O6). */
+  saveCellIndex(doc: string, mark: number, input: unknown): Promise<void>;
   writeLocal(writes: readonly LocalWrite[], at: number): Promise<number[]>;
   writeRemote(doc: string, update: Uint8Array | null, version: number | null): Promise<void>;
   docVersion(doc: string): Promise<number>;
@@ -263,6 +267,13 @@ export function createReplica(o: ReplicaOptions): Replica {
       return generation;
     },
     loadDoc: (doc) => use((s) => s.loadDoc(doc)),
+    loadDocMarked: (doc) => use((s) => s.loadDocMarked(doc)),
+    loadCellIndex: (doc) => use((s) => s.loadCellIndex(doc)),
+    async saveCellIndex(doc, mark, input) {
+      await ready;
+      if (switching || closed) return;
+      await current().saveCellIndex(doc, mark, input).catch(() => undefined);
+    },
     writeLocal: (writes, at) =>
       use(async (s) => {
         const seqs = await s.writeLocal(writes, at);
