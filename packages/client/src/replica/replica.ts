@@ -106,6 +106,8 @@ export function createReplica(o: ReplicaOptions): Replica {
   const touched = new Set<string>();
   let retry: unknown = null;
   let quotaSwitches = 0;
+  /** Cell index saves under way: close() lets them finish rather than cut them off. */
+  const saves = new Set<Promise<void>>();
 
   const ready = (async () => {
     let opened: ReplicaStore | null = null;
@@ -272,7 +274,10 @@ export function createReplica(o: ReplicaOptions): Replica {
     async saveCellIndex(doc, mark, input) {
       await ready;
       if (switching || closed) return;
-      await current().saveCellIndex(doc, mark, input).catch(() => undefined);
+      const save = current().saveCellIndex(doc, mark, input).catch(() => undefined);
+      saves.add(save);
+      await save;
+      saves.delete(save);
     },
     writeLocal: (writes, at) =>
       use(async (s) => {
@@ -341,6 +346,7 @@ export function createReplica(o: ReplicaOptions): Replica {
       await ready;
       if (switching) await switching;
       closed = true;
+      await Promise.all(saves);
       if (retry !== null) o.timers.clearTimeout(retry);
       await current().close();
     },
