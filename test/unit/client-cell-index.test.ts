@@ -12,7 +12,8 @@ import { cellDocId, type Vec3 } from '@cairn/shared';
 import { createCairnClient, type CairnClient, type Space, type SpaceAnchor } from '@cairn/client';
 import { openDexieStore } from '../../packages/client/src/replica/dexie-store.js';
 import type { ReplicaStore } from '../../packages/client/src/replica/replica-store.js';
-import { freshIndexedDB } from './support/client-harness.js';
+import { createCellIndexSaves } from '../../packages/client/src/replica/cell-index-saves.js';
+import { createManualTimers, freshIndexedDB } from './support/client-harness.js';
 
 const ORIGIN = { lat: 48.8566, lon: 2.3522, alt: 35 };
 const SPACE = 'plaza';
@@ -210,5 +211,32 @@ describe('the replica keeps cell indexes tied to the rows they were read from', 
     await store.saveCellIndex(DOC, mark!, { stored: 1 });
     expect(await store.loadCellIndex(DOC)).toEqual({ mark, input: { stored: 1 } });
     expect((await store.writeLocal([{ doc: DOC, update: row(doc, 'next') }], 9))[0]).toBe(8);
+  });
+});
+
+describe('cell index saves wait until the opens that asked for them are past', () => {
+  it('X1: a save is written a delay after the last one came in, a newer one of a doc replaces it, and flush writes at once', async () => {
+    const timers = createManualTimers();
+    const written: [string, number][] = [];
+    const saves = createCellIndexSaves(async (doc, mark) => void written.push([doc, mark]), timers, 1_000);
+    saves.add('s/a', 1, {});
+    timers.advance(600);
+    saves.add('s/a', 2, {});
+    saves.add('s/b', 5, {});
+    timers.advance(600);
+    expect(written).toEqual([]); // still within the delay of the last one
+    timers.advance(400);
+    expect(written).toEqual([['s/a', 2], ['s/b', 5]]);
+    saves.add('s/c', 7, {});
+    await saves.flush();
+    expect(written).toEqual([['s/a', 2], ['s/b', 5], ['s/c', 7]]);
+    expect(timers.pending()).toEqual([]);
+  });
+
+  it('a failed save is dropped: it only costs the next open its shortcut', async () => {
+    const timers = createManualTimers();
+    const saves = createCellIndexSaves(() => Promise.reject(new Error('quota')), timers, 10);
+    saves.add('s/a', 1, {});
+    await expect(saves.flush()).resolves.toBeUndefined();
   });
 });

@@ -309,7 +309,7 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     open: openDoc,
     close: closeDoc,
     mark: (docId) => docs.mark(docId),
-    saveCellIndex: (docId, mark, input) => void replica.saveCellIndex(docId, mark, input),
+    saveCellIndex: (docId, mark, input) => replica.saveCellIndex(docId, mark, input),
     replicaId: () => replica.clientId || null,
     timers: options.timers ?? systemTimers,
     now,
