@@ -11,8 +11,10 @@ import {
   isHlc, mergeEntries, ORIGIN, readCell, touchedAnchorIds,
   type Anchor, type CellEntry, type GeoFrame, type SpaceFrame,
 } from '@cairn/shared';
+import type { StoredCellIndex } from '../replica/replica-store.js';
 import type { Timers } from '../socket/timers.js';
 import type { AnchorIndex } from './anchor-index.js';
+import { fromCellIndex, toCellIndex, type CellIndexInput } from './cell-index.js';
 import type { IndexedAnchor } from './indexed-anchor.js';
 import type { AnchorChange, SpaceAnchor } from './space-api.js';
 
@@ -35,10 +37,18 @@ export interface IndexSyncOptions {
   onMerged?(id: string, entries: readonly CellEntry[], merged: Anchor | null): void;
   /** A live-query callback threw, or a doc held something unindexable: reported, never thrown into Yjs. */
   onError(err: unknown): void;
+  /** A cell doc was read whole while it held exactly its stored rows up to `mark`: keep its cell index. */
+  saveCellIndex?(cell: string, mark: number, input: CellIndexInput): void;
 }
 
 export interface IndexSync {
-  cellOpened(cell: string, doc: Y.Doc): void;
+  /**
+   * The cell's stored cell index (cell-index.ts), while its doc hydrates: its entries are indexed and stand
+   * in for the doc's until cellOpened (or cellClosed, if it is not opened after all).
+   */
+  cellStored(cell: string, found: StoredCellIndex): void;
+  /** `mark`: the doc holds exactly its stored rows up to it (OpenDocs.mark), or null. */
+  cellOpened(cell: string, doc: Y.Doc, mark?: number | null): void;
   cellChanged(cell: string, doc: Y.Doc, tx: Y.Transaction): void;
   /** The cell's doc is no longer among `docs()`. */
   cellClosed(cell: string): void;
@@ -94,12 +104,34 @@ export function toRecord(merged: Anchor, frame: GeoFrame, spaceFrame: SpaceFrame
   return rec;
 }
 
+/**
+ * `key` fingerprints the merged anchor, to tell a fold that changed nothing. A cell's first open leaves it
+ * `undefined` and keeps `merged` to compute it from on first need (keyOf): at 100k anchors the fingerprints
+ * were a fifth of the index's part of a Chromium open, for anchors most of which are never folded again.
+ */
+interface ViewEntry {
+  rec: SpaceAnchorRecord;
+  authored: Anchor['pose'] | undefined;
+  key: string | null | undefined;
+  merged?: Anchor;
+}
+
+function keyOf(v: ViewEntry): string | null {
+  if (v.key === undefined) {
+    v.key = fingerprint(v.merged!);
+    delete v.merged;
+  }
+  return v.key;
+}
+
 export function createIndexSync(o: IndexSyncOptions): IndexSync {
   // `authored`: the merged pose as the docs hold it, when it carries an authoring origin (X6); a relocation
   // shows it again from there. Without one, the record's own pose is the authored one.
-  const view = new Map<string, { rec: SpaceAnchorRecord; authored: Anchor['pose'] | undefined; key: string | null }>();
+  const view = new Map<string, ViewEntry>();
   const idCells = new Map<string, Set<string>>();
   const cellIds = new Map<string, Set<string>>();
+  /** Cells indexed from their stored cell index whose doc is not open yet (cellStored): its mark and entries. */
+  const stored = new Map<string, { mark: number; entries: Map<string, CellEntry> }>();
   let timer: unknown = null;
   let timerAt: number | undefined;
   let closed = false;
@@ -139,6 +171,7 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
     for (const [cell, only] of byCell) {
       const doc = docs.get(cell);
       if (doc) readCell(doc, cell, only).forEach(add);
+      else addStored(cell, only, add);
     }
 
     const frame = o.frame();
@@ -169,7 +202,7 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
         continue;
       }
       const key = fingerprint(merged);
-      if (prev && key !== null && prev.key === key) continue;
+      if (prev && key !== null && keyOf(prev) === key) continue;
       const rec = toRecord(merged, frame, spaceFrame);
       touched.push({ id, before: visible(id) });
       view.set(id, { rec, authored: merged.pose.frame ? merged.pose : undefined, key });
@@ -179,6 +212,64 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
     if (loads.length > 0) safely(() => o.index.load(loads));
     report(touched, origin);
     if (failed) throw failure;
+  };
+
+  const addStored = (cell: string, only: ReadonlySet<string>, add: (e: CellEntry) => void): void => {
+    const held = stored.get(cell)?.entries;
+    if (!held) return;
+    for (const id of only) {
+      const e = held.get(id);
+      if (e) add(e);
+    }
+  };
+
+  /** Un-notes the ids the cell no longer holds, and folds them again from the cells that still do. */
+  const forget = (cell: string, ids: ReadonlySet<string>, origin: AnchorChange['origin']): void => {
+    const gone = new Set<string>();
+    for (const id of [...(cellIds.get(cell) ?? [])]) if (!ids.has(id)) gone.add(id);
+    for (const id of gone) {
+      cellIds.get(cell)!.delete(id);
+      const at = idCells.get(id);
+      at?.delete(cell);
+      if (at?.size === 0) idCells.delete(id);
+    }
+    if (gone.size > 0) refresh(gone, origin, false);
+  };
+
+  /**
+   * A cell's first open: ids no other open cell holds fold from this cell's entry alone, and go into the
+   * index in one bulk load (X1); the others are folded with their other cells by `refresh`.
+   */
+  const hydrate = (cell: string, entries: readonly CellEntry[]): void => {
+    const alone: CellEntry[] = [];
+    const shared: CellEntry[] = [];
+    for (const e of entries) (idCells.get(e.id)!.size === 1 && !view.has(e.id) ? alone : shared).push(e);
+    let failure: { err: unknown } | null = null;
+    if (shared.length > 0) {
+      try {
+        refresh(new Set(shared.map((e) => e.id)), 'hydrate', true, [cell, shared]);
+      } catch (err) {
+        failure = { err };
+      }
+    }
+    const frame = o.frame();
+    const spaceFrame = o.spaceFrame();
+    const loads: SpaceAnchorRecord[] = [];
+    for (const e of alone) {
+      const merged = mergeEntries(o.space, [e], 0);
+      o.onMerged?.(e.id, [e], merged);
+      if (!merged) continue;
+      const rec = toRecord(merged, frame, spaceFrame);
+      view.set(e.id, { rec, authored: merged.pose.frame ? merged.pose : undefined, key: undefined, merged });
+      loads.push(rec);
+    }
+    try {
+      if (loads.length > 0) o.index.load(loads);
+    } catch (err) {
+      failure ??= { err };
+    }
+    report(loads.map((rec) => ({ id: rec.id, before: false })), 'hydrate');
+    if (failure) throw failure.err;
   };
 
   const report = (touched: readonly { id: string; before: boolean }[], origin: AnchorChange['origin']): void => {
@@ -225,15 +316,31 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
   };
 
   return {
-    cellOpened: (cell, doc) =>
+    cellStored: (cell, found) =>
       guarded(() => {
+        const input = fromCellIndex(found.input, cell);
+        if (!input || stored.has(cell) || o.docs().has(cell)) return;
+        if (input.maxHlc) o.onHlc(input.maxHlc);
+        const byId = new Map(input.entries.map((e) => [e.id, e]));
+        stored.set(cell, { mark: found.mark, entries: byId });
+        note(cell, byId.keys());
+        hydrate(cell, input.entries);
+      }),
+    cellOpened: (cell, doc, mark = null) =>
+      guarded(() => {
+        // The doc holds exactly the rows the stored entries were read from: they are its entries.
+        const held = stored.get(cell);
+        stored.delete(cell);
+        if (held && mark !== null && held.mark === mark) return;
         const entries = readCell(doc, cell);
         let max = '';
         for (const type of doc.share.values()) if (type instanceof Y.Map) max = maxHlcOf(type.keys(), max);
         if (max) o.onHlc(max);
         const ids = new Set(entries.map((e) => e.id));
+        forget(cell, ids, 'hydrate');
         note(cell, ids);
-        refresh(ids, 'hydrate', true, [cell, entries]);
+        hydrate(cell, entries);
+        if (mark !== null) o.saveCellIndex?.(cell, mark, toCellIndex(entries, max));
       }),
     cellChanged: (cell, doc, tx) =>
       guarded(() => {
@@ -247,6 +354,7 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
       }),
     cellClosed: (cell) =>
       guarded(() => {
+        stored.delete(cell);
         const ids = cellIds.get(cell) ?? new Set<string>();
         cellIds.delete(cell);
         for (const id of ids) {
@@ -275,6 +383,7 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
       if (timer !== null) o.timers.clearTimeout(timer);
       timer = null;
       view.clear();
+      stored.clear();
       idCells.clear();
       cellIds.clear();
       o.index.clear();
