@@ -3,7 +3,7 @@
 // receiver timestamps what arrives; latency is receive time minus send time, both from this process's
 // clock, for every (update, receiver) pair.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createPoseWriter, readUpdateId } from './pose-writer.mjs';
+import { createPoseWriter, readUpdateIds } from './pose-writer.mjs';
 import { openYClients, closeAll } from './rig.mjs';
 import { cpuWindow } from './proc.mjs';
 import { createSamples, sleep } from './stats.mjs';
@@ -17,8 +17,8 @@ export async function createFanoutRig(target, { clients: count, roomSize, roomPr
   let windowStart = 0;
   let worst = [];
   const writers = [];
-  const onUpdate = (writer) => (bytes, at) => {
-    const id = readUpdateId(bytes);
+  const onUpdate = (writer) => (bytes, at) => readUpdateIds(bytes, (id) => received(writer, id, at));
+  const received = (writer, id, at) => {
     const rec = inflight.get(id);
     if (!rec || rec.client === writer.clientID) return; // not measured, or the echo to its own sender
     samples.push(at - rec.t);

@@ -43,3 +43,22 @@ export function readUpdateId(update) {
     return -1;
   }
 }
+
+/**
+ * Every update id an update carries. A server may merge several of a client's updates into one message
+ * (Cairn's /y endpoint merges what a socket sent while its last write was committing); each pose update is
+ * one struct of length 1, so the merged one holds its client's clocks from..to-1. One struct: the fast path.
+ */
+export function readUpdateIds(update, onId) {
+  try {
+    const dec = decoding.createDecoder(update);
+    const clients = decoding.readVarUint(dec);
+    if (clients === 0) return;
+    const structs = decoding.readVarUint(dec);
+    if (clients === 1 && structs === 1) return onId(updateId(decoding.readVarUint(dec), decoding.readVarUint(dec)));
+    const { from, to } = Y.parseUpdateMeta(update);
+    for (const [client, end] of to) for (let clock = from.get(client) ?? 0; clock < end; clock++) onId(updateId(client, clock));
+  } catch {
+    // not a pose update: nothing to measure
+  }
+}

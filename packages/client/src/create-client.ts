@@ -11,7 +11,7 @@ import { createRemoteApplier } from './inbound/apply-remote.js';
 import { createDocDeletion } from './inbound/doc-deletion.js';
 import { createFrameRouter } from './inbound/route-frames.js';
 import { createRestoreRepush } from './inbound/restore-repush.js';
-import { createOpenDocs } from './open-docs.js';
+import { createOpenDocs, type Stored } from './open-docs.js';
 import { createDeadLetters } from './outbox/dead-letters.js';
 import { createLocalWriter } from './outbox/local-writer.js';
 import { createPresenceLink } from './presence/presence-link.js';
@@ -63,7 +63,8 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   );
 
   const docs = createOpenDocs({
-    load: (id) => replica.loadDoc(id),
+    load: (id) => replica.loadDocMarked(id),
+    loadCellIndex: (id) => replica.loadCellIndex(id),
     onLocalUpdate: (id, update) => writer.enqueue(id, update),
   });
 
@@ -280,9 +281,9 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
     (online) => connection.setNetworkOnline(online),
   );
 
-  const openDoc = async (docId: string): Promise<Y.Doc> => {
+  const openDoc = async (docId: string, stored?: Stored): Promise<Y.Doc> => {
     if (destroyed) throw new CairnError('BAD_REQUEST', 'the client was destroyed');
-    const doc = await docs.open(docId);
+    const doc = await docs.open(docId, stored);
     pushLoop.subscribe(docId);
     // Visits matter only to eviction, which only takes cell docs.
     if (isCellDoc(docId)) void replica.visit([docId], now()).catch(reportError);
@@ -307,6 +308,8 @@ export function createCairnClient(options: CairnClientOptions): CairnClient {
   const spaces = createSpaces({
     open: openDoc,
     close: closeDoc,
+    mark: (docId) => docs.mark(docId),
+    saveCellIndex: (docId, mark, input) => replica.saveCellIndex(docId, mark, input),
     replicaId: () => replica.clientId || null,
     timers: options.timers ?? systemTimers,
     now,

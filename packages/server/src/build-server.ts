@@ -62,6 +62,8 @@ export interface ServerDeps {
   maxConnectionsPerAddress?: number;
   /** Load shedding (OVERLOADED): pushes and update bytes that may wait for a commit (default: no count bound, 64 MiB). */
   maxQueuedCommits?: number;
+  /** Commit batches at the Store at once (commit/group-commit.ts; default 1). */
+  commitsInFlight?: number;
   maxQueuedCommitBytes?: number;
   /** PEM certificate chain and key (http/tls-files.ts): the port speaks https and wss; plain http/ws without. */
   tls?: { cert: Buffer | string; key: Buffer | string };
@@ -128,6 +130,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.maxConcurrentLoads !== undefined ? { maxConcurrentLoads: deps.maxConcurrentLoads } : {}),
     ...(deps.maxQueuedLoads !== undefined ? { maxQueuedLoads: deps.maxQueuedLoads } : {}),
     ...(deps.maxQueuedCommits !== undefined ? { maxQueuedCommits: deps.maxQueuedCommits } : {}),
+    ...(deps.commitsInFlight !== undefined ? { commitsInFlight: deps.commitsInFlight } : {}),
     ...(deps.maxQueuedCommitBytes !== undefined ? { maxQueuedCommitBytes: deps.maxQueuedCommitBytes } : {}),
     ...(deps.onRevert ? { onRevert: deps.onRevert } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),

@@ -33,6 +33,8 @@ export interface ServerConfig {
   staticDir: string | null;
   /** Postgres connections per node (CAIRN_PG_POOL_SIZE, default 10); room loads get half of them. */
   pgPoolSize: number;
+  /** Commit batches at the Store at once (CAIRN_COMMITS_IN_FLIGHT, default 2; commit/group-commit.ts). */
+  commitsInFlight: number;
   /** Sockets per node, in total and per remote address (S7). */
   maxConnections: number;
   maxConnectionsPerAddress: number;
@@ -166,6 +168,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     logLevel: env.LOG_LEVEL || settingDefault('LOG_LEVEL'),
     staticDir: env.CAIRN_STATIC_DIR || null,
     pgPoolSize: positiveInt(env, 'CAIRN_PG_POOL_SIZE'),
+    commitsInFlight: positiveInt(env, 'CAIRN_COMMITS_IN_FLIGHT'),
     maxConnections: positiveInt(env, 'CAIRN_MAX_CONNECTIONS'),
     maxConnectionsPerAddress: positiveInt(env, 'CAIRN_MAX_CONNECTIONS_PER_ADDRESS'),
     maxPreAuthBytes: positiveInt(env, 'CAIRN_PRE_AUTH_BYTES'),

@@ -76,6 +76,8 @@ export async function startNode({ config, tls, wrapStore }: NodeSetup): Promise<
     maxConnectionsPerAddress: config.maxConnectionsPerAddress,
     // Room loads take at most half the pool, so commits always find connections (S7).
     maxConcurrentLoads: Math.max(1, Math.floor(config.pgPoolSize / 2)),
+    // PGlite is one backend that runs one statement at a time: a second batch would only wait in its queue.
+    commitsInFlight: store.kind === 'postgres' ? config.commitsInFlight : 1,
     snapshotMinUpdates: config.snapshotMinUpdates,
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     ...(config.auditRetentionDays > 0 ? { audit: { retentionDays: config.auditRetentionDays } } : {}),

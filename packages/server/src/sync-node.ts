@@ -50,6 +50,8 @@ export interface SyncNodeOptions {
   maxConcurrentLoads?: number;
   maxQueuedLoads?: number;
   maxBatch?: number;
+  /** Commit batches at the Store at once (commit/group-commit.ts; default 1 here, 2 from the config). */
+  commitsInFlight?: number;
   /** Pushes that may wait for a commit before more are refused with OVERLOADED (default: no count bound). */
   maxQueuedCommits?: number;
   /** Update bytes that may wait for a commit before more pushes are refused with OVERLOADED (default 64 MiB). */
@@ -131,7 +133,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     ...(opts.maxConcurrentLoads !== undefined ? { maxConcurrentLoads: opts.maxConcurrentLoads } : {}),
     ...(opts.maxQueuedLoads !== undefined ? { maxQueuedLoads: opts.maxQueuedLoads } : {}),
   });
-  const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.maxQueuedCommits ? { maxQueued: opts.maxQueuedCommits } : {}), ...(opts.maxQueuedCommitBytes ? { maxQueuedBytes: opts.maxQueuedCommitBytes } : {}) });
+  const group = createGroupCommit({ store: opts.store, observer: metrics.commitObserver, ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.commitsInFlight ? { maxInFlight: opts.commitsInFlight } : {}), ...(opts.maxQueuedCommits ? { maxQueued: opts.maxQueuedCommits } : {}), ...(opts.maxQueuedCommitBytes ? { maxQueuedBytes: opts.maxQueuedCommitBytes } : {}) });
   const { retentionDays, ...auditOptions } = opts.audit ?? {};
   const audit = createAuditLog({ sink: (rows) => opts.store.appendAudit(rows), node: nodeId, observer: {
     ...metrics.auditObserver,

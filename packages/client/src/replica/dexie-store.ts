@@ -6,6 +6,9 @@
  *   outbox       seq → doc, update, createdAt
  *   deadLetters  seq → doc, update, code, message, at
  *   meta         key → value              clientId, lastSeq, version:<doc>, visit:<doc>, epoch:<doc>, alignment:<space>
+ *   cellIndex    doc → mark, input        (schema 2) a cell doc's index input for its rows up to mark (MarkedDoc)
+ *
+ * Schema 2 needs an upgrade, which a tab still open at schema 1 blocks until it closes (O6 'blocked').
  *
  * Every multi-row change is one rw transaction; nothing awaits anything but Dexie inside one (a foreign
  * await would commit the IndexedDB transaction early).
@@ -18,11 +21,15 @@ import { isCellDoc, pickEvictions } from './eviction.js';
 import type { DeadLetter, OutboxRow, RemoteWrite, ReplicaStore } from './replica-store.js';
 import { StorageFailure, classifyStorageError } from './storage-error.js';
 
-interface DocRow { doc: string; snapshot: Uint8Array }
+/** `upTo`: the id of the last update row merged into the snapshot (absent in snapshots before schema 2). */
+interface DocRow { doc: string; snapshot: Uint8Array; upTo?: number }
+interface CellIndexRow { doc: string; mark: number; input: unknown }
 interface UpdateRow { id?: number; doc: string; update: Uint8Array }
 interface MetaRow { key: string; value: unknown }
 
 const SCHEMA = { docs: 'doc', updates: '++id, doc', outbox: 'seq', deadLetters: 'seq', meta: 'key' };
+/** Schema 2 adds a table and keeps every row of schema 1: no upgrade function. */
+const SCHEMA_2 = { cellIndex: 'doc' };
 const LAST_SEQ = 'lastSeq';
 const versionKey = (doc: string) => `version:${doc}`;
 const EPOCH = 'epoch:';
@@ -53,11 +60,13 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
   if (!indexedDB || !keyRange) throw new StorageFailure('unavailable', 'IndexedDB is not available in this environment');
   const db = new Dexie(o.dbName, { indexedDB, IDBKeyRange: keyRange });
   db.version(1).stores(SCHEMA);
+  db.version(2).stores(SCHEMA_2);
   const docs = db.table<DocRow, string>('docs');
   const updates = db.table<UpdateRow, number>('updates');
   const outbox = db.table<OutboxRow, number>('outbox');
   const deadLetters = db.table<DeadLetter, number>('deadLetters');
   const meta = db.table<MetaRow, string>('meta');
+  const cellIndex = db.table<CellIndexRow, string>('cellIndex');
 
   let closing = false;
   // IDBDatabase fires 'close' only when the browser closes it, never for db.close(): that is eviction.
@@ -86,7 +95,7 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
         const snapshot = await docs.get(doc);
         const parts = rows.map((r) => r.update);
         if (snapshot) parts.unshift(snapshot.snapshot);
-        await docs.put({ doc, snapshot: Y.mergeUpdates(parts) });
+        await docs.put({ doc, snapshot: Y.mergeUpdates(parts), upTo: markOf(snapshot, rows) });
         await updates.bulkDelete(rows.map((r) => r.id!));
       });
     },
@@ -95,6 +104,14 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
       if (classifyStorageError(err) === 'quota') o.onFailure(err);
     },
   );
+
+  /** MarkedDoc.mark: rows come in id order (the 'doc' index sorts by primary key within a doc). */
+  const markOf = (snapshot: DocRow | undefined, rows: readonly UpdateRow[]): number => rows.at(-1)?.id ?? snapshot?.upTo ?? 0;
+  const readMarked = async (doc: string) => {
+    const snapshot = await docs.get(doc);
+    const rows = await updates.where('doc').equals(doc).toArray();
+    return { snapshot, rows, mark: markOf(snapshot, rows) };
+  };
 
   const lastSeq = async () => ((await meta.get(LAST_SEQ))?.value as number | undefined) ?? 0;
 
@@ -139,6 +156,26 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
         const snapshot = await docs.get(doc);
         const rows = await updates.where('doc').equals(doc).toArray();
         return [...(snapshot ? [snapshot.snapshot] : []), ...rows.map((r) => r.update)];
+      });
+    },
+    loadDocMarked: (doc) =>
+      db.transaction('r', [docs, updates], async () => {
+        const { snapshot, rows, mark } = await readMarked(doc);
+        return { rows: [...(snapshot ? [snapshot.snapshot] : []), ...rows.map((r) => r.update)], mark };
+      }),
+    loadCellIndex: (doc) =>
+      db.transaction('r', [docs, updates, cellIndex], async () => {
+        const stored = await cellIndex.get(doc);
+        if (!stored) return null;
+        // The mark alone, without reading the rows' bytes: their primary keys and the snapshot's upTo.
+        const ids = await updates.where('doc').equals(doc).primaryKeys();
+        const mark = ids.at(-1) ?? (await docs.get(doc))?.upTo ?? 0;
+        return stored.mark === mark ? { mark, input: stored.input } : null;
+      }),
+    async saveCellIndex(doc, mark, input) {
+      await db.transaction('rw', [docs, updates, cellIndex], async () => {
+        const now = await readMarked(doc);
+        if (now.mark === mark && (now.snapshot || now.rows.length > 0)) await cellIndex.put({ doc, mark, input });
       });
     },
     async writeLocal(writes, at) {
@@ -202,10 +239,11 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
         return found;
       }),
     dropDoc: (doc, code, message, at) =>
-      db.transaction('rw', [docs, updates, outbox, deadLetters, meta], async () => {
+      db.transaction('rw', [docs, updates, outbox, deadLetters, meta, cellIndex], async () => {
         const held = (await docs.get(doc)) !== undefined || (await updates.where('doc').equals(doc).count()) > 0 || (await meta.get(versionKey(doc))) !== undefined;
         await docs.delete(doc);
         await updates.where('doc').equals(doc).delete();
+        await cellIndex.delete(doc);
         await meta.delete(versionKey(doc));
         const rows = await outbox.filter((r) => r.doc === doc).toArray();
         const letters = rows.map((row): DeadLetter => ({ seq: row.seq, doc, update: row.update, code, message, at }));
@@ -245,7 +283,7 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
       await meta.bulkPut(list.map((doc) => ({ key: VISIT + doc, value: at })));
     },
     evict: (rule) =>
-      db.transaction('rw', [docs, updates, outbox, deadLetters, meta], async () => {
+      db.transaction('rw', [docs, updates, outbox, deadLetters, meta, cellIndex], async () => {
         const stored = new Set<string>();
         for (const doc of await docs.toCollection().primaryKeys()) if (isCellDoc(doc)) stored.add(doc);
         for (const doc of await updates.orderBy('doc').uniqueKeys()) if (isCellDoc(String(doc))) stored.add(String(doc));
@@ -268,6 +306,7 @@ export async function openDexieStore(o: DexieStoreOptions): Promise<ReplicaStore
           await rows.each((r) => (bytes += r.update.byteLength));
           await rows.delete();
           await docs.delete(doc);
+          await cellIndex.delete(doc);
         }
         await meta.bulkDelete(gone.flatMap((doc) => [versionKey(doc), VISIT + doc]));
         return { docs: gone, bytes };

@@ -55,6 +55,10 @@ export function createMemoryStore(seed: MemorySeed): ReplicaStore {
       return clientId;
     },
     loadDoc: async (doc) => [...(docs.get(doc) ?? [])],
+    // Nothing survives a reload here, so there is no next open to save a cell index for.
+    loadDocMarked: async (doc) => ({ rows: [...(docs.get(doc) ?? [])], mark: null }),
+    loadCellIndex: async () => null,
+    saveCellIndex: async () => undefined,
     async writeLocal(writes: readonly LocalWrite[], at) {
       return writes.map((w) => {
         append(w.doc, w.update);

@@ -77,6 +77,23 @@ export interface Handover {
   dropAlignments: readonly string[];
 }
 
+/**
+ * A doc's stored state with its mark: the id of the last update row its state holds (a compacted snapshot
+ * keeps the mark of the rows it merged). Rows are only ever appended, with growing ids, and a dropped or
+ * evicted doc loses its cell index with it, so one mark names one content.
+ */
+export interface MarkedDoc {
+  rows: Uint8Array[];
+  /** null: this store keeps no marks (memory). */
+  mark: number | null;
+}
+
+/** The cell index stored for the doc's content at `mark` (cell-index.ts), if that is still its content. */
+export interface StoredCellIndex {
+  mark: number;
+  input: unknown;
+}
+
 export interface ReplicaStore {
   /** False for the in-memory store: nothing survives a reload. */
   readonly persistent: boolean;
@@ -90,6 +107,15 @@ export interface ReplicaStore {
   renewClientId(taken: string): Promise<string>;
   /** The doc's stored state as updates to apply in order (snapshot first); [] if the doc is unknown. */
   loadDoc(doc: string): Promise<Uint8Array[]>;
+  /** loadDoc, with the rows' mark (MarkedDoc). */
+  loadDocMarked(doc: string): Promise<MarkedDoc>;
+  /** The doc's cell index, if one is stored for its current mark; null otherwise. */
+  loadCellIndex(doc: string): Promise<StoredCellIndex | null>;
+  /**
+   * Keeps `input` as the doc's cell index if its stored rows still end at `mark`; otherwise (rows appended,
+   * the doc dropped) does nothing, so a stale one is never stored. A cache: a failure loses nothing.
+   */
+  saveCellIndex(doc: string, mark: number, input: unknown): Promise<void>;
   /**
    * O1: each write is appended to its doc's state AND to the outbox in ONE transaction, with seqs
    * allocated from meta.lastSeq inside it (tabs sharing the db never collide). Returns the seqs, in order.

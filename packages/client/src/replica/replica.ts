@@ -32,8 +32,12 @@ import type { Timers } from '../socket/timers.js';
 import type { AlignmentRecord } from './alignment-record.js';
 import type { EvictionResult, EvictionRule } from './eviction.js';
 import { buildHandover, carriedFrom, NOTHING_CARRIED, type Carried } from './handover.js';
-import type { DeadLetter, LocalWrite, OutboxRow, RemoteWrite, ReplicaStore, SyncMark } from './replica-store.js';
+import type { DeadLetter, LocalWrite, MarkedDoc, OutboxRow, RemoteWrite, ReplicaStore, StoredCellIndex, SyncMark } from './replica-store.js';
 import { classifyStorageError, type StorageErrorEvent } from './storage-error.js';
+import { createCellIndexSaves } from './cell-index-saves.js';
+
+/** After the last cell index save came in: past the opens that asked for them (cell-index-saves.ts). */
+const CELL_INDEX_SAVE_DELAY_MS = 1_000;
 
 export interface Replica {
   /** Resolves once a store (IndexedDB or, failing that, memory) is open; never rejects. */
@@ -42,6 +46,13 @@ export interface Replica {
   readonly clientId: string;
   readonly generation: number;
   loadDoc(doc: string): Promise<Uint8Array[]>;
+  loadDocMarked(doc: string): Promise<MarkedDoc>;
+  loadCellIndex(doc: string): Promise<StoredCellIndex | null>;
+  /**
+   * ReplicaStore.saveCellIndex, soon (cell-index-saves.ts) and best effort: a failure only costs the next
+   * open its shortcut, never a switch (O6).
+   */
+  saveCellIndex(doc: string, mark: number, input: unknown): void;
   writeLocal(writes: readonly LocalWrite[], at: number): Promise<number[]>;
   writeRemote(doc: string, update: Uint8Array | null, version: number | null): Promise<void>;
   writeRemotes(writes: readonly RemoteWrite[]): Promise<void>;
@@ -103,6 +114,15 @@ export function createReplica(o: ReplicaOptions): Replica {
   const touched = new Set<string>();
   let retry: unknown = null;
   let quotaSwitches = 0;
+  const saves = createCellIndexSaves(
+    async (doc, mark, input) => {
+      await ready;
+      if (switching || closed) return;
+      await current().saveCellIndex(doc, mark, input);
+    },
+    o.timers,
+    CELL_INDEX_SAVE_DELAY_MS,
+  );
 
   const ready = (async () => {
     let opened: ReplicaStore | null = null;
@@ -264,6 +284,9 @@ export function createReplica(o: ReplicaOptions): Replica {
       return generation;
     },
     loadDoc: (doc) => use((s) => s.loadDoc(doc)),
+    loadDocMarked: (doc) => use((s) => s.loadDocMarked(doc)),
+    loadCellIndex: (doc) => use((s) => s.loadCellIndex(doc)),
+    saveCellIndex: (doc, mark, input) => saves.add(doc, mark, input),
     writeLocal: (writes, at) =>
       use(async (s) => {
         const seqs = await s.writeLocal(writes, at);
@@ -331,6 +354,7 @@ export function createReplica(o: ReplicaOptions): Replica {
     async close() {
       await ready;
       if (switching) await switching;
+      await saves.flush(); // before `closed`: the pending saves still go to this store
       closed = true;
       if (retry !== null) o.timers.clearTimeout(retry);
       await current().close();

@@ -7,17 +7,28 @@
  * runs* whether the doc should be open. A release followed at once by an acquire therefore ends with the
  * doc open (at worst closed and reopened), never with a closed doc that someone holds.
  *
+ * A cell whose replica holds its stored cell index is indexed from it while its doc still hydrates
+ * (onStored), so the cells a region holds answer queries before Yjs has read them all (index-sync.ts).
+ *
  *   refs 0 ──acquire──▶ opening ──hydrated──▶ open (attached: onOpened, then every transaction)
  *     ▲                                         │
  *     └──────── closed ◀──── detach ◀── refs 0 ─┘ (onClosed, then client.close)
  */
 import type * as Y from 'yjs';
 import { cellDocId } from '@cairn/shared';
+import type { StoredCellIndex } from '../replica/replica-store.js';
 
 export interface CellDocsOptions {
   space: string;
-  open(docId: string): Promise<Y.Doc>;
+  /** `stored`: see OpenDocs.open; called at most once, before the open resolves. */
+  open(docId: string, stored?: (found: StoredCellIndex) => void): Promise<Y.Doc>;
   close(docId: string): Promise<void>;
+  /**
+   * The cell's stored cell index, while its doc hydrates (the index is filled from it first). Followed by
+   * onOpened, or, if the cell is not opened after all, by onUnstored.
+   */
+  onStored?(cell: string, found: StoredCellIndex): void;
+  onUnstored?(cell: string): void;
   /** The cell's doc is open and hydrated; called before any onTransaction of it. */
   onOpened(cell: string, doc: Y.Doc): void;
   onTransaction(cell: string, doc: Y.Doc, tx: Y.Transaction): void;
@@ -75,9 +86,24 @@ export function createCellDocs(o: CellDocsOptions): CellDocs {
   const step = async (name: string, c: Cell): Promise<void> => {
     const id = cellDocId(o.space, name);
     if (c.refs > 0 && !c.doc) {
-      const doc = await o.open(id);
+      let stored = false;
+      const onStored = (found: StoredCellIndex) => {
+        if (c.refs === 0 || !o.onStored) return;
+        stored = true;
+        o.onStored(name, found);
+      };
+      let doc: Y.Doc;
+      try {
+        doc = await o.open(id, onStored);
+      } catch (err) {
+        if (stored) o.onUnstored?.(name);
+        throw err;
+      }
       if (c.refs > 0) attach(name, c, doc);
-      else await o.close(id);
+      else {
+        if (stored) o.onUnstored?.(name);
+        await o.close(id);
+      }
     } else if (c.refs === 0 && c.doc) {
       const doc = c.doc;
       c.detach?.();

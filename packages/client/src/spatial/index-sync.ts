@@ -11,8 +11,10 @@ import {
   changedAnchorMaps, isHlc, mergeEntries, ORIGIN, POSES_BIT, readCell, readPose,
   type Anchor, type CellEntry, type GeoFrame, type SpaceFrame,
 } from '@cairn/shared';
+import type { StoredCellIndex } from '../replica/replica-store.js';
 import type { Timers } from '../socket/timers.js';
 import type { AnchorIndex } from './anchor-index.js';
+import { fromCellIndex, toCellIndex, type CellIndexInput } from './cell-index.js';
 import { createEntryCache } from './entry-cache.js';
 import type { IndexedAnchor } from './indexed-anchor.js';
 import { sameAnchor } from './same-anchor.js';
@@ -37,10 +39,18 @@ export interface IndexSyncOptions {
   onMerged?(id: string, entries: readonly CellEntry[], merged: Anchor | null): void;
   /** A live-query callback threw, or a doc held something unindexable: reported, never thrown into Yjs. */
   onError(err: unknown): void;
+  /** A cell doc was read whole while it held exactly its stored rows up to `mark`: keep its cell index. */
+  saveCellIndex?(cell: string, mark: number, input: CellIndexInput): void;
 }
 
 export interface IndexSync {
-  cellOpened(cell: string, doc: Y.Doc): void;
+  /**
+   * The cell's stored cell index (cell-index.ts), while its doc hydrates: its entries are indexed and stand
+   * in for the doc's until cellOpened (or cellClosed, if it is not opened after all).
+   */
+  cellStored(cell: string, found: StoredCellIndex): void;
+  /** `mark`: the doc holds exactly its stored rows up to it (OpenDocs.mark), or null. */
+  cellOpened(cell: string, doc: Y.Doc, mark?: number | null): void;
   cellChanged(cell: string, doc: Y.Doc, tx: Y.Transaction): void;
   /** The cell's doc is no longer among `docs()`. */
   cellClosed(cell: string): void;
@@ -88,13 +98,34 @@ export function toRecord(merged: Anchor, frame: GeoFrame, spaceFrame: SpaceFrame
   return rec;
 }
 
+/**
+ * `merged`: the fold the record was made from, to tell whether a later fold changed anything, field by
+ * field (same-anchor.ts): no fingerprint is made at open, nor at a remote move.
+ */
+interface ViewEntry {
+  rec: SpaceAnchorRecord;
+  authored: Anchor['pose'] | undefined;
+  merged: Anchor;
+}
+
+/** One fold of some ids: the index is updated before live queries hear of it (report). */
+interface Batch {
+  frame: GeoFrame;
+  spaceFrame: SpaceFrame;
+  touched: { id: string; before: boolean }[];
+  /** Records for one bulk load, or null to upsert each. */
+  loads: SpaceAnchorRecord[] | null;
+  failure: { err: unknown } | null;
+}
+
 export function createIndexSync(o: IndexSyncOptions): IndexSync {
   // `authored`: the merged pose as the docs hold it, when it carries an authoring origin (X6); a relocation
   // shows it again from there. Without one, the record's own pose is the authored one.
-  // `merged`: the fold the record was made from, to tell whether a later fold changed anything (same-anchor.ts).
-  const view = new Map<string, { rec: SpaceAnchorRecord; authored: Anchor['pose'] | undefined; merged: Anchor }>();
+  const view = new Map<string, ViewEntry>();
   const idCells = new Map<string, Set<string>>();
   const cellIds = new Map<string, Set<string>>();
+  /** Cells indexed from their stored cell index whose doc is not open yet (cellStored): its mark and entries. */
+  const stored = new Map<string, { mark: number; entries: Map<string, CellEntry> }>();
   const cached = createEntryCache();
   let timer: unknown = null;
   let timerAt: number | undefined;
@@ -136,22 +167,13 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
     for (const [cell, only] of byCell) {
       const doc = docs.get(cell);
       if (doc) readCell(doc, cell, only).forEach(add);
+      else addStored(cell, only, add);
     }
 
     const b = batch(bulk);
     for (const id of ids) fold(b, id, entries.get(id) ?? []);
     finish(b, origin);
   };
-
-  /** One refresh's fold: the index is updated before live queries hear of it (report). */
-  interface Batch {
-    frame: GeoFrame;
-    spaceFrame: SpaceFrame;
-    touched: { id: string; before: boolean }[];
-    /** Records for one bulk load, or null to upsert each. */
-    loads: SpaceAnchorRecord[] | null;
-    failure: { err: unknown } | null;
-  }
 
   const batch = (bulk: boolean): Batch => ({ frame: o.frame(), spaceFrame: o.spaceFrame(), touched: [], loads: bulk ? [] : null, failure: null });
 
@@ -224,7 +246,7 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
           continue;
         }
         const other = docs.get(c);
-        const e = other ? cached.entry(c, other, id) : null;
+        const e = other ? cached.entry(c, other, id) : (stored.get(c)?.entries.get(id) ?? null);
         if (e) list.push(e);
       }
       fold(b, id, list);
@@ -248,6 +270,64 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
     if (!pose || pose.hlc <= prev.merged.pose.hlc) return false;
     put(b, id, { ...prev.merged, pose, props: { ...prev.merged.props } });
     return true;
+  };
+
+  const addStored = (cell: string, only: ReadonlySet<string>, add: (e: CellEntry) => void): void => {
+    const held = stored.get(cell)?.entries;
+    if (!held) return;
+    for (const id of only) {
+      const e = held.get(id);
+      if (e) add(e);
+    }
+  };
+
+  /** Un-notes the ids the cell no longer holds, and folds them again from the cells that still do. */
+  const forget = (cell: string, ids: ReadonlySet<string>, origin: AnchorChange['origin']): void => {
+    const gone = new Set<string>();
+    for (const id of [...(cellIds.get(cell) ?? [])]) if (!ids.has(id)) gone.add(id);
+    for (const id of gone) {
+      cellIds.get(cell)!.delete(id);
+      const at = idCells.get(id);
+      at?.delete(cell);
+      if (at?.size === 0) idCells.delete(id);
+    }
+    if (gone.size > 0) refresh(gone, origin, false);
+  };
+
+  /**
+   * A cell's first open: ids no other open cell holds fold from this cell's entry alone, and go into the
+   * index in one bulk load (X1); the others are folded with their other cells by `refresh`.
+   */
+  const hydrate = (cell: string, entries: readonly CellEntry[]): void => {
+    const alone: CellEntry[] = [];
+    const shared: CellEntry[] = [];
+    for (const e of entries) (idCells.get(e.id)!.size === 1 && !view.has(e.id) ? alone : shared).push(e);
+    let failure: { err: unknown } | null = null;
+    if (shared.length > 0) {
+      try {
+        refresh(new Set(shared.map((e) => e.id)), 'hydrate', true, [cell, shared]);
+      } catch (err) {
+        failure = { err };
+      }
+    }
+    const frame = o.frame();
+    const spaceFrame = o.spaceFrame();
+    const loads: SpaceAnchorRecord[] = [];
+    for (const e of alone) {
+      const merged = mergeEntries(o.space, [e], 0);
+      o.onMerged?.(e.id, [e], merged);
+      if (!merged) continue;
+      const rec = toRecord(merged, frame, spaceFrame);
+      view.set(e.id, { rec, authored: merged.pose.frame ? merged.pose : undefined, merged });
+      loads.push(rec);
+    }
+    try {
+      if (loads.length > 0) o.index.load(loads);
+    } catch (err) {
+      failure ??= { err };
+    }
+    report(loads.map((rec) => ({ id: rec.id, before: false })), 'hydrate');
+    if (failure) throw failure.err;
   };
 
   const report = (touched: readonly { id: string; before: boolean }[], origin: AnchorChange['origin']): void => {
@@ -294,15 +374,31 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
   };
 
   return {
-    cellOpened: (cell, doc) =>
+    cellStored: (cell, found) =>
       guarded(() => {
+        const input = fromCellIndex(found.input, cell);
+        if (!input || stored.has(cell) || o.docs().has(cell)) return;
+        if (input.maxHlc) o.onHlc(input.maxHlc);
+        const byId = new Map(input.entries.map((e) => [e.id, e]));
+        stored.set(cell, { mark: found.mark, entries: byId });
+        note(cell, byId.keys());
+        hydrate(cell, input.entries);
+      }),
+    cellOpened: (cell, doc, mark = null) =>
+      guarded(() => {
+        // The doc holds exactly the rows the stored entries were read from: they are its entries.
+        const held = stored.get(cell);
+        stored.delete(cell);
+        if (held && mark !== null && held.mark === mark) return;
         const entries = readCell(doc, cell);
         let max = '';
         for (const type of doc.share.values()) if (type instanceof Y.Map) max = maxHlcOf(type.keys(), max);
         if (max) o.onHlc(max);
         const ids = new Set(entries.map((e) => e.id));
+        forget(cell, ids, 'hydrate');
         note(cell, ids);
-        refresh(ids, 'hydrate', true, [cell, entries]);
+        hydrate(cell, entries);
+        if (mark !== null) o.saveCellIndex?.(cell, mark, toCellIndex(entries, max));
       }),
     cellChanged: (cell, doc, tx) =>
       guarded(() => {
@@ -316,9 +412,10 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
       }),
     cellClosed: (cell) =>
       guarded(() => {
+        stored.delete(cell);
+        cached.drop(cell);
         const ids = cellIds.get(cell) ?? new Set<string>();
         cellIds.delete(cell);
-        cached.drop(cell);
         for (const id of ids) {
           const at = idCells.get(id);
           at?.delete(cell);
@@ -345,6 +442,7 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
       if (timer !== null) o.timers.clearTimeout(timer);
       timer = null;
       view.clear();
+      stored.clear();
       cached.clear();
       idCells.clear();
       cellIds.clear();

@@ -6,8 +6,9 @@
  */
 import type * as Y from 'yjs';
 import type { HistoryReads } from '../history/history-reads.js';
+import type { StoredCellIndex } from '../replica/replica-store.js';
 import {
-  CairnError, cellOfDocId, createGeoFrame, createHlc, createSpaceFrame, DEFAULT_CELL_PRECISION, isGeohash, isValidSegment, metaDocId, newClientId,
+  CairnError, cellDocId, cellOfDocId, createGeoFrame, createHlc, createSpaceFrame, DEFAULT_CELL_PRECISION, isGeohash, isValidSegment, metaDocId, newClientId,
   sameGeoPoint,
 } from '@cairn/shared';
 import { createEmitter } from '../emitter.js';
@@ -25,7 +26,12 @@ import type { AnchorChange, Space, SpaceOptions } from './space-api.js';
 
 /** What a space needs of its client. */
 export interface SpaceHost {
-  open(docId: string): Promise<Y.Doc>;
+  /** `stored`: OpenDocs.open's, for the cell index stored with a cell doc (cell-index.ts). */
+  open(docId: string, stored?: (found: StoredCellIndex) => void): Promise<Y.Doc>;
+  /** OpenDocs.mark: the doc holds exactly its stored rows up to the mark. */
+  mark?(docId: string): number | null;
+  /** Keeps a cell doc's cell index with its rows up to `mark` (ReplicaStore.saveCellIndex); best effort. */
+  saveCellIndex?(docId: string, mark: number, input: unknown): void;
   close(docId: string): Promise<void>;
   /** The replica's id (createdBy, deleted.by); null until the replica is open. */
   replicaId(): string | null;
@@ -95,12 +101,15 @@ export function createSpace(host: SpaceHost, name: string, opts: SpaceOptions, l
     onChange: (change) => changes.emit('change', change),
     onMerged: (id, entries, merged) => forwarding.merged(id, entries, merged),
     onError: host.onError,
+    saveCellIndex: (cell, mark, input) => host.saveCellIndex?.(cellDocId(name, cell), mark, input),
   });
   const cells = createCellDocs({
     space: name,
     open: host.open,
     close: host.close,
-    onOpened: sync.cellOpened,
+    onStored: sync.cellStored,
+    onUnstored: sync.cellClosed,
+    onOpened: (cell, doc) => sync.cellOpened(cell, doc, host.mark?.(cellDocId(name, cell)) ?? null),
     onTransaction: sync.cellChanged,
     onClosed: (cell) => {
       sync.cellClosed(cell);

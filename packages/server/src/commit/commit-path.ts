@@ -11,6 +11,7 @@ import type { LoadSlots } from '../room/load-slots.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { GroupCommit } from './group-commit.js';
 import type { ReadModelUpdater } from '../readmodel/updater.js';
+import * as Y from 'yjs';
 import { CairnError, isCairnError } from '@cairn/shared';
 import { validateUpdate } from './validate-update.js';
 import type { TenantQuotas } from './tenant-quotas.js';
@@ -50,6 +51,33 @@ function loadError(err: unknown): CairnError {
   return isCairnError(err) ? err : new CairnError('STORE_UNAVAILABLE', undefined, { cause: err });
 }
 
+/** A write started on this node and not settled yet (see inFlightByDoc). */
+interface InFlightWrite {
+  /** Its place in the order writes started on this node. */
+  n: number;
+  update: Uint8Array;
+  /** The Yjs clients it has structs of, decoded only when a later write waits (most never do). */
+  clients: Set<number> | null;
+  /** Settles (never rejects) when the write has. */
+  settled: Promise<void>;
+}
+
+/** Resolves once the earlier writes of the doc that write any of `clients` have settled. */
+type Earlier = (clients: ReadonlySet<number>) => Promise<unknown>;
+
+function writesAny(w: InFlightWrite, clients: ReadonlySet<number>): boolean {
+  if (!w.clients) {
+    w.clients = new Set();
+    try {
+      for (const client of Y.parseUpdateMeta(w.update).to.keys()) w.clients.add(client);
+    } catch {
+      // It does not decode, so validation refuses it; nothing can wait for its clocks.
+    }
+  }
+  for (const c of clients) if (w.clients.has(c)) return true;
+  return false;
+}
+
 /** Update bytes that may wait for their rooms to load, as the group commit's own bound. */
 const DEFAULT_MAX_WAITING_BYTES = 64 * 1024 * 1024;
 
@@ -63,13 +91,18 @@ export function createCommitPath(deps: {
   const { group, rooms, fanout, metrics, readModel, quotas } = deps;
   const maxWaitingBytes = deps.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES;
   /**
-   * Per doc, a promise that settles once every write started on this node so far has settled; a write
-   * that waits goes after all of them (see run). Not just after the last one: a write that does not wait
-   * skips its own `before`, so it can commit ahead of an earlier one still waiting, and a later write that
-   * waited only for it resynced without that earlier write and was refused (an honest edit lost: a tab's
-   * push between two of another tab's pipelined pushes, SEED=1451820405 of readmodel-merge.test.ts).
+   * Per doc, the writes started on this node and not yet settled, in the order they started. A write that
+   * waits (validate-update.ts) waits for the earlier ones among them that write a Yjs client whose clocks it
+   * lacks, then validates again. Only those: a wait for every earlier write of the doc chained all of its
+   * writers behind each other once one write waited, so a doc's commits went one batch at a time and a
+   * moment of latency (GC, a busy machine) became a backlog that never drained (bench/: the knee's p99
+   * stalls). Not just the last one either: a write that does not wait can commit ahead of an earlier one
+   * still waiting, and a later write that waited only for it resynced without that earlier write and was
+   * refused (an honest edit lost: a tab's push between two of another tab's pipelined pushes,
+   * SEED=1451820405 of readmodel-merge.test.ts).
    */
-  const tails = new Map<string, Promise<unknown>>();
+  const inFlightByDoc = new Map<string, InFlightWrite[]>();
+  let started = 0;
   /**
    * Bytes of writes waiting for their doc's room to load. The group bounds what waits for a commit, but
    * concurrent pushes to one doc share one load (the node's load line counts it once): a socket pushing
@@ -81,7 +114,7 @@ export function createCommitPath(deps: {
   let inFlight = 0;
   let lastActive = 0;
 
-  async function run(req: WriteRequest, before: Promise<unknown> | undefined, loaded: () => void): Promise<CommitOutcome> {
+  async function run(req: WriteRequest, before: Earlier, loaded: () => void): Promise<CommitOutcome> {
     // Checked against the doc it will be applied to (C4). A push to a doc this node does not hold (a
     // socket that pushes without subscribing) loads the room first: checked on its own, an update can pass
     // and still break the doc later. The room stays warm in the LRU after the write.
@@ -100,7 +133,7 @@ export function createCommitPath(deps: {
     }
   }
 
-  async function checkAndCommit(req: WriteRequest, before: Promise<unknown> | undefined, loaded: () => void): Promise<CommitOutcome> {
+  async function checkAndCommit(req: WriteRequest, before: Earlier, loaded: () => void): Promise<CommitOutcome> {
     const room = rooms.peek(req.tenant, req.doc);
     // A room still loading (or rebuilding) holds part of its doc and of its Yjs client owners.
     if (room) {
@@ -123,11 +156,13 @@ export function createCommitPath(deps: {
     }
   }
 
-  async function validateAndCommit(req: WriteRequest, before: Promise<unknown> | undefined): Promise<CommitOutcome> {
+  async function validateAndCommit(req: WriteRequest, before: Earlier): Promise<CommitOutcome> {
     let room = rooms.peek(req.tenant, req.doc);
     /** Each Yjs client the update has structs of → the end clock of its structs (validateUpdate fills it). */
     let writes = new Map<number, number>();
-    const waits = validateUpdate(req.update, room?.ydoc, writes) === 'waits';
+    /** The Yjs clients whose clocks it lacks, if it waits. */
+    const waitsOn = new Set<number>();
+    const waits = validateUpdate(req.update, room?.ydoc, writes, waitsOn) === 'waits';
     if (room && (waits || !room.owners.allows(req.actor, writes))) {
       // It references clocks the room does not hold: pushes still committing here (a pipelined client,
       // tabs sharing one outbox) or versions another node committed that the bus has not brought yet. Wait
@@ -138,7 +173,7 @@ export function createCommitPath(deps: {
       const held = room;
       let settled = false;
       if (waits) {
-        await before;
+        await before(waitsOn);
         // Most often that was all it waited for (a client pushes its next update before the last one's
         // ack): the writes before it are applied now. Then a resync would only add a Store read per push,
         // and with the writes of a doc chained behind each other, a commit slowed by a disk stall made
@@ -200,7 +235,11 @@ export function createCommitPath(deps: {
         waiting = false;
       };
       const key = `${req.tenant}\u0000${req.doc}`;
-      const before = tails.get(key);
+      let list = inFlightByDoc.get(key);
+      if (!list) inFlightByDoc.set(key, (list = []));
+      const n = ++started;
+      const writes = list;
+      const before: Earlier = (clients) => Promise.all(writes.filter((w) => w.n < n && writesAny(w, clients)).map((w) => w.settled));
       inFlight++;
       lastActive = performance.now();
       const done = run(req, before, loaded);
@@ -210,11 +249,11 @@ export function createCommitPath(deps: {
         lastActive = performance.now();
       };
       void done.then(ended, ended);
-      const settled = done.then(() => undefined, () => undefined);
-      const tail = before ? before.then(() => settled) : settled;
-      tails.set(key, tail);
-      void tail.then(() => {
-        if (tails.get(key) === tail) tails.delete(key);
+      const self: InFlightWrite = { n, update: req.update, clients: null, settled: done.then(() => undefined, () => undefined) };
+      list.push(self);
+      void self.settled.then(() => {
+        writes.splice(writes.indexOf(self), 1);
+        if (writes.length === 0 && inFlightByDoc.get(key) === writes) inFlightByDoc.delete(key);
       });
       return done;
     },

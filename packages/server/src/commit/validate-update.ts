@@ -68,7 +68,7 @@ export type Validation = 'applies' | 'waits';
  * `writes`, if given, gets each client the update has structs of (Skip aside) → the end clock of its
  * structs, for the Yjs client owners check (room/yclient-owners.ts), so the update is decoded once.
  */
-export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null, writes?: Map<number, number>): Validation {
+export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null, writes?: Map<number, number>, waitsOn?: Set<number>): Validation {
   if (update.byteLength < 2) refuse('shorter than an empty update');
   let structs: Struct[];
   let ds: DeleteSet;
@@ -80,7 +80,7 @@ export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null, writes?: 
   }
   const budget = createWorkBudget(update.byteLength);
   const homes = doc ? createHomeResolver(doc, structs) : null;
-  const waits = doc && homes ? waitingFrom(doc, homes, structs) : null;
+  const waits = doc && homes ? waitingFrom(doc, homes, structs, waitsOn) : null;
   let atZero = false;
   for (const s of structs) {
     checkStruct(s, doc ?? null, budget);
@@ -102,17 +102,27 @@ export function validateUpdate(update: Uint8Array, doc?: Y.Doc | null, writes?: 
       refuse(err instanceof Error ? err.message.slice(0, 120) : 'apply failed');
     }
   }
-  return doc && waits && (waits.size > 0 || deletesWait(doc, structs, ds)) ? 'waits' : 'applies';
+  if (!doc || !waits) return 'applies';
+  // Both are asked (not ||) when the caller wants every client the update waits for.
+  const deletes = deletesWait(doc, structs, ds, waitsOn);
+  return waits.size > 0 || deletes ? 'waits' : 'applies';
 }
 
-/** True if a deletion names clocks neither the doc nor the update holds (they would wait as pending). */
-function deletesWait(doc: Y.Doc, structs: readonly Struct[], ds: DeleteSet): boolean {
+/**
+ * True if a deletion names clocks neither the doc nor the update holds (they would wait as pending). With
+ * `waitsOn`, every such client is added to it.
+ */
+function deletesWait(doc: Y.Doc, structs: readonly Struct[], ds: DeleteSet, waitsOn?: Set<number>): boolean {
+  let found = false;
   for (const [client, items] of ds.clients) {
     let end = Y.getState(doc.store, client);
     for (const s of structs) if (s.id.client === client && !(s instanceof Y.Skip)) end = Math.max(end, s.id.clock + s.length);
-    for (const { clock, len } of items) if (clock + len > end) return true;
+    if (!items.some(({ clock, len }) => clock + len > end)) continue;
+    found = true;
+    if (!waitsOn) return true;
+    waitsOn.add(client);
   }
-  return false;
+  return found;
 }
 
 function checkStruct(s: Struct, doc: Y.Doc | null, budget: WorkBudget): void {
@@ -174,9 +184,10 @@ function checkMapEntry(homes: HomeResolver, ds: DeleteSet, s: Y.Item): void {
  * Per client, the clock from which the update's structs wait: Yjs integrates a client's structs in order
  * and sets aside the rest of them at the first one that waits, for a gap in the client's own clocks or for
  * a reference to a clock that neither the doc holds nor the update brings (or brings only in structs that
- * wait themselves, hence the second pass).
+ * wait themselves, hence the second pass). `waitsOn` gets the clients whose missing clocks they wait for
+ * (a superset: the commit path waits for this node's writes of those clients, commit-path.ts).
  */
-function waitingFrom(doc: Y.Doc, homes: HomeResolver, structs: readonly Struct[]): Map<number, number> {
+function waitingFrom(doc: Y.Doc, homes: HomeResolver, structs: readonly Struct[], waitsOn?: Set<number>): Map<number, number> {
   const from = new Map<number, number>();
   const missing = (ref: Y.ID | null): boolean => {
     if (!ref || ref.clock < Y.getState(doc.store, ref.client)) return false;
@@ -191,9 +202,15 @@ function waitingFrom(doc: Y.Doc, homes: HomeResolver, structs: readonly Struct[]
       const expected = next.get(client) ?? Y.getState(doc.store, client);
       if (s instanceof Y.Skip) continue; // the clocks after it must come from elsewhere: `expected` stays
       let waits = clock > expected;
+      if (waits) waitsOn?.add(client);
       if (s instanceof Y.Item) {
         const parent = s.parent instanceof Y.ID ? s.parent : null;
-        for (const ref of [s.origin, s.rightOrigin, parent]) if (ref && ref.client !== client && missing(ref)) waits = true;
+        for (const ref of [s.origin, s.rightOrigin, parent]) {
+          if (ref && ref.client !== client && missing(ref)) {
+            waits = true;
+            waitsOn?.add(ref.client);
+          }
+        }
       }
       if (waits) from.set(client, clock);
       else next.set(client, Math.max(expected, clock + s.length));

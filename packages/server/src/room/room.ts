@@ -146,6 +146,7 @@ export function createRoom(opts: {
   let version = 0;
   let loaded = false;
   let repairing: Promise<void> | null = null;
+  let repairScheduled = false;
   let destroyed = false;
   /** The whole doc encoded at `version`, for joiners with an empty state vector (see syncFor). */
   let full: { version: number; update: Uint8Array } | null = null;
@@ -207,7 +208,24 @@ export function createRoom(opts: {
       apply(version + 1, next.update, next.source, next.actor);
       next = buffered.get(version + 1);
     }
-    if (buffered.size > 0) void repair(Math.min(...buffered.keys()) - 1);
+    if (buffered.size > 0) repairSoon();
+  }
+
+  /**
+   * A hole is repaired from the Store one turn later if it is still there: the missing version most often
+   * arrives in the same turn or the next, from the other of two commit batches in flight whose answers came
+   * back in the other order (commit/group-commit.ts) or from another node's publish that a later one
+   * overtook on the bus. Repairing at once cost a Store read each time.
+   */
+  function repairSoon(): void {
+    if (repairScheduled) return;
+    repairScheduled = true;
+    setImmediate(() => {
+      repairScheduled = false;
+      if (destroyed || !loaded || buffered.size === 0) return;
+      if (buffered.has(version + 1)) return drain();
+      void repair(Math.min(...buffered.keys()) - 1);
+    });
   }
 
   /** Loads versions (version, upTo] from the Store; upTo omitted = to the head. One repair at a time. */

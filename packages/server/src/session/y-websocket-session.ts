@@ -18,6 +18,7 @@
  * (burst 2x). y-websocket has no reject frame to refuse one update, so past the bucket the socket closes
  * with RATE_LIMITED; what was not stored yet reaches the server again in the provider's resync.
  */
+import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
@@ -49,6 +50,15 @@ function message(type: number, write: (enc: encoding.Encoder) => void): Uint8Arr
   encoding.writeVarUint(enc, type);
   write(enc);
   return encoding.toUint8Array(enc);
+}
+
+/** The updates as one, or null if they do not merge (one of them does not decode: each is then written alone). */
+function mergeOrNull(updates: Uint8Array[]): Uint8Array | null {
+  try {
+    return Y.mergeUpdates(updates);
+  } catch {
+    return null;
+  }
 }
 
 function updateMessage(update: Uint8Array): Uint8Array {
@@ -146,6 +156,20 @@ export function createYWebsocketSession(
     }
   }
 
+  /**
+   * One write of this socket in flight at a time; updates that arrive meanwhile are merged (Y.mergeUpdates)
+   * into the next write when it settles. A stock provider streams each edit's update without waiting, and
+   * each one extends its client's last: written one by one, an update whose predecessor was still
+   * committing had to wait for it and then go in a later batch, so a client's updates committed one batch
+   * at a time and a busy moment turned into a backlog that never drained (bench/: the knee's p99 stalls).
+   * Merged, a socket's backlog goes in the next batch as one row, whatever its length, and its receivers
+   * get it as one message. A merged write the validation refuses is written again update by update, so one
+   * bad update never takes its neighbours with it.
+   */
+  let writing = false;
+  let unwritten: Uint8Array[] = [];
+  let unwrittenBytes = 0;
+
   function write(update: Uint8Array): void {
     if (isEmptyUpdate(update)) return;
     if (!canWrite(principal, space)) {
@@ -154,14 +178,72 @@ export function createYWebsocketSession(
       return;
     }
     if (ctx.shuttingDown()) return close(closeCodeFor('SHUTTING_DOWN'), 'SHUTTING_DOWN');
-    ctx.commit.write({ tenant: principal.tenant, doc, clientId, seq: seq++, actor: principal.subject, update, source: sub }).catch((err: unknown) => {
-      const code = isCairnError(err) ? err.code : 'INTERNAL';
-      metrics.rejected.inc({ code });
-      if (!isCairnError(err)) log.error({ err, doc }, 'y-websocket commit failed');
-      // Invalid bytes are dropped; anything retryable closes so the provider reconnects and resends, and
-      // so does a deleted doc (L2), whose reconnects are refused.
-      if (!isCairnError(err) || err.retryable || code === 'DOC_DELETED') close(closeCodeFor(code), code);
-    });
+    // Bounded like a send buffer: a socket whose writes cannot keep up is closed, and its provider resyncs.
+    if (unwrittenBytes + update.byteLength > limits.maxBufferedBytes) return close(closeCodeFor('OVERLOADED'), 'OVERLOADED');
+    unwritten.push(update);
+    unwrittenBytes += update.byteLength;
+    if (!writing) writeUnwritten();
+  }
+
+  function writeUnwritten(): void {
+    if (closed || unwritten.length === 0) return;
+    const updates = takeUnwritten();
+    writing = true;
+    const merged = updates.length === 1 ? updates[0]! : mergeOrNull(updates);
+    const done = merged ? commitOne(merged).catch((err: unknown) => {
+      // The merge as a whole was refused: each update on its own, so only the bad ones are dropped.
+      if (updates.length > 1 && isCairnError(err) && err.code === 'INVALID_UPDATE') return commitEach(updates);
+      throw err;
+    }) : commitEach(updates);
+    done.then(
+      () => {
+        writing = false;
+        writeUnwritten();
+      },
+      (err: unknown) => {
+        writing = false;
+        failed(err);
+      },
+    );
+  }
+
+  /** The unwritten updates up to maxPayload bytes (at least one): the next write's. */
+  function takeUnwritten(): Uint8Array[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < unwritten.length && (n === 0 || bytes + unwritten[n]!.byteLength <= limits.maxPayload)) bytes += unwritten[n++]!.byteLength;
+    const taken = unwritten.slice(0, n);
+    unwritten = unwritten.slice(n);
+    unwrittenBytes -= bytes;
+    return taken;
+  }
+
+  function commitOne(update: Uint8Array): Promise<unknown> {
+    return ctx.commit.write({ tenant: principal.tenant, doc, clientId, seq: seq++, actor: principal.subject, update, source: sub });
+  }
+
+  /** One by one; invalid bytes are dropped (counted), anything else ends the run. */
+  async function commitEach(updates: readonly Uint8Array[]): Promise<void> {
+    for (const u of updates) {
+      if (closed) return;
+      try {
+        await commitOne(u);
+      } catch (err) {
+        if (!(isCairnError(err) && err.code === 'INVALID_UPDATE')) throw err;
+        metrics.rejected.inc({ code: err.code });
+      }
+    }
+  }
+
+  function failed(err: unknown): void {
+    const code = isCairnError(err) ? err.code : 'INTERNAL';
+    metrics.rejected.inc({ code });
+    if (!isCairnError(err)) log.error({ err, doc }, 'y-websocket commit failed');
+    // Invalid bytes are dropped; anything retryable closes so the provider reconnects and resends, and
+    // so does a deleted doc (L2), whose reconnects are refused.
+    if (!isCairnError(err) || err.retryable || code === 'DOC_DELETED') return close(closeCodeFor(code), code);
+    // A refusal that does not close (a quota): what waited behind it is still written.
+    writeUnwritten();
   }
 
   function rateLimited(): void {
