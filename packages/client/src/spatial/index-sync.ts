@@ -220,20 +220,27 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
   };
 
   /**
-   * A transaction of an open cell: the changed ids' entries in that cell come from the entry cache, read
-   * again only in the maps the transaction changed; other cells holding an id are read from the cache too.
+   * A transaction of an open cell. A pose-only change of an anchor this cell alone holds is folded from
+   * the new pose (movedFold); for the other ids the entries in that cell come from the entry cache, read
+   * again only in the maps the transaction changed, and other cells holding an id are read from it too.
    */
   const refreshChanged = (cell: string, doc: Y.Doc, changed: ReadonlyMap<string, number>, origin: AnchorChange['origin']): void => {
-    const b = batch(false);
+    // Decided before anything is folded: the entry cache sees every id of the transaction first, whatever
+    // a fold might throw.
+    const moves: [string, Anchor][] = [];
     let rest = changed;
     if (changed.size <= 64) {
-      // A move of an anchor only this cell holds: its new pose is all that changed (movedFast says when).
       const slow = new Map<string, number>();
-      for (const [id, bits] of changed) if (!(bits === POSES_BIT && movedFast(b, cell, doc, id))) slow.set(id, bits);
+      for (const [id, bits] of changed) {
+        const moved = bits === POSES_BIT ? movedFold(cell, doc, id) : null;
+        if (moved) moves.push([id, moved]);
+        else slow.set(id, bits);
+      }
       rest = slow;
     }
-    if (rest.size === 0) return finish(b, origin);
-    const here = cached.changed(cell, doc, rest);
+    const here = rest.size > 0 ? cached.changed(cell, doc, rest) : null;
+    const b = batch(false);
+    for (const [id, merged] of moves) put(b, id, merged);
     const docs = o.docs();
     for (const id of rest.keys()) {
       const at = idCells.get(id);
@@ -241,7 +248,7 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
       // In idCells order, as refresh() reads them: props forwarding breaks ties by that order.
       for (const c of at ?? []) {
         if (c === cell) {
-          const e = here.get(id);
+          const e = here?.get(id);
           if (e) list.push(e);
           continue;
         }
@@ -256,20 +263,17 @@ export function createIndexSync(o: IndexSyncOptions): IndexSync {
 
   /**
    * A transaction that changed only poses of an id, which no other open cell holds and whose shown anchor
-   * comes from this cell: when the pose it now reads is newer than the shown one, the fold is the shown
+   * comes from this cell: when the pose it now reads is newer than the shown one, its fold is the shown
    * anchor with that pose. Nothing else it folds changed (those maps were not touched), the entry cannot
    * have become forwarded (a tombstone older than the old pose is older than the new one) and props
    * forwarding has nothing to do with one cell (its writes are all here). Anything else takes the full fold.
    */
-  const movedFast = (b: Batch, cell: string, doc: Y.Doc, id: string): boolean => {
+  const movedFold = (cell: string, doc: Y.Doc, id: string): Anchor | null => {
     const prev = view.get(id);
-    if (!prev || prev.merged.cell !== cell || cached.has(cell, id)) return false;
-    const at = idCells.get(id);
-    if (at?.size !== 1) return false;
+    if (!prev || prev.merged.cell !== cell || cached.has(cell, id) || idCells.get(id)?.size !== 1) return null;
     const pose = readPose(doc, cell, id);
-    if (!pose || pose.hlc <= prev.merged.pose.hlc) return false;
-    put(b, id, { ...prev.merged, pose, props: { ...prev.merged.props } });
-    return true;
+    if (!pose || pose.hlc <= prev.merged.pose.hlc) return null;
+    return { ...prev.merged, pose, props: { ...prev.merged.props } };
   };
 
   const addStored = (cell: string, only: ReadonlySet<string>, add: (e: CellEntry) => void): void => {
