@@ -33,7 +33,7 @@ export interface ServerConfig {
   staticDir: string | null;
   /** Postgres connections per node (CAIRN_PG_POOL_SIZE, default 10); room loads get half of them. */
   pgPoolSize: number;
-  /** Commit batches at the Store at once (CAIRN_COMMITS_IN_FLIGHT, default 2; commit/group-commit.ts). */
+  /** Commit batches at the Store at once (CAIRN_COMMITS_IN_FLIGHT, default 1; commit/group-commit.ts). */
   commitsInFlight: number;
   /** Sockets per node, in total and per remote address (S7). */
   maxConnections: number;

@@ -18,7 +18,7 @@ export const SETTINGS = [
   { env: 'CAIRN_MIGRATE_URL', default: "unset: DATABASE_URL's role owns the tables", meaning: 'the tables owner, for migrations only; DATABASE_URL is then a tenant-scoped app role under row-level security (S5)' },
   { env: 'CAIRN_PG_SCHEMA', default: 'unset: search_path', meaning: "schema for Cairn's tables (with DATABASE_URL)" },
   { env: 'CAIRN_PG_POOL_SIZE', default: '10', meaning: 'Postgres connections per node; room loads use at most half' },
-  { env: 'CAIRN_COMMITS_IN_FLIGHT', default: '2', meaning: 'commit batches at the database at once (group commit); 1: one at a time' },
+  { env: 'CAIRN_COMMITS_IN_FLIGHT', default: '1', meaning: 'commit batches at the database at once (group commit); 1: one at a time' },
   { env: 'CAIRN_DATA_DIR', default: './.cairn-data', meaning: 'PGlite data folder when DATABASE_URL is unset (memory:// for none)' },
   { env: 'REDIS_URL', default: 'unset: in-process bus (one node)', meaning: 'Redis for fan-out between nodes' },
   { env: 'CAIRN_REDIS_PREFIX', default: 'cairn:', meaning: 'prefix of every Redis channel; the same on all nodes of a deployment' },

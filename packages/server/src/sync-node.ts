@@ -50,7 +50,7 @@ export interface SyncNodeOptions {
   maxConcurrentLoads?: number;
   maxQueuedLoads?: number;
   maxBatch?: number;
-  /** Commit batches at the Store at once (commit/group-commit.ts; default 1 here, 2 from the config). */
+  /** Commit batches at the Store at once (commit/group-commit.ts; default 1). */
   commitsInFlight?: number;
   /** Pushes that may wait for a commit before more are refused with OVERLOADED (default: no count bound). */
   maxQueuedCommits?: number;
