@@ -74,7 +74,9 @@ function cpuGrowth(before, after) {
 
 /**
  * A CPU meter over a window: start(), then stop() returns the seconds each watched party used. `serverPid`
- * may be a list (a server of several nodes): their sum.
+ * may be a list (a server of several nodes): their sum. `machineSeconds` is the whole machine's busy time
+ * (every process, the load generator and other users' work included): what the rest took is that minus
+ * the parties.
  */
 export function cpuWindow(serverPid, { services = [] } = {}) {
   const pids = [].concat(serverPid);
@@ -83,13 +85,16 @@ export function cpuWindow(serverPid, { services = [] } = {}) {
   const s0 = serverCpu();
   const svc0 = services.length ? cpuSecondsNamed(services) : new Map();
   const self0 = process.cpuUsage();
+  const machine0 = machineBusySeconds();
   return () => {
     const self = process.cpuUsage(self0);
+    const machineSeconds = machineBusySeconds() - machine0;
     return {
       wallSeconds: (performance.now() - t0) / 1000,
       serverSeconds: serverCpu() - s0,
       servicesSeconds: services.length ? cpuGrowth(svc0, cpuSecondsNamed(services)) : 0,
       loadgenSeconds: (self.user + self.system) / 1e6,
+      machineSeconds,
     };
   };
 }
