@@ -94,7 +94,7 @@ export const TABLES = [
   },
   {
     key: 'peer-knee', floor: true, title: '8. Peer ramp knee (the outside peer run\'s shape)',
-    note: (c) => `${c['peer-knee'].rooms} rooms of ${c['peer-knee'].roomSize} clients, the peer-team update, the rate per client ramped ${c['peer-knee'].steps.join(', ')} updates/s (SEED=${c.seed}); the knee is the highest delivered/s (deliveries to receivers per second) of a step whose p99 stayed ≤ ${c['peer-knee'].p99LimitMs} ms, an undelivered update counting as late; the ramp stops after ${c['peer-knee'].stopAfter} failing steps in a row. Every step: the table after this one.`,
+    note: (c) => `${c['peer-knee'].rooms} rooms of ${c['peer-knee'].roomSize} clients, the peer-team update, the rate per client ramped ${c['peer-knee'].steps.join(', ')} updates/s (SEED=${c.seed}); the knee is the highest delivered/s (deliveries to receivers per second) of a step whose p99 stayed ≤ ${c['peer-knee'].p99LimitMs} ms, an undelivered update counting as late; the ramp stops after ${c['peer-knee'].stopAfter} saturated steps in a row (over a tenth of the deliveries missing). Every step: the table after this one.`,
     rows: [
       { label: 'knee: delivered/s with p99 ≤ limit', get: (r) => r['peer-knee']?.kneeDeliveredPerSec, better: 'higher', d: 0 },
       { label: 'rate per client at the knee (updates/s)', get: (r) => r['peer-knee']?.kneeHz, d: 0 },

@@ -21,7 +21,7 @@ export function peerRampTable(results, servers) {
   const c = results.config['peer-knee'];
   const reached = (s, hz) => results.runs.some((run) => run.servers[s]?.['peer-knee']?.steps?.some((st) => st.hz === hz));
   const out = [
-    `Every step of the peer ramp: p99 (ms) · delivered/s · server CPU per delivered update (µs)${servers.includes('cairn-pg') ? ', for Cairn PG+Redis also machine-wide (server + Postgres + Redis)' : ''}; a cell is empty after the ramp stopped. **Bold**: p99 over ${c.p99LimitMs} ms.`,
+    `Every step of the peer ramp: p99 (ms) · delivered/s · server CPU per delivered update (µs)${servers.includes('cairn-pg') ? ', for Cairn PG+Redis also machine-wide (server + Postgres + Redis)' : ''} · other processes' CPU in the window (% of one core; the machine has 200: a high figure marks a step another user's work may have failed); a cell is empty after the ramp stopped. **Bold**: p99 over ${c.p99LimitMs} ms.`,
     '',
     `| updates/s per client | offered deliveries/s | ${servers.map((s) => SHORT[s]).join(' | ')} |`,
     `|---:|---:|${servers.map(() => '---|').join('')}`,
@@ -34,7 +34,8 @@ export function peerRampTable(results, servers) {
       const p99Text = p99 === Number.MAX_VALUE ? '∞' : num(p99, 1);
       const cpu = num(stepMedian(results, s, hz, (st) => st.serverCpuUsPerDelivered), 1);
       const machine = s === 'cairn-pg' ? ` / ${num(stepMedian(results, s, hz, (st) => st.machineCpuUsPerDelivered), 1)}` : '';
-      return `${p99 > c.p99LimitMs ? `**${p99Text}**` : p99Text} · ${num(stepMedian(results, s, hz, (st) => st.deliveredPerSec), 0)}/s · ${cpu}${machine} µs`;
+      const other = num(stepMedian(results, s, hz, (st) => st.otherCpuPercent), 0);
+      return `${p99 > c.p99LimitMs ? `**${p99Text}**` : p99Text} · ${num(stepMedian(results, s, hz, (st) => st.deliveredPerSec), 0)}/s · ${cpu}${machine} µs · other ${other}%`;
     });
     out.push(`| ${hz} | ${num(c.rooms * c.roomSize * hz * (c.roomSize - 1), 0)} | ${cells.join(' | ')} |`);
   }
