@@ -62,7 +62,7 @@ export function stallNotes(results) {
       }
     }
   }
-  const head = '**Sockets closed and refusals** (per fan-out phase, warm-up and grace included: closes and reconnects seen by the load generator, and the growth of Cairn\'s `cairn_rejected_frames_total`, `cairn_poses_dropped_total`, `cairn_fanout_dropped_total` (its own publishes coming back, reason `own`, left out) and `cairn_fanout_repaired_updates_total` over the phase; raw counts under `sockets` and `serverMetrics` in results.json):';
+  const head = '**Sockets closed, refusals and stalls** (per fan-out phase, warm-up and grace included: closes and reconnects seen by the load generator, its own event loop when it blocked for 100 ms or more in the window, and the growth of Cairn\'s `cairn_rejected_frames_total`, `cairn_poses_dropped_total`, `cairn_fanout_dropped_total` (its own publishes coming back, reason `own`, left out) and `cairn_fanout_repaired_updates_total` over the phase; raw counts under `sockets` and `serverMetrics` in results.json):';
   if (watched === 0) return []; // results from before the rig counted them
   return lines.length ? [head, '', ...lines] : [`${head} none in any phase.`];
 }
