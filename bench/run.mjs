@@ -13,8 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { startServer, SERVERS, DEFAULT_SERVERS, TMP_DIR, BENCH_DIR, PG_URL, postgresUp } from './lib/servers.mjs';
 import { readResultsJson, writeResultsJson } from './lib/results-json.mjs';
-import { cpuSeconds } from './lib/proc.mjs';
-import { sleep } from './lib/stats.mjs';
+import { waitIdle } from './lib/proc.mjs';
 import { markdownTables, targets } from './lib/report.mjs';
 import { plots } from './lib/plots.mjs';
 import { storeCeiling } from './lib/store-ceiling.mjs';
@@ -72,15 +71,6 @@ function parseArgs(argv) {
 
 const log = (msg) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-/** Waits until the server is idle (under 5% of a core over 300 ms), at most 15 s: backlogs of one workload stay out of the next. */
-async function quiesce(pid) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const c0 = cpuSeconds(pid);
-    await sleep(300);
-    if (cpuSeconds(pid) - c0 < 0.015) return;
-  }
-}
 
 /** Writes RESULTS.md, results.json and the plots for `results` into `outDir`. */
 function writeResults(results, outDir) {
@@ -187,7 +177,7 @@ for (let run = 1; run <= config.runs; run++) {
         if (FRESH.has(w)) {
           await server.stop();
           server = null;
-        } else await quiesce(server.pid);
+        } else await waitIdle(server.pid, 15_000); // a workload's backlog stays out of the next
       }
     } catch (err) {
       log(`${id}: ${err.message}`);

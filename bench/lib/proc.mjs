@@ -1,5 +1,6 @@
 // CPU and memory of a process, read from /proc as the kernel accounts them (never estimated).
 import { readFileSync, readdirSync } from 'node:fs';
+import { sleep } from './stats.mjs';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -104,4 +105,14 @@ export function machineBusySeconds() {
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = cpu;
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}
+
+/** Waits until the process is idle (under 5% of a core over 300 ms), at most `maxMs`: a backlog stays out of what is measured next. */
+export async function waitIdle(pid, maxMs) {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const c0 = cpuSeconds(pid);
+    await sleep(300);
+    if (cpuSeconds(pid) - c0 < 0.015) return;
+  }
 }

@@ -84,16 +84,11 @@ export function metricsDelta(before, after) {
   return out;
 }
 
-/**
- * One line for a phase that saw a close, a reconnect, a refusal or drop on the server, or the load
- * generator's own event loop blocked for 100 ms or more; '' when it saw none.
- */
+/** One line for a phase that saw a close, a reconnect, or a refusal or drop on the server; '' when it saw none. */
 export function stallLine(step) {
   const parts = [];
   const s = step.sockets;
   if (s?.closed) parts.push(`${s.closed} socket(s) closed mid-phase (${Object.entries(s.closeCodes).map(([k, n]) => `${k} ×${n}`).join(', ')}), ${s.reconnects} reconnect(s)${s.failedReconnects ? `, ${s.failedReconnects} failed` : ''}${s.downAtEnd ? `, ${s.downAtEnd} down at the end` : ''}`);
-  // Not the server's doing, but the same symptom: the load generator itself not scheduled (a busy machine).
-  if (step.loadgenLoopDelayMaxMs >= 100) parts.push(`the load generator's event loop blocked up to ${Math.round(step.loadgenLoopDelayMaxMs)} ms (other processes ${Math.round(step.otherCpuPercent ?? NaN)}% of a core)`);
   const m = step.serverMetrics;
   for (const [key, what] of [['rejected', 'rejected'], ['posesDropped', 'poses dropped'], ['busDropped', 'bus messages dropped'], ['busRepaired', 'updates repaired from the Store']]) {
     // A node's own publishes come back from Redis and are skipped as 'own' on every update: not a loss.

@@ -5,6 +5,9 @@ import { median } from './stats.mjs';
 import { stallLine } from './stall-watch.mjs';
 import { SHORT, num } from './report-format.mjs';
 
+/** A block of the load generator's event loop this long is reported: every timestamp behind it is late. */
+const BLOCKED_MS = 100;
+
 /** The workloads made of fan-out phases: one phase each, or `steps`. */
 const PHASED = ['fanout', 'knee', 'peer-team', 'peer-knee'];
 
@@ -54,15 +57,22 @@ export function stallNotes(results) {
       for (const w of PHASED) {
         const r = res?.[w];
         if (!r || r.error) continue;
-        for (const step of r.steps ?? [r]) {
+        const phases = r.steps ?? [r];
+        for (const step of phases) {
           if (step.sockets) watched++;
           const line = stallLine(step);
           if (line) lines.push(`- run ${run.run}, ${SHORT[server] ?? server}, ${w}${r.steps ? ` at ${step.hz}/s per client` : ''}: ${line}.`);
         }
+        // Not the server's doing but the same symptom: the load generator itself not scheduled (a busy machine).
+        const blocked = phases.filter((st) => st.loadgenLoopDelayMaxMs >= BLOCKED_MS);
+        if (blocked.length) {
+          const worst = blocked.reduce((a, st) => (st.loadgenLoopDelayMaxMs > a.loadgenLoopDelayMaxMs ? st : a));
+          lines.push(`- run ${run.run}, ${SHORT[server] ?? server}, ${w}: the load generator's own event loop blocked ${BLOCKED_MS} ms or more in ${blocked.length} of ${phases.length} phase(s), at worst ${Math.round(worst.loadgenLoopDelayMaxMs)} ms (other processes then ${num(worst.otherCpuPercent, 0)}% of a core).`);
+        }
       }
     }
   }
-  const head = '**Sockets closed, refusals and stalls** (per fan-out phase, warm-up and grace included: closes and reconnects seen by the load generator, its own event loop when it blocked for 100 ms or more in the window, and the growth of Cairn\'s `cairn_rejected_frames_total`, `cairn_poses_dropped_total`, `cairn_fanout_dropped_total` (its own publishes coming back, reason `own`, left out) and `cairn_fanout_repaired_updates_total` over the phase; raw counts under `sockets` and `serverMetrics` in results.json):';
+  const head = `**Sockets closed, refusals and stalls** (per fan-out phase, warm-up and grace included: closes and reconnects seen by the load generator, its own event loop when it blocked for ${BLOCKED_MS} ms or more in a window, and the growth of Cairn's \`cairn_rejected_frames_total\`, \`cairn_poses_dropped_total\`, \`cairn_fanout_dropped_total\` (its own publishes coming back, reason \`own\`, left out) and \`cairn_fanout_repaired_updates_total\` over the phase; raw counts under \`sockets\` and \`serverMetrics\` in results.json):`;
   if (watched === 0) return []; // results from before the rig counted them
   return lines.length ? [head, '', ...lines] : [`${head} none in any phase.`];
 }

@@ -8,18 +8,8 @@
 // of the deliveries missing after the grace time: a standing backlog, which spoils every step after it).
 import { createFanoutRig } from '../lib/fanout-phase.mjs';
 import { sleep } from '../lib/stats.mjs';
-import { cpuSeconds } from '../lib/proc.mjs';
+import { waitIdle } from '../lib/proc.mjs';
 import { peerSeed } from './peer-team.mjs';
-
-/** Waits until the server is idle (under 5% of a core over 300 ms, at most 5 s): a step's backlog stays out of the next. */
-async function drained(pid) {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const c0 = cpuSeconds(pid);
-    await sleep(300);
-    if (cpuSeconds(pid) - c0 < 0.015) return;
-  }
-}
 
 export async function peerKnee(target, o) {
   const seed = peerSeed('peer-knee', o);
@@ -34,7 +24,7 @@ export async function peerKnee(target, o) {
       if (step.p99 <= o.p99LimitMs && (!knee || step.deliveredPerSec > knee.deliveredPerSec)) knee = step;
       saturated = step.missing > 0.1 * step.expected ? saturated + 1 : 0;
       if (saturated >= o.stopAfter) break;
-      await (step.missing > 0 ? drained(target.pid) : sleep(300));
+      await (step.missing > 0 ? waitIdle(target.pid, 5000) : sleep(300)); // a step's backlog stays out of the next
     }
   } finally {
     rig.close();
