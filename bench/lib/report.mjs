@@ -142,8 +142,12 @@ function advantage(row, cairn, peer) {
 
 const valueOf = (row, r) => (r ? row.get(r) : undefined);
 
+/** The median over runs; an ∞ (an update that never arrived) counts as the largest value, not as no value. */
 export function medianOf(results, server, get) {
-  return median(results.runs.map((run) => run.servers[server]).filter(Boolean).map((r) => get(r)).filter(fin));
+  const v = results.runs.map((run) => run.servers[server]).filter(Boolean).map((r) => get(r)).filter(fin).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
 export function advantageOf(results, row, cairn, peer) {
