@@ -157,7 +157,7 @@ export function advantageOf(results, row, cairn, peer) {
 export function markdownTables(results) {
   const servers = results.servers;
   const out = [];
-  const pairs = [['cairn-pg', 'y-websocket'], ['cairn-pg', 'hocuspocus'], ['cairn-embedded', 'y-websocket']].filter(([a, b]) => servers.includes(a) && servers.includes(b));
+  const pairs = [['cairn-pg', 'y-websocket'], ['cairn-pg', 'hocuspocus'], ['cairn-embedded', 'y-websocket'], ['cairn-embedded', 'hocuspocus']].filter(([a, b]) => servers.includes(a) && servers.includes(b));
   for (const t of TABLES) {
     const cols = servers.filter((s) => (!t.only || t.only.includes(s)) && (t.floor || !SERVERS[s].floor) && results.runs.some((run) => run.servers[s]?.[t.key]));
     if (cols.length === 0) continue;
