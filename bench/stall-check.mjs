@@ -52,6 +52,7 @@ else {
     assert.deepEqual(step.sockets, { closed: 10, closeCodes: { '4015 SLOW_CONSUMER': 5, '4011 RATE_LIMITED': 5 }, reconnects: 10, failedReconnects: 0, downAtEnd: 0 });
     assert.deepEqual(step.serverMetrics.rejected, { RATE_LIMITED: 5 });
     assert.ok(step.missing > 0, 'the closed sockets missed updates while they were down');
+    assert.equal(step.duplicates, 0);
     assert.equal(quiet.sockets.closed, 0);
     assert.equal(stallLine(quiet), '');
     console.log('stall instrumentation: ok');

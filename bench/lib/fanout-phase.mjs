@@ -19,9 +19,12 @@ const SYNC_UPDATE = 2; // y-protocols: a sync message's update sub-type (a resyn
  * every rate); without, the phases are spread evenly over the period.
  */
 export async function createFanoutRig(target, { clients: count, roomSize, roomPrefix, shape = 'pq', seed = null }) {
-  const inflight = new Map(); // update id -> { t, client, remaining }
+  // update id -> { t, client, seen: a bit per member of the room that got it }; kept to the phase's end, so a
+  // copy that comes after every receiver had the update is still seen as a duplicate
+  const inflight = new Map();
   let samples = createSamples();
   let delivered = 0;
+  let duplicates = 0;
   /** Stall hunting: the worst latency of the updates sent in each 250 ms of the measured window. */
   const BUCKET_MS = 250;
   let windowStart = 0;
@@ -33,15 +36,23 @@ export async function createFanoutRig(target, { clients: count, roomSize, roomPr
   const received = (writer, id, at) => {
     const rec = inflight.get(id);
     if (!rec || rec.client === writer.clientID) return; // not measured, or the echo to its own sender
+    // A receiver that gets an update again (a server's repair or resync resending it) is counted apart:
+    // as a delivery it would inflate delivered/s and end the record before the others' copies arrived.
+    const bit = 1 << writer.slot;
+    if (rec.seen & bit) {
+      duplicates++;
+      return;
+    }
+    rec.seen |= bit;
     samples.push(at - rec.t);
     const b = Math.floor((rec.t - windowStart) / BUCKET_MS);
     if (b >= 0) worst[b] = Math.max(worst[b] ?? 0, at - rec.t);
     delivered++;
-    if (--rec.remaining === 0) inflight.delete(id);
   };
   const sockets = createSocketLog();
   const clients = await openYClients(target, count, (i) => {
     const writer = createPoseWriter(1000 + i, { shape });
+    writer.slot = i % roomSize;
     writers.push(writer);
     return { room: `${roomPrefix}-${Math.floor(i / roomSize)}`, doc: writer.doc, onUpdate: onUpdate(writer) };
   }, { keep: sockets });
@@ -64,6 +75,7 @@ export async function createFanoutRig(target, { clients: count, roomSize, roomPr
     let skipped = 0;
     samples = createSamples();
     delivered = 0;
+    duplicates = 0;
     worst = [];
     // This process's own event loop: a stall here delays every receive timestamp, whatever the server does.
     const loop = monitorEventLoopDelay({ resolution: 5 });
@@ -78,7 +90,7 @@ export async function createFanoutRig(target, { clients: count, roomSize, roomPr
         next[i] += period;
         const { update, id } = writers[i].next();
         if (measuring) {
-          inflight.set(id, { t: performance.now(), client: writers[i].clientID, remaining: roomSize - 1 });
+          inflight.set(id, { t: performance.now(), client: writers[i].clientID, seen: 0 });
           sends++;
         }
         clients[i].sendUpdate(update);
@@ -117,6 +129,7 @@ export async function createFanoutRig(target, { clients: count, roomSize, roomPr
       expected,
       delivered,
       missing,
+      duplicates,
       deliveredPerSec: delivered / cpu.wallSeconds,
       p50: q(0.5),
       p95: q(0.95),

@@ -84,11 +84,12 @@ export function metricsDelta(before, after) {
   return out;
 }
 
-/** One line for a phase that saw a close, a reconnect, or a refusal or drop on the server; '' when it saw none. */
+/** One line for a phase that saw a close, a reconnect, a duplicate delivery, or a refusal or drop on the server; '' when it saw none. */
 export function stallLine(step) {
   const parts = [];
   const s = step.sockets;
   if (s?.closed) parts.push(`${s.closed} socket(s) closed mid-phase (${Object.entries(s.closeCodes).map(([k, n]) => `${k} ×${n}`).join(', ')}), ${s.reconnects} reconnect(s)${s.failedReconnects ? `, ${s.failedReconnects} failed` : ''}${s.downAtEnd ? `, ${s.downAtEnd} down at the end` : ''}`);
+  if (step.duplicates) parts.push(`${step.duplicates} deliveries received again by a receiver that already had them (not counted as delivered)`);
   const m = step.serverMetrics;
   for (const [key, what] of [['rejected', 'rejected'], ['posesDropped', 'poses dropped'], ['busDropped', 'bus messages dropped'], ['busRepaired', 'updates repaired from the Store']]) {
     // A node's own publishes come back from Redis and are skipped as 'own' on every update: not a loss.
