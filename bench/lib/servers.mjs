@@ -157,6 +157,8 @@ export async function startServer(id, { run, extraFlags = [], log = () => {}, no
       cairn: Boolean(def.cairn),
       yUrlTemplate: def.cairn ? `${base}/y/{room}` : def.protocol === 'hocus' ? `${base}/` : `${base}/{room}`,
       nativeUrl: def.cairn ? `${base}/v1/sync` : null,
+      /** Cairn's Prometheus text (its refusal and drop counters, read before and after each fan-out phase). */
+      metricsUrl: def.cairn ? `http://127.0.0.1:${port}/metrics` : null,
       services: def.pg ? ['postgres', 'redis-server'] : [],
       ...(nodes > 1 ? { pids: procs.map((p) => p.child.pid), nativeUrls: procs.map((p) => `ws://127.0.0.1:${p.port}/v1/sync`) } : {}),
     },
