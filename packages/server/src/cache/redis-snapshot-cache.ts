@@ -23,7 +23,10 @@ export interface RedisSnapshotCacheOptions {
   ttlMs?: number;
   /** States larger than this are not cached (CAIRN_L3_MAX_BYTES). Default 64 MiB. */
   maxBytes?: number;
-  /** A command without a reply after this long rejects. Default 5000 (a 20 MB value takes ~50 ms locally). */
+  /**
+   * A command without a reply after this long rejects, and the load goes to the Store. Default 2000: a
+   * 20 MB value takes ~50 ms on one host; a black-holed Redis must not hold a join for long.
+   */
   commandTimeoutMs?: number;
   connectionName?: string;
   onError?: (err: unknown) => void;
@@ -58,7 +61,7 @@ export async function createRedisSnapshotCache(opts: RedisSnapshotCacheOptions):
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: opts.commandTimeoutMs ?? 5000,
+    commandTimeout: opts.commandTimeoutMs ?? 2000,
     connectionName: opts.connectionName ?? 'cairn:l3',
     enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 6)),

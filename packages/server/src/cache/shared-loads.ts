@@ -99,14 +99,19 @@ export function createSharedLoads(opts: SharedLoadsOptions): SharedLoads {
 
   return {
     async find(tenant, doc, signal) {
-      const [epoch, first] = await Promise.all([store.epoch(), soft(cache.get(tenant, doc), null)]);
+      const failed = Symbol('failed');
+      const [epoch, first] = await Promise.all([store.epoch(), soft<CachedSnapshot | null | typeof failed>(cache.get(tenant, doc), failed)]);
+      // The cache failed (down, or slower than its command timeout): straight to the Store, no lease, no
+      // wait, so an outage costs a join at most one command timeout.
+      if (first === failed) return { cached: null, lease: null, epoch };
       let cached = first;
       if (cached && cached.epoch !== epoch) {
         observer?.discarded('epoch');
         cached = null;
       }
       if (cached) return { cached, lease: null, epoch };
-      const lease = await soft(cache.lease(tenant, doc, leaseMs), null);
+      const lease = await soft<SnapshotLease | null | typeof failed>(cache.lease(tenant, doc, leaseMs), failed);
+      if (lease === failed) return { cached: null, lease: null, epoch };
       if (lease) return { cached: null, lease, epoch };
       return { cached: await wait(tenant, doc, epoch, signal), lease: null, epoch };
     },
