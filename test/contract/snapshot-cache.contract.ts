@@ -101,8 +101,20 @@ export function describeSnapshotCacheContract(name: string, make: CacheFactory):
       const next = await a.lease('t1', 's/d', 5000);
       expect(next).not.toBeNull();
       await expiring!.release();
+      expect(await expiring!.renew(5000)).toBe(false);
       expect((await b.probe('t1', 's/d')).leased).toBe(true);
       await next!.release();
+    });
+
+    it('L3: a holder that renews its lease keeps it past its first time to live', async () => {
+      const { a, b } = await open();
+      const held = await a.lease('t1', 's/d', 150);
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 80));
+        expect(await held!.renew(150)).toBe(true);
+      }
+      expect(await b.lease('t1', 's/d', 150)).toBeNull();
+      await held!.release();
     });
 
     it('L3: a snapshot nobody reads or writes expires after its time to live; a read renews it', async () => {

@@ -38,7 +38,7 @@ async function cluster(seed: number, opts: { leaseMs?: number; redisUrl?: (node:
     const loads = loadCountingStore(createPgStore({ connectionString: PG_URL, schema }));
     const url = opts.redisUrl?.(name) ?? REDIS_URL;
     const bus = await createRedisBus({ url: REDIS_URL, prefix, onError: () => undefined });
-    const cache = await createRedisSnapshotCache({ url, prefix, commandTimeoutMs: 1000, onError: () => undefined });
+    const cache = await createRedisSnapshotCache({ url, prefix, commandTimeoutMs: 3000, onError: () => undefined });
     const node = createSyncNode({ store: loads.store, bus, verify: async () => WRITER, nodeId: name, cache, ...(opts.leaseMs ? { cacheLeaseMs: opts.leaseMs } : {}) });
     const n: Node = { node, cache, loads, async close() { await node.shutdown(); await Promise.allSettled([bus.close(), cache.close(), loads.store.close()]); } };
     cleanup.push(() => n.close());
@@ -95,6 +95,22 @@ describe('L3: the snapshot cache shared by two nodes', () => {
     expect(again.version).toBe(45);
     expect(again.map).toEqual(await replay(writer, 't1', DOC));
     expect(a.loads.docs.length + b.loads.docs.length).toBe(1);
+  });
+
+  it('L3: a holder slower than its lease renews it, and the other node waits for its snapshot instead of loading too', async () => {
+    const { writer, a, b } = await cluster(12, { leaseMs: 600 });
+    a.loads.hold();
+    const onA = held(a);
+    await until(() => a.loads.running === 1, 'the load on A under way');
+    const onB = held(b);
+    await new Promise((r) => setTimeout(r, 1200)); // two lease times: only renewals keep it
+    expect(b.loads.docs).toEqual([]);
+    a.loads.release();
+    const [ra, rb] = await Promise.all([onA, onB]);
+    expect([ra.from, rb.from]).toEqual(['store', 'l3']);
+    expect(a.loads.docs.length + b.loads.docs.length).toBe(1);
+    expect(rb.map).toEqual(await replay(writer, 't1', DOC));
+    expect(await metric(b, 'cairn_l3_waits_total', 'outcome="snapshot"')).toBe(1);
   });
 
   it('L3, M1: a snapshot of another epoch, or ahead of the Postgres head (a restore), is discarded and the doc loads from Postgres', async () => {

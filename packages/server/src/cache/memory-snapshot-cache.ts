@@ -62,9 +62,18 @@ export function createMemorySnapshotCache(opts: MemorySnapshotCacheOptions = {})
       if (live(leases, k)) return null;
       const token = randomUUID();
       leases.set(k, { token, until: now() + leaseMs });
+      const mine = () => {
+        const l = live(leases, k);
+        return l?.token === token ? l : undefined;
+      };
       return {
+        async renew(ms) {
+          const l = mine();
+          if (l) l.until = now() + ms;
+          return l !== undefined;
+        },
         async release() {
-          if (leases.get(k)?.token === token) leases.delete(k);
+          if (mine()) leases.delete(k);
         },
       };
     },

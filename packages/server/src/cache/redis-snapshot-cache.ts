@@ -41,10 +41,12 @@ redis.call('HSET', KEYS[1], 'v', ARGV[1], 'e', ARGV[2], 's', ARGV[3], 'o', ARGV[
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 type CacheRedis = Redis & {
   cairnL3Put(key: string, version: string, epoch: string, state: Buffer, owners: Buffer, ttlMs: string): Promise<number>;
   cairnL3Release(key: string, token: string): Promise<number>;
+  cairnL3Renew(key: string, token: string, ttlMs: string): Promise<number>;
 };
 
 /** Redis glob metacharacters in a key part matched literally by SCAN MATCH. */
@@ -69,6 +71,7 @@ export async function createRedisSnapshotCache(opts: RedisSnapshotCacheOptions):
   redis.on('error', opts.onError ?? (() => undefined));
   redis.defineCommand('cairnL3Put', { numberOfKeys: 1, lua: PUT });
   redis.defineCommand('cairnL3Release', { numberOfKeys: 1, lua: RELEASE });
+  redis.defineCommand('cairnL3Renew', { numberOfKeys: 1, lua: RENEW });
   try {
     await redis.connect();
   } catch (err) {
@@ -121,6 +124,9 @@ export async function createRedisSnapshotCache(opts: RedisSnapshotCacheOptions):
       const token = randomUUID();
       if ((await redis.set(k, token, 'PX', leaseMs, 'NX')) !== 'OK') return null;
       return {
+        async renew(ms) {
+          return (await redis.cairnL3Renew(k, token, String(ms))) === 1;
+        },
         async release() {
           await redis.cairnL3Release(k, token).catch(() => undefined); // it expires by itself
         },

@@ -33,9 +33,12 @@ export interface SharedLoadsObserver {
 export interface SharedLoadsOptions {
   cache: SnapshotCache;
   store: Pick<Store, 'headVersion' | 'epoch' | 'loadUpdates'>;
-  /** How long a node's load lease lasts (CAIRN_L3_LEASE_MS; default 10 s): a dead holder blocks nobody longer. */
+  /**
+   * How long a node's load lease lasts without renewal (CAIRN_L3_LEASE_MS; default 10 s): the holder renews
+   * it every third of that while it loads, so a dead holder blocks the others at most this long.
+   */
   leaseMs?: number;
-  /** Longest wait for another node's load before loading from the Store (default: leaseMs). */
+  /** Longest wait for another node's load, even a live one, before loading from the Store (default 3 × leaseMs). */
   waitMs?: number;
   /** Between probes while waiting (default 25 ms). */
   pollMs?: number;
@@ -64,7 +67,7 @@ export interface SharedLoads {
 export function createSharedLoads(opts: SharedLoadsOptions): SharedLoads {
   const { cache, store, observer } = opts;
   const leaseMs = opts.leaseMs ?? 10_000;
-  const waitMs = opts.waitMs ?? leaseMs;
+  const waitMs = opts.waitMs ?? 3 * leaseMs;
   const pollMs = opts.pollMs ?? 25;
   const report = (err: unknown) => opts.onError?.(err);
   /** A cache call that fails is a miss. */
@@ -97,6 +100,23 @@ export function createSharedLoads(opts: SharedLoadsOptions): SharedLoads {
     return null;
   }
 
+  /** The lease, renewed every third of leaseMs until released: a slow load (a busy node, a big doc) keeps it. */
+  function renewed(lease: SnapshotLease): SnapshotLease {
+    const timer = setInterval(() => {
+      lease.renew(leaseMs).then((held) => {
+        if (!held) clearInterval(timer); // expired (a stall longer than leaseMs): the waiters load themselves
+      }, report);
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    timer.unref?.();
+    return {
+      renew: (ms) => lease.renew(ms),
+      release() {
+        clearInterval(timer);
+        return lease.release();
+      },
+    };
+  }
+
   return {
     async find(tenant, doc, signal) {
       const failed = Symbol('failed');
@@ -112,7 +132,7 @@ export function createSharedLoads(opts: SharedLoadsOptions): SharedLoads {
       if (cached) return { cached, lease: null, epoch };
       const lease = await soft<SnapshotLease | null | typeof failed>(cache.lease(tenant, doc, leaseMs), failed);
       if (lease === failed) return { cached: null, lease: null, epoch };
-      if (lease) return { cached: null, lease, epoch };
+      if (lease) return { cached: null, lease: renewed(lease), epoch };
       return { cached: await wait(tenant, doc, epoch, signal), lease: null, epoch };
     },
     async check(tenant, doc, cached) {

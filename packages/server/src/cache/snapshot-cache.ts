@@ -29,6 +29,8 @@ export interface CachedSnapshot {
 export type PutResult = 'stored' | 'kept' | 'too_big';
 
 export interface SnapshotLease {
+  /** Extends the lease to `ttlMs` from now if it is still this holder's; false if it expired (and may be another's). */
+  renew(ttlMs: number): Promise<boolean>;
   /** Gives the lease back if it is still this holder's (it may have expired and been taken); never rejects. */
   release(): Promise<void>;
 }
@@ -46,7 +48,10 @@ export interface SnapshotCache {
   delete(tenant: string, doc: string): Promise<void>;
   /** Forgets the snapshot of every doc of the space (a deleted space). */
   deleteSpace(tenant: string, space: string): Promise<void>;
-  /** The doc's load lease for `ttlMs`, or null when another holder has it (only one node loads from the Store). */
+  /**
+   * The doc's load lease for `ttlMs`, or null when another holder has it (only one node loads from the
+   * Store). A holder renews it while it loads, so it expires `ttlMs` after the holder died.
+   */
   lease(tenant: string, doc: string, ttlMs: number): Promise<SnapshotLease | null>;
   /** What a node waiting for another's load checks: is a snapshot cached, is the lease still held. */
   probe(tenant: string, doc: string): Promise<{ cached: boolean; leased: boolean }>;
