@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import * as Y from 'yjs';
 import { connectY } from './lib/y-client.mjs';
 import { anchorSeed } from './lib/anchor-seed.mjs';
-import { postgresUp, startServer, TMP_DIR, BENCH_DIR } from './lib/servers.mjs';
+import { postgresUp, startServer, TMP_DIR, BENCH_DIR, REDIS_URL } from './lib/servers.mjs';
 import { quantile, sleep } from './lib/stats.mjs';
 
 const { values: args } = parseArgs({
@@ -71,9 +71,22 @@ async function seedDoc(server, seed) {
   seeder.close();
 }
 
+async function flushL3(prefix) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    const keys = await redis.keys(`${prefix}l3*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function storm(server, warmDoc) {
   const ports = server.ports();
   const times = [];
+  const perNode = ports.map(() => []);
   let failed = 0;
   let bytes = 0;
   const t0 = performance.now();
@@ -85,13 +98,17 @@ async function storm(server, warmDoc) {
     const c = connectY({ flavor: 'y', url: yUrl(port), room: ROOM, ...(fresh ? {} : { doc: warmDoc }), onUpdate: (u) => (bytes += u.byteLength) });
     joins.push(
       Promise.race([c.ready, sleep(180_000).then(() => Promise.reject(new Error('no sync within 180 s')))]).then(
-        () => times.push(performance.now() - t0),
+        () => {
+          times.push(performance.now() - t0);
+          perNode[i % ports.length].push(performance.now() - t0);
+        },
         () => failed++,
       ).finally(() => c.close()),
     );
   }
   await Promise.all(joins);
   times.sort((a, b) => a - b);
+  for (const t of perNode) t.sort((a, b) => a - b);
   const m = await Promise.all(ports.map((p) => metrics(p)));
   const sum = (name, labels) => m.reduce((s, get) => s + get(name, labels), 0);
   const ratio = (level) => {
@@ -102,8 +119,10 @@ async function storm(server, warmDoc) {
   return {
     synced: times.length, failed, bytes,
     p50: quantile(times, 0.5), p99: quantile(times, 0.99), max: times[times.length - 1] ?? null,
+    nodes: perNode.map((t, n) => ({ p50: quantile(t, 0.5), p99: quantile(t, 0.99), source: m[n]('cairn_room_loads_total', 'source="l3"') > 0 ? 'l3' : 'store' })),
     storeLoads: sum('cairn_room_loads_total', 'source="store"'), l3Loads: sum('cairn_room_loads_total', 'source="l3"'),
-    waits: sum('cairn_l3_waits_total', ''), puts: sum('cairn_l3_puts_total', 'result="stored"'),
+    waits: Object.fromEntries(['snapshot', 'lease_gone', 'timeout'].map((o) => [o, sum('cairn_l3_waits_total', `outcome="${o}"`)])),
+    puts: sum('cairn_l3_puts_total', 'result="stored"'),
     l1: ratio('l1'), l2: ratio('l2'), l3: ratio('l3'),
   };
 }
@@ -117,6 +136,7 @@ async function variant(l3, seed, warmDoc) {
     await seedDoc(server, seed);
     log(`L3 ${l3}: restarting both nodes (cold doc)`);
     await server.restart();
+    await flushL3(`bench:${run}:`); // cold in Redis too, should a snapshot have been shared while seeding
     log(`L3 ${l3}: ${CLIENTS} clients (${FRESH} fresh) join at once`);
     const r = await storm(server, warmDoc);
     log(`L3 ${l3}: ${JSON.stringify(r)}`);
@@ -141,12 +161,19 @@ const ms = (v) => (v === null ? '–' : `${Math.round(v)} ms`);
 const pct = (r) => (r.ratio === null ? '–' : `${(100 * r.ratio).toFixed(1)}% (${r.hit}/${r.hit + r.miss})`);
 const rows = Object.entries(results).map(([l3, r]) =>
   `| ${l3} | ${r.storeLoads} | ${r.l3Loads} | ${r.synced}/${CLIENTS}${r.failed ? ` (${r.failed} failed)` : ''} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${pct(r.l1)} | ${pct(r.l2)} | ${pct(r.l3)} |`);
+const nodeRows = Object.entries(results).flatMap(([l3, r]) => r.nodes.map((n, i) => `| ${l3} | ${i + 1} | ${n.source === 'l3' ? 'Redis snapshot + rows after it' : 'Postgres'} | ${ms(n.p50)} | ${ms(n.p99)} |`));
 const table = [
   `Join storm: ${CLIENTS} clients (${FRESH} with an empty replica, ${CLIENTS - FRESH} holding the doc) join a cold ${ANCHORS.toLocaleString('en')}-anchor doc (${(seed.bytes / 1e6).toFixed(1)} MB of updates) spread over 2 nodes`,
   '',
   '| L3 | Postgres loads | L3 loads | synced | p50 to synced | p99 to synced | max | L1 hit | L2 hit | L3 hit |',
   '|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
+  '',
+  'Per node (each serves half the clients):',
+  '',
+  '| L3 | node | loaded from | p50 to synced | p99 to synced |',
+  '|---|---|---|---|---|',
+  ...nodeRows,
 ].join('\n');
 console.log(table);
 writeFileSync(`${BENCH_DIR}results/join-storm.md`, `# Join storm (bench/join-storm.mjs)\n\n${table}\n\nMachine load at the end: ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()}\n`);

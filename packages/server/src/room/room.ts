@@ -343,17 +343,16 @@ export function createRoom(opts: RoomOptions): Room {
     return full;
   }
 
-  /** After a Store load: the state to share (L3), on a later turn, so the load's joiners are not held up. */
+  /**
+   * After a Store load: the state to share (L3), before the room serves its joiners, since other nodes wait
+   * for it (bench/join-storm.mjs: shared after this node's joins were sent, the other node waited seconds
+   * longer). The Store's snapshot bytes as they are when nothing came after them; else the whole doc,
+   * encoded once for the share and for this room's fresh joiners (syncFor keeps it).
+   */
   function shareLoaded(stored: DocSnapshot | null, replayed: number): void {
-    const share = opts.share;
-    if (!share || version === 0) return;
-    setImmediate(() => {
-      if (destroyed) return;
-      // The Store's snapshot bytes as they are when nothing came after them; else the whole doc, encoded once
-      // for the share and for this room's first fresh joiner (syncFor keeps it).
-      const state = stored && replayed === 0 && stored.version === version ? stored.state : wholeDoc().update;
-      share({ version, state, owners: new Map(owners.durable) });
-    });
+    if (!opts.share || version === 0) return;
+    const state = stored && replayed === 0 && stored.version === version ? stored.state : wholeDoc().update;
+    opts.share({ version, state, owners: new Map(owners.durable) });
   }
 
   let loadedFrom: 'store' | 'l3' = 'store';

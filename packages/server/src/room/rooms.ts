@@ -132,8 +132,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
     };
     const load = async (): Promise<Room> => {
       const leaveOwner = owner ? await owner.take(entry.cancel.signal) : null;
-      const l3 = shared ? l3Load(shared, await shared.find(tenant, doc, entry.cancel.signal), tenant, doc) : null;
+      let l3: ReturnType<typeof l3Load> | null = null;
       try {
+        if (shared) l3 = l3Load(shared, await shared.find(tenant, doc, entry.cancel.signal), tenant, doc);
         const leave = await loads.take(entry.cancel.signal);
         try {
           await opts.refuse?.(tenant, doc);
@@ -275,10 +276,10 @@ function l3Load(shared: SharedLoads, found: Found, tenant: string, doc: string) 
   };
   return {
     options,
-    /** The load ended (ready or failed): room.ts shares a Store load on the next turn (setImmediate), this one runs after it. */
+    /** The load ended (ready or failed; room.ts shared a Store load before its ready resolved). */
     settle(): void {
       if (!lease) return;
-      setImmediate(() => void (first ?? Promise.resolve()).then(() => lease.release()));
+      void (first ?? Promise.resolve()).then(() => lease.release());
     },
   };
 }
