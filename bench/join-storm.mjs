@@ -176,4 +176,18 @@ const table = [
   ...nodeRows,
 ].join('\n');
 console.log(table);
-writeFileSync(`${BENCH_DIR}results/join-storm.md`, `# Join storm (bench/join-storm.mjs)\n\n${table}\n\nMachine load at the end: ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()}\n`);
+const notes = `
+How it runs (bench/README.md "Join storm"): both variants in one invocation, L3 on first; each seeds the doc
+through node 1, restarts both nodes and empties the run's L3 keys, so the doc is cold in every node and in
+Redis. "Postgres loads" is \`cairn_room_loads_total{source="store"}\` summed over both nodes (a room built
+from the Store's snapshot and log); "L3 loads" a room built from the Redis snapshot plus the Postgres rows
+after it (no rows here: the snapshot is at the head). Time to synced: from the storm's start (every socket
+opened in one loop) to the client's sync step 2. The fresh clients' 20 MB each dominate the traffic
+(2 GB through loopback); receivers count the bytes and never decode them.
+
+Hit ratios: L1 is the share of syncs that sent at most 4 KiB (the ${CLIENTS - FRESH} clients holding the doc),
+L2 the room lookups a node served from memory (all but its first), L3 the room loads served from Redis
+(the one node that loaded from Postgres counts a miss, by definition: with 2 nodes and 1 doc the best L3
+ratio is 1/2). What the target asks for is the Postgres load count: one per doc, not one per node.
+`;
+writeFileSync(`${BENCH_DIR}results/join-storm.md`, `# Join storm (bench/join-storm.mjs)\n\n${table}\n${notes}\nMachine load (/proc/loadavg) at the end: ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()}; the machine is shared (2 cores, other engineers' runs), so compare the two variants of one run.\n`);
