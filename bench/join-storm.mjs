@@ -88,6 +88,7 @@ async function storm(server, warmDoc) {
   const times = [];
   const perNode = ports.map(() => []);
   let failed = 0;
+  const reasons = new Map();
   let bytes = 0;
   const t0 = performance.now();
   const joins = [];
@@ -102,7 +103,10 @@ async function storm(server, warmDoc) {
           times.push(performance.now() - t0);
           perNode[i % ports.length].push(performance.now() - t0);
         },
-        () => failed++,
+        (err) => {
+          failed++;
+          reasons.set(err.message, (reasons.get(err.message) ?? 0) + 1);
+        },
       ).finally(() => c.close()),
     );
   }
@@ -117,7 +121,7 @@ async function storm(server, warmDoc) {
     return { hit, miss, ratio: hit + miss > 0 ? hit / (hit + miss) : null };
   };
   return {
-    synced: times.length, failed, bytes,
+    synced: times.length, failed, reasons: Object.fromEntries(reasons), bytes,
     p50: quantile(times, 0.5), p99: quantile(times, 0.99), max: times[times.length - 1] ?? null,
     nodes: perNode.map((t, n) => ({ p50: quantile(t, 0.5), p99: quantile(t, 0.99), source: m[n]('cairn_room_loads_total', 'source="l3"') > 0 ? 'l3' : 'store' })),
     storeLoads: sum('cairn_room_loads_total', 'source="store"'), l3Loads: sum('cairn_room_loads_total', 'source="l3"'),

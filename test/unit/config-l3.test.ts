@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../packages/server/src/config.js';
 
 describe('config: the L3 snapshot cache', () => {
-  it('L3: on by default, with a one hour TTL, a 64 MiB cap and a 10 s lease; CAIRN_L3=off turns it off', () => {
-    expect(readConfig({}).l3).toEqual({ enabled: true, ttlS: 3600, maxBytes: 64 * 1024 * 1024, leaseMs: 10_000 });
+  it('L3: on by default, with a one hour TTL, a 64 MiB cap and a 30 s lease; CAIRN_L3=off turns it off', () => {
+    expect(readConfig({}).l3).toEqual({ enabled: true, ttlS: 3600, maxBytes: 64 * 1024 * 1024, leaseMs: 30_000 });
     expect(readConfig({ CAIRN_L3: 'off' }).l3.enabled).toBe(false);
     expect(readConfig({ CAIRN_L3: 'ON', CAIRN_L3_TTL_S: '60', CAIRN_L3_MAX_BYTES: '1000', CAIRN_L3_LEASE_MS: '500' }).l3).toEqual({ enabled: true, ttlS: 60, maxBytes: 1000, leaseMs: 500 });
   });

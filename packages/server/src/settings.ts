@@ -23,7 +23,7 @@ export const SETTINGS = [
   { env: 'CAIRN_L3', default: 'on (with REDIS_URL)', meaning: 'off: no snapshot cache in Redis; every node loads cold docs from Postgres itself' },
   { env: 'CAIRN_L3_TTL_S', default: '3600', meaning: 'seconds a doc snapshot stays in Redis after its last read or write' },
   { env: 'CAIRN_L3_MAX_BYTES', default: '67108864', meaning: 'largest doc state cached in Redis (64 MiB); larger docs always load from Postgres' },
-  { env: 'CAIRN_L3_LEASE_MS', default: '10000', meaning: "how long other nodes wait for one node's Postgres load of a cold doc before loading it themselves" },
+  { env: 'CAIRN_L3_LEASE_MS', default: '30000', meaning: "a node's lease on loading a cold doc from Postgres (renewed while it loads); others wait for its snapshot, at most twice this" },
   { env: 'CAIRN_REDIS_PREFIX', default: 'cairn:', meaning: 'prefix of every Redis channel; the same on all nodes of a deployment' },
   { env: 'CAIRN_AUTH_SECRET', default: 'unset: dev mode (no auth)', meaning: 'HS256 key for tokens, at least 32 characters' },
   { env: 'CAIRN_TLS_CERT', default: 'unset: plain http/ws', meaning: 'PEM certificate chain file; with CAIRN_TLS_KEY the port speaks https/wss (SIGHUP re-reads both)' },

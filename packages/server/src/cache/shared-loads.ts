@@ -34,11 +34,14 @@ export interface SharedLoadsOptions {
   cache: SnapshotCache;
   store: Pick<Store, 'headVersion' | 'epoch' | 'loadUpdates'>;
   /**
-   * How long a node's load lease lasts without renewal (CAIRN_L3_LEASE_MS; default 10 s): the holder renews
-   * it every third of that while it loads, so a dead holder blocks the others at most this long.
+   * How long a node's load lease lasts without renewal (CAIRN_L3_LEASE_MS; default 30 s): the holder renews
+   * it every third of that while it loads, so a dead holder blocks the others at most this long. Renewal
+   * is a timer on the loader's event loop, which a big doc's apply blocks for seconds on a busy machine
+   * (bench/join-storm.mjs, 100k anchors at load average 10: a 10 s lease expired mid-load and both nodes
+   * loaded from Postgres), hence a lease far longer than a load should take.
    */
   leaseMs?: number;
-  /** Longest wait for another node's load, even a live one, before loading from the Store (default 3 × leaseMs). */
+  /** Longest wait for another node's load, even a live one, before loading from the Store (default 2 × leaseMs). */
   waitMs?: number;
   /** Between probes while waiting (default 25 ms). */
   pollMs?: number;
@@ -66,8 +69,8 @@ export interface SharedLoads {
 
 export function createSharedLoads(opts: SharedLoadsOptions): SharedLoads {
   const { cache, store, observer } = opts;
-  const leaseMs = opts.leaseMs ?? 10_000;
-  const waitMs = opts.waitMs ?? 3 * leaseMs;
+  const leaseMs = opts.leaseMs ?? 30_000;
+  const waitMs = opts.waitMs ?? 2 * leaseMs;
   const pollMs = opts.pollMs ?? 25;
   const report = (err: unknown) => opts.onError?.(err);
   /** A cache call that fails is a miss. */
