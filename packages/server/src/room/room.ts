@@ -346,13 +346,12 @@ export function createRoom(opts: RoomOptions): Room {
   /**
    * After a Store load: the state to share (L3), before the room serves its joiners, since other nodes wait
    * for it (bench/join-storm.mjs: shared after this node's joins were sent, the other node waited seconds
-   * longer). The Store's snapshot bytes as they are when nothing came after them; else the whole doc,
+   * longer). The whole doc: the Store's snapshot bytes when nothing came after them (see the load), else
    * encoded once for the share and for this room's fresh joiners (syncFor keeps it).
    */
-  function shareLoaded(stored: DocSnapshot | null, replayed: number): void {
+  function shareLoaded(): void {
     if (!opts.share || version === 0) return;
-    const state = stored && replayed === 0 && stored.version === version ? stored.state : wholeDoc().update;
-    opts.share({ version, state, owners: new Map(owners.durable) });
+    opts.share({ version, state: wholeDoc().update, owners: new Map(owners.durable) });
   }
 
   let loadedFrom: 'store' | 'l3' = 'store';
@@ -385,10 +384,13 @@ export function createRoom(opts: RoomOptions): Room {
       await rebuild(undefined);
       rebuilt = true;
     }
+    // A snapshot with nothing after it already is the whole doc encoded at this version: the fresh joiners'
+    // answer (syncFor) and the L3 share take its bytes instead of encoding 20 MB again (hundreds of ms).
+    if (snapshot && !rebuilt && replayed === 0 && version === snapshot.version) full = { version, update: snapshot.state };
     loaded = true;
     loadedFrom = started && !rebuilt ? 'l3' : 'store';
     observer?.loaded?.(loadedFrom);
-    if (!started || rebuilt) shareLoaded(rebuilt ? null : snapshot, replayed);
+    if (!started || rebuilt) shareLoaded();
     drain();
   })();
 
