@@ -30,6 +30,10 @@ const { values: args } = parseArgs({
     fresh: { type: 'string', default: '100' },
     anchors: { type: 'string', default: '100000' },
     only: { type: 'string' },
+    // Versions between Postgres snapshots (CAIRN_SNAPSHOT_MIN_UPDATES) while seeding: 50 leaves the doc with
+    // a Postgres snapshot at its head, as any doc past 1,000 versions has; 1000 (the default) leaves the
+    // 100 seed rows as a log to replay.
+    'snapshot-every': { type: 'string', default: '50' },
   },
 });
 const CLIENTS = Number(args.clients);
@@ -134,6 +138,7 @@ async function storm(server, warmDoc) {
 async function variant(l3, seed, warmDoc) {
   const run = `storm_${l3}_${process.pid}`;
   process.env.CAIRN_L3 = l3;
+  process.env.CAIRN_SNAPSHOT_MIN_UPDATES = args['snapshot-every'];
   const server = await startServer('cairn-pg', { run, nodes: 2, log });
   try {
     log(`L3 ${l3}: seeding ${ANCHORS} anchors through node 1`);
@@ -148,6 +153,7 @@ async function variant(l3, seed, warmDoc) {
   } finally {
     await server.stop();
     delete process.env.CAIRN_L3;
+    delete process.env.CAIRN_SNAPSHOT_MIN_UPDATES;
   }
 }
 
@@ -167,7 +173,7 @@ const rows = Object.entries(results).map(([l3, r]) =>
   `| ${l3} | ${r.storeLoads} | ${r.l3Loads} | ${r.synced}/${CLIENTS}${r.failed ? ` (${r.failed} failed)` : ''} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${pct(r.l1)} | ${pct(r.l2)} | ${pct(r.l3)} |`);
 const nodeRows = Object.entries(results).flatMap(([l3, r]) => r.nodes.map((n, i) => `| ${l3} | ${i + 1} | ${n.source === 'l3' ? 'Redis snapshot + rows after it' : 'Postgres'} | ${ms(n.p50)} | ${ms(n.p99)} |`));
 const table = [
-  `Join storm: ${CLIENTS} clients (${FRESH} with an empty replica, ${CLIENTS - FRESH} holding the doc) join a cold ${ANCHORS.toLocaleString('en')}-anchor doc (${(seed.bytes / 1e6).toFixed(1)} MB of updates) spread over 2 nodes`,
+  `Join storm: ${CLIENTS} clients (${FRESH} with an empty replica, ${CLIENTS - FRESH} holding the doc) join a cold ${ANCHORS.toLocaleString('en')}-anchor doc (${(seed.bytes / 1e6).toFixed(1)} MB of updates in ${seed.updates.length} rows; Postgres snapshots every ${args['snapshot-every']} versions) spread over 2 nodes`,
   '',
   '| L3 | Postgres loads | L3 loads | synced | p50 to synced | p99 to synced | max | L1 hit | L2 hit | L3 hit |',
   '|---|---|---|---|---|---|---|---|---|---|',
@@ -185,7 +191,7 @@ How it runs (bench/README.md "Join storm"): both variants in one invocation, L3 
 through node 1, restarts both nodes and empties the run's L3 keys, so the doc is cold in every node and in
 Redis. "Postgres loads" is \`cairn_room_loads_total{source="store"}\` summed over both nodes (a room built
 from the Store's snapshot and log); "L3 loads" a room built from the Redis snapshot plus the Postgres rows
-after it (no rows here: the snapshot is at the head). Time to synced: from the storm's start (every socket
+after it. Time to synced: from the storm's start (every socket
 opened in one loop) to the client's sync step 2. The fresh clients' 20 MB each dominate the traffic
 (2 GB through loopback); receivers count the bytes and never decode them.
 

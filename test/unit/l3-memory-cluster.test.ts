@@ -48,6 +48,21 @@ describe('L3 in one process', () => {
     expect(Object.keys(d.getMap('m').toJSON()).length).toBe(shared.version);
   });
 
+  it('L3: a Store load shares the Store snapshot as it is, and the other node reads the tail after it from the Store', async () => {
+    const { store, cache, a, b } = cluster();
+    await write(store, 0, 8);
+    const base = new Y.Doc();
+    for (const r of await store.loadUpdates('t', 's/d', 0, 5)) Y.applyUpdate(base, r.update);
+    await store.saveSnapshot('t', 's/d', { version: 5, state: Y.encodeStateAsUpdate(base), owners: new Map() });
+    const first = await a.rooms.acquire('t', 's/d');
+    expect(first.loadedFrom).toBe('store');
+    await until(async () => (await cache.get('t', 's/d'))?.version === 5, 'the Store snapshot shared');
+    const other = await b.rooms.acquire('t', 's/d');
+    expect(other.loadedFrom).toBe('l3');
+    expect(other.version).toBe(8);
+    expect(other.ydoc.getMap('m').toJSON()).toEqual(first.ydoc.getMap('m').toJSON());
+  });
+
   it('S7: a load that gives up while waiting for another node\'s lease gives its socket\'s load slot back and loads nothing', async () => {
     const { cache, a } = cluster();
     const lease = await cache.lease('t', 's/d', 60_000); // another node loading, for a long time

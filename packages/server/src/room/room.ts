@@ -344,8 +344,8 @@ export function createRoom(opts: RoomOptions): Room {
   }
 
   /**
-   * After a Store load: the state to share (L3), before the room serves its joiners, since other nodes wait
-   * for it (bench/join-storm.mjs: shared after this node's joins were sent, the other node waited seconds
+   * After a Store load without a Store snapshot (or a rebuild): the state to share (L3), before the room
+   * serves its joiners, since other nodes wait for it (bench/join-storm.mjs: shared after this node's joins were sent, the other node waited seconds
    * longer). The whole doc: the Store's snapshot bytes when nothing came after them (see the load), else
    * encoded once for the share and for this room's fresh joiners (syncFor keeps it).
    */
@@ -358,6 +358,11 @@ export function createRoom(opts: RoomOptions): Room {
   let ready = (async () => {
     const started = opts.start ? await opts.start() : null;
     const snapshot = started ? started.snapshot : await store.loadSnapshot(tenant, doc);
+    // L3: the Store's snapshot goes to the other nodes at once, before this room applies it and its tail:
+    // they wait on this load (the lease), and read the tail from the Store themselves, so their loads run
+    // beside this one instead of after it.
+    const sharedEarly = !started && snapshot !== null && opts.share !== undefined;
+    if (sharedEarly) opts.share!({ version: snapshot.version, state: snapshot.state, owners: new Map(snapshot.owners ?? []) });
     let replayed = 0;
     let rebuilt = false;
     try {
@@ -390,7 +395,7 @@ export function createRoom(opts: RoomOptions): Room {
     loaded = true;
     loadedFrom = started && !rebuilt ? 'l3' : 'store';
     observer?.loaded?.(loadedFrom);
-    if (!started || rebuilt) shareLoaded();
+    if (rebuilt || (!started && !sharedEarly)) shareLoaded();
     drain();
   })();
 
