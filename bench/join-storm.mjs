@@ -130,7 +130,7 @@ async function storm(server, warmDoc) {
     nodes: perNode.map((t, n) => ({ p50: quantile(t, 0.5), p99: quantile(t, 0.99), source: m[n]('cairn_room_loads_total', 'source="l3"') > 0 ? 'l3' : 'store' })),
     storeLoads: sum('cairn_room_loads_total', 'source="store"'), l3Loads: sum('cairn_room_loads_total', 'source="l3"'),
     waits: Object.fromEntries(['snapshot', 'lease_gone', 'timeout'].map((o) => [o, sum('cairn_l3_waits_total', `outcome="${o}"`)])),
-    puts: sum('cairn_l3_puts_total', 'result="stored"'),
+    puts: Object.fromEntries(['stored', 'kept', 'too_big', 'error'].map((r) => [r, sum('cairn_l3_puts_total', `result="${r}"`)])),
     l1: ratio('l1'), l2: ratio('l2'), l3: ratio('l3'),
   };
 }
