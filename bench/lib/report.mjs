@@ -8,6 +8,15 @@ import { SHORT, fin, num } from './report-format.mjs';
 const CAIRNS = ['cairn-pg', 'cairn-embedded'];
 
 
+/**
+ * Cache hit ratios per level (DESIGN section 7) over the workload's joins, from Cairn's
+ * cairn_cache_lookups_total: L1 the joining replica already held the doc, L2 this node held the room, L3
+ * Redis held its snapshot (a node with no Redis has none).
+ */
+function cacheRows(key) {
+  return ['l1', 'l2', 'l3'].map((level) => ({ label: `cache hit ratio ${level.toUpperCase()} over the workload's joins (%)`, get: (r) => (r[key]?.cache?.[level] ? 100 * r[key].cache[level].ratio : undefined), only: CAIRNS, d: 1 }));
+}
+
 /** What each workload's table shows. better: which way is good; only: servers the row applies to. */
 export const TABLES = [
   {
@@ -22,6 +31,7 @@ export const TABLES = [
       { label: 'delivered updates/s', get: (r) => r.fanout?.deliveredPerSec, better: 'higher', d: 0 },
       { label: 'server CPU (% of one core)', get: (r) => r.fanout?.serverCpuPercent, d: 0 },
       { label: 'load generator CPU (% of one core)', get: (r) => r.fanout?.loadgenCpuPercent, d: 0 },
+      ...cacheRows('fanout'),
       ...noiseRows('fanout'),
     ],
   },
@@ -89,6 +99,7 @@ export const TABLES = [
       { label: 'server CPU (% of one core)', get: (r) => r['peer-team']?.serverCpuPercent, d: 0 },
       { label: 'Postgres + Redis CPU (% of one core)', get: (r) => r['peer-team']?.servicesCpuPercent, only: ['cairn-pg'], d: 0 },
       { label: 'load generator CPU (% of one core)', get: (r) => r['peer-team']?.loadgenCpuPercent, d: 0 },
+      ...cacheRows('peer-team'),
       ...noiseRows('peer-team'),
     ],
   },

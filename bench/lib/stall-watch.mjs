@@ -98,3 +98,37 @@ export function stallLine(step) {
   }
   return parts.join('; ');
 }
+
+/** Cairn's cache lookups by level and result (cairn_cache_lookups_total), or null when unreachable. */
+export async function scrapeCacheLookups(url) {
+  if (!url) return null;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) return null;
+    const out = {};
+    for (const line of (await res.text()).split('\n')) {
+      const m = /^cairn_cache_lookups_total\{level="([a-z0-9]+)",result="([a-z]+)"\} ([0-9.e+-]+)$/.exec(line);
+      if (!m) continue;
+      out[m[1]] ??= { hit: 0, miss: 0 };
+      out[m[1]][m[2]] = Number(m[3]);
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Hit ratio per cache level over a workload (between two scrapes): the lookups its joins made (L1: the
+ * joining replica already held the doc; L2: this node held the room; L3: Redis held its snapshot).
+ */
+export function cacheRatios(before, after) {
+  if (!before || !after) return null;
+  const out = {};
+  for (const [level, now] of Object.entries(after)) {
+    const hit = now.hit - (before[level]?.hit ?? 0);
+    const miss = now.miss - (before[level]?.miss ?? 0);
+    if (hit + miss > 0) out[level] = { hit, miss, ratio: hit / (hit + miss) };
+  }
+  return out;
+}

@@ -5,6 +5,7 @@
 // room, p50/p95/p99; server CPU and machine-wide CPU (server + Postgres + Redis) per delivered update.
 // It is also the row of the target "fan-out p50 ≤ 3 ms at 1,000 updates/s".
 import { createFanoutRig } from '../lib/fanout-phase.mjs';
+import { cacheRatios, scrapeCacheLookups } from '../lib/stall-watch.mjs';
 
 /**
  * The phases' seed: the one run.mjs drew for the whole run (every server gets the same phases), else SEED=,
@@ -18,9 +19,11 @@ export function peerSeed(workload, o) {
 
 export async function peerTeam(target, o) {
   const seed = peerSeed('peer-team', o);
+  const lookups = await scrapeCacheLookups(target.metricsUrl);
   const rig = await createFanoutRig(target, { clients: o.clients, roomSize: o.roomSize, roomPrefix: 'peer-team', shape: 'peer9', seed });
   try {
-    return { seed, ...(await rig.phase({ hz: o.hz, warmupMs: o.warmupMs, windowMs: o.windowMs, graceMs: o.graceMs })) };
+    const result = await rig.phase({ hz: o.hz, warmupMs: o.warmupMs, windowMs: o.windowMs, graceMs: o.graceMs });
+    return { seed, ...result, cache: cacheRatios(lookups, await scrapeCacheLookups(target.metricsUrl)) };
   } finally {
     rig.close();
   }
