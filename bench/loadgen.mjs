@@ -8,8 +8,10 @@ import { durable } from './workloads/durable.mjs';
 import { reconnect } from './workloads/reconnect.mjs';
 import { presence } from './workloads/presence.mjs';
 import { team } from './workloads/team.mjs';
+import { peerTeam } from './workloads/peer-team.mjs';
+import { peerKnee } from './workloads/peer-knee.mjs';
 
-const WORKLOADS = { fanout, knee, idle, join, durable, reconnect, presence, team };
+const WORKLOADS = { fanout, knee, idle, join, durable, reconnect, presence, team, 'peer-team': peerTeam, 'peer-knee': peerKnee };
 
 process.once('message', async ({ workload, target, options }) => {
   try {

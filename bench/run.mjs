@@ -13,9 +13,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { startServer, SERVERS, DEFAULT_SERVERS, TMP_DIR, BENCH_DIR, PG_URL, postgresUp } from './lib/servers.mjs';
 import { readResultsJson, writeResultsJson } from './lib/results-json.mjs';
-import { cpuSeconds } from './lib/proc.mjs';
-import { sleep } from './lib/stats.mjs';
-import { markdownTables, plots, targets } from './lib/report.mjs';
+import { waitIdle } from './lib/proc.mjs';
+import { markdownTables, targets } from './lib/report.mjs';
+import { plots } from './lib/plots.mjs';
 import { storeCeiling } from './lib/store-ceiling.mjs';
 import { runLoadgen } from './lib/loadgen-fork.mjs';
 
@@ -27,6 +27,11 @@ const FULL = {
   join: { anchors: 100_000, joins: 3, seedTimeoutMs: 120_000 },
   durable: { writers: 40, window: 32, warmupMs: 1500, ms: 4000, rate: 20_000 },
   reconnect: { rounds: 3, edits: 1000 },
+  // The outside peer run's two workloads (9-number pose in Y.Map('poses'), random seeded phases).
+  'peer-team': { clients: 500, roomSize: 10, hz: 2, warmupMs: 2000, windowMs: 8000, graceMs: 2000 },
+  // Steps: doubling where every server holds; 6 and 10 so a knee near 10/s (18k delivered/s: Cairn in the
+  // peer run) falls on a step; then 4/s apart, 24 and 32 being the peers' knees there (43.2k and 57.6k/s).
+  'peer-knee': { rooms: 20, roomSize: 10, steps: [1, 2, 4, 6, 8, 10, 12, 16, 20, 24, 28, 32], warmupMs: 1000, windowMs: 3000, graceMs: 1500, p99LimitMs: 100, stopAfter: 2 },
 };
 const QUICK = {
   runs: 1,
@@ -36,8 +41,14 @@ const QUICK = {
   join: { anchors: 10_000, joins: 1, seedTimeoutMs: 60_000 },
   durable: { writers: 10, window: 16, warmupMs: 300, ms: 1000, rate: 5000 },
   reconnect: { rounds: 1, edits: 1000 },
+  'peer-team': { clients: 100, roomSize: 10, hz: 2, warmupMs: 500, windowMs: 2000, graceMs: 1500 },
+  'peer-knee': { rooms: 10, roomSize: 10, steps: [1, 8, 32], warmupMs: 300, windowMs: 1000, graceMs: 1000, p99LimitMs: 100, stopAfter: 2 },
 };
-const WORKLOADS = ['idle', 'idle-native', 'fanout', 'knee', 'join', 'durable', 'reconnect'];
+const WORKLOADS = ['idle', 'idle-native', 'fanout', 'knee', 'join', 'durable', 'reconnect', 'peer-team', 'peer-knee'];
+/** Workloads the bare ws relay (the floor, not a peer) runs: memory per connection and the cost of a delivery. */
+const FLOOR_WORKLOADS = new Set(['idle', 'fanout', 'peer-team', 'peer-knee']);
+/** Workloads whose clients draw their send phases from the run's seed. */
+const SEEDED = new Set(['peer-team', 'peer-knee']);
 /** Workloads that get a server of their own (memory readings), and the config and options they use. */
 const FRESH = new Set(['idle', 'idle-native']);
 const CONFIG_OF = { 'idle-native': 'idle' };
@@ -60,21 +71,13 @@ function parseArgs(argv) {
 
 const log = (msg) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-/** Waits until the server is idle (under 5% of a core over 300 ms), at most 15 s: backlogs of one workload stay out of the next. */
-async function quiesce(pid) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const c0 = cpuSeconds(pid);
-    await sleep(300);
-    if (cpuSeconds(pid) - c0 < 0.015) return;
-  }
-}
 
 /** Writes RESULTS.md, results.json and the plots for `results` into `outDir`. */
 function writeResults(results, outDir) {
   const config = results.config;
   const tables = markdownTables(results);
   const checks = targets(results);
+  const figures = plots(results);
   const targetLines = checks.map((c) => `| ${c.name} | ${c.value} | ${c.pass ? 'holds' : '**does not hold**'} | ${c.detail} |`);
   const md = [
     `# Cairn benchmark results${results.quick ? ' (quick smoke run: small sizes, not for comparison)' : ''}`,
@@ -93,14 +96,11 @@ function writeResults(results, outDir) {
     tables,
     '## Plots',
     '',
-    '![p99 latency vs rate](latency-vs-rate.svg)',
-    '',
-    '![memory vs connections](memory-vs-connections.svg)',
-    '',
+    ...Object.keys(figures).flatMap((name) => [`![${name.replace('.svg', '').replace(/-/g, ' ')}](${name})`, '']),
   ].join('\n');
   writeFileSync(`${outDir}RESULTS.md`, md);
   writeResultsJson(`${outDir}results.json`, results);
-  for (const [name, svg] of Object.entries(plots(results))) writeFileSync(`${outDir}${name}`, svg);
+  for (const [name, svg] of Object.entries(figures)) writeFileSync(`${outDir}${name}`, svg);
   return md;
 }
 
@@ -117,6 +117,9 @@ if (reportAt > 0) {
 const args = parseArgs(process.argv.slice(2));
 const config = { ...(args.quick ? QUICK : FULL) };
 if (args.runs) config.runs = args.runs;
+// One seed for the whole run: every server's clients get the same send phases. SEED= repeats a run's.
+config.seed = process.env.SEED ? Number(process.env.SEED) : Math.floor(Math.random() * 2 ** 31);
+log(`SEED=${config.seed}`);
 // Only a full run (every server, every workload) replaces the committed results; a partial one goes aside.
 const partial = args.servers.length < DEFAULT_SERVERS.length || args.workloads.length < WORKLOADS.length;
 const outDir = args.out ?? (args.quick ? `${TMP_DIR}quick/` : partial ? `${TMP_DIR}partial/` : `${BENCH_DIR}results/`);
@@ -160,21 +163,21 @@ for (let run = 1; run <= config.runs; run++) {
       for (const w of args.workloads) {
         if (w === 'idle-native' && !SERVERS[id].cairn) continue;
         if (w === 'durable' && !SERVERS[id].cairn) continue;
-        if (SERVERS[id].floor && w !== 'idle' && w !== 'fanout') continue;
+        if (SERVERS[id].floor && !FLOOR_WORKLOADS.has(w)) continue;
         if (server && FRESH.has(w)) {
           await server.stop();
           server = null;
         }
         server ??= await startServer(id, { run: `${stamp}_${run}`, log });
         const t0 = Date.now();
-        const options = { ...config[CONFIG_OF[w] ?? w], ...OPTIONS_OF[w], tmpDir: TMP_DIR };
+        const options = { ...config[CONFIG_OF[w] ?? w], ...OPTIONS_OF[w], ...(SEEDED.has(w) ? { seed: config.seed } : {}), tmpDir: TMP_DIR };
         res[w] = await runLoadgen(CONFIG_OF[w] ?? w, server.target, options, WORKLOAD_TIMEOUT_MS);
         if (res[w]?.error) log(`  ${w}: ERROR ${res[w].error.split('\n')[0]}`);
         else log(`  ${w} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         if (FRESH.has(w)) {
           await server.stop();
           server = null;
-        } else await quiesce(server.pid);
+        } else await waitIdle(server.pid, 15_000); // a workload's backlog stays out of the next
       }
     } catch (err) {
       log(`${id}: ${err.message}`);

@@ -4,7 +4,13 @@
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 
-export function createPoseWriter(clientID) {
+/**
+ * `shape`: 'pq' sets `pose:<clientID>` to `{ p: [x, y, z], q: [x, y, z, w] }`; 'peer9'
+ * sets the key `<clientID>` to a flat array of 9 numbers as the outside peer run did: position x, y, z, a
+ * unit quaternion x, y, z, w, then a (sequence number, send time in ms on the performance clock) pair
+ * (78-byte update, 75 for 'pq'). Receivers never read the values: latency is keyed by the update id.
+ */
+export function createPoseWriter(clientID, { shape = 'pq' } = {}) {
   const doc = new Y.Doc();
   doc.clientID = clientID;
   const poses = doc.getMap('poses');
@@ -20,7 +26,8 @@ export function createPoseWriter(clientID) {
     next() {
       const t = n++ * 0.01;
       const clock = Y.getState(doc.store, clientID);
-      poses.set(`pose:${clientID}`, { p: [Math.sin(t), 1.6, Math.cos(t)], q: [0, Math.sin(t / 2), 0, Math.cos(t / 2)] });
+      if (shape === 'peer9') poses.set(String(clientID), [Math.sin(t), 1.6, Math.cos(t), 0, Math.sin(t / 2), 0, Math.cos(t / 2), n, performance.now()]);
+      else poses.set(`pose:${clientID}`, { p: [Math.sin(t), 1.6, Math.cos(t)], q: [0, Math.sin(t / 2), 0, Math.cos(t / 2)] });
       return { update: last, id: updateId(clientID, clock) };
     },
   };

@@ -1,5 +1,6 @@
 // CPU and memory of a process, read from /proc as the kernel accounts them (never estimated).
 import { readFileSync, readdirSync } from 'node:fs';
+import { sleep } from './stats.mjs';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -74,7 +75,9 @@ function cpuGrowth(before, after) {
 
 /**
  * A CPU meter over a window: start(), then stop() returns the seconds each watched party used. `serverPid`
- * may be a list (a server of several nodes): their sum.
+ * may be a list (a server of several nodes): their sum. `machineSeconds` is the whole machine's busy time
+ * (every process, the load generator and other users' work included): what the rest took is that minus
+ * the parties.
  */
 export function cpuWindow(serverPid, { services = [] } = {}) {
   const pids = [].concat(serverPid);
@@ -83,13 +86,16 @@ export function cpuWindow(serverPid, { services = [] } = {}) {
   const s0 = serverCpu();
   const svc0 = services.length ? cpuSecondsNamed(services) : new Map();
   const self0 = process.cpuUsage();
+  const machine0 = machineBusySeconds();
   return () => {
     const self = process.cpuUsage(self0);
+    const machineSeconds = machineBusySeconds() - machine0;
     return {
       wallSeconds: (performance.now() - t0) / 1000,
       serverSeconds: serverCpu() - s0,
       servicesSeconds: services.length ? cpuGrowth(svc0, cpuSecondsNamed(services)) : 0,
       loadgenSeconds: (self.user + self.system) / 1e6,
+      machineSeconds,
     };
   };
 }
@@ -99,4 +105,14 @@ export function machineBusySeconds() {
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = cpu;
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}
+
+/** Waits until the process is idle (under 5% of a core over 300 ms), at most `maxMs`: a backlog stays out of what is measured next. */
+export async function waitIdle(pid, maxMs) {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const c0 = cpuSeconds(pid);
+    await sleep(300);
+    if (cpuSeconds(pid) - c0 < 0.015) return;
+  }
 }

@@ -157,10 +157,25 @@ export async function startServer(id, { run, extraFlags = [], log = () => {}, no
       cairn: Boolean(def.cairn),
       yUrlTemplate: def.cairn ? `${base}/y/{room}` : def.protocol === 'hocus' ? `${base}/` : `${base}/{room}`,
       nativeUrl: def.cairn ? `${base}/v1/sync` : null,
+      /** Cairn's Prometheus text (its refusal and drop counters, read before and after each fan-out phase). */
+      metricsUrl: def.cairn ? `http://127.0.0.1:${port}/metrics` : null,
       services: def.pg ? ['postgres', 'redis-server'] : [],
       ...(nodes > 1 ? { pids: procs.map((p) => p.child.pid), nativeUrls: procs.map((p) => `ws://127.0.0.1:${p.port}/v1/sync`) } : {}),
     },
     stderr: () => stderr,
+    /** Stops every node (SIGTERM) and starts it again on its port, same schema and prefix: every doc is cold. */
+    async restart() {
+      for (let i = 0; i < procs.length; i++) {
+        const { child: c, exited, port: p } = procs[i];
+        if (c.exitCode === null) {
+          c.kill('SIGTERM');
+          await exited;
+        }
+        procs[i] = await spawnNode(p);
+      }
+    },
+    /** Every node's HTTP port (the first is `port`). */
+    ports: () => procs.map((p) => p.port),
     async stop() {
       for (const { child: c, exited } of procs) {
         if (c.exitCode !== null) continue;

@@ -20,7 +20,9 @@ const EMPTY_SV = new Uint8Array([0]);
 const EMPTY_UPDATE = new Uint8Array([0, 0]);
 
 /**
- * @param {{ url: string, room: string, flavor: 'y' | 'hocus', doc?: Y.Doc, apply?: boolean, onUpdate?: (bytes: Uint8Array, at: number) => void }} o
+ * `onUpdate` gets the sync sub-type too (1 = sync step 2, 2 = update): a resync's step 2 is not a delivery.
+ * `onClose` hears every close, with the server's close code and reason (the bench's stall hunting).
+ * @param {{ url: string, room: string, flavor: 'y' | 'hocus', doc?: Y.Doc, apply?: boolean, onUpdate?: (bytes: Uint8Array, at: number, sub: number) => void, onClose?: (code: number, reason: string) => void }} o
  */
 export function connectY(o) {
   const { flavor, room, doc } = o;
@@ -67,7 +69,7 @@ export function connectY(o) {
       return;
     }
     if (o.apply && doc) Y.applyUpdate(doc, payload, 'remote');
-    o.onUpdate?.(payload, at);
+    o.onUpdate?.(payload, at, sub);
     if (sub === STEP2 && !isSynced) {
       isSynced = true;
       synced();
@@ -76,8 +78,9 @@ export function connectY(o) {
   ws.on('error', (err) => {
     if (!isSynced) failed(err);
   });
-  ws.on('close', (code) => {
+  ws.on('close', (code, reason) => {
     closed = true;
+    o.onClose?.(code, reason.toString());
     if (!isSynced) failed(new Error(`closed before sync (${code})`));
   });
 

@@ -6,6 +6,7 @@ import type { Server as TlsServer } from 'node:tls';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
+import type { SnapshotCache } from './cache/snapshot-cache.js';
 import type { Principal } from './auth/principal.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createSyncNode, type SyncNode } from './sync-node.js';
@@ -82,6 +83,9 @@ export interface ServerDeps {
   purgeIntervalMs?: number;
   /** The history window and its schedule (compact/compaction.ts); absent: the log is never trimmed. */
   compaction?: SyncNodeOptions['compaction'];
+  /** L3: the snapshot cache shared by the nodes (cache/; closed with the Store and Bus), and its load lease in ms. */
+  cache?: SnapshotCache;
+  cacheLeaseMs?: number;
 }
 
 export interface CairnServer {
@@ -138,6 +142,8 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
     ...(deps.deleteGraceDays !== undefined ? { deleteGraceDays: deps.deleteGraceDays } : {}),
     ...(deps.purgeIntervalMs !== undefined ? { purgeIntervalMs: deps.purgeIntervalMs } : {}),
     ...(deps.compaction ? { compaction: deps.compaction } : {}),
+    ...(deps.cache ? { cache: deps.cache } : {}),
+    ...(deps.cacheLeaseMs !== undefined ? { cacheLeaseMs: deps.cacheLeaseMs } : {}),
   });
   let closing: Promise<void> | null = null;
   registerHostCheck(app, hostRefusal);
@@ -192,7 +198,7 @@ export async function buildServer(deps: ServerDeps): Promise<CairnServer> {
         await node.shutdown();
         await sockets.close();
         await app.close();
-        if (seams) await Promise.allSettled([deps.bus.close(), deps.store.close()]);
+        if (seams) await Promise.allSettled([deps.bus.close(), deps.store.close(), deps.cache?.close()]);
       })();
       return closing;
     },

@@ -33,7 +33,7 @@ export interface ServerConfig {
   staticDir: string | null;
   /** Postgres connections per node (CAIRN_PG_POOL_SIZE, default 10); room loads get half of them. */
   pgPoolSize: number;
-  /** Commit batches at the Store at once (CAIRN_COMMITS_IN_FLIGHT, default 2; commit/group-commit.ts). */
+  /** Commit batches at the Store at once (CAIRN_COMMITS_IN_FLIGHT, default 1; commit/group-commit.ts). */
   commitsInFlight: number;
   /** Sockets per node, in total and per remote address (S7). */
   maxConnections: number;
@@ -58,6 +58,11 @@ export interface ServerConfig {
   quotas: QuotaLimits;
   /** S7 on the REST API (http/rest-limits.ts). */
   restLimits: RestLimitSettings;
+  /**
+   * L3, the snapshot cache in Redis (cache/): CAIRN_L3 (on unless `off`; only with REDIS_URL), seconds a
+   * snapshot stays unread (CAIRN_L3_TTL_S), the largest state cached (CAIRN_L3_MAX_BYTES) and the load lease (CAIRN_L3_LEASE_MS).
+   */
+  l3: { enabled: boolean; ttlS: number; maxBytes: number; leaseMs: number };
 }
 
 /** A positive integer from the environment, its default (settings.ts) when unset or empty; anything else refuses to start. */
@@ -184,12 +189,24 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       ...optionalLimit('CAIRN_QUOTA_BYTES', env.CAIRN_QUOTA_BYTES, 'bytes'),
       ...optionalLimit('CAIRN_QUOTA_CONNECTIONS', env.CAIRN_QUOTA_CONNECTIONS, 'connections'),
     },
+    l3: l3(env),
     restLimits: {
       refusalsPerAddress: positiveInt(env, 'CAIRN_REST_AUTH_FAILURES_PER_ADDRESS'),
       perPrincipal: positiveInt(env, 'CAIRN_REST_RATE_PER_TOKEN'),
       historyPerPrincipal: positiveInt(env, 'CAIRN_HISTORY_RATE_PER_TOKEN'),
       historyInFlight: positiveInt(env, 'CAIRN_HISTORY_IN_FLIGHT'),
     },
+  };
+}
+
+function l3(env: NodeJS.ProcessEnv): ServerConfig['l3'] {
+  const raw = env.CAIRN_L3?.trim().toLowerCase();
+  if (raw !== undefined && raw !== '' && raw !== 'on' && raw !== 'off') throw new CairnError('BAD_REQUEST', `CAIRN_L3=${env.CAIRN_L3} is not on or off`);
+  return {
+    enabled: raw !== 'off',
+    ttlS: positiveInt(env, 'CAIRN_L3_TTL_S'),
+    maxBytes: positiveInt(env, 'CAIRN_L3_MAX_BYTES'),
+    leaseMs: positiveInt(env, 'CAIRN_L3_LEASE_MS'),
   };
 }
 

@@ -9,6 +9,9 @@ export { createPgliteStore, type PgliteStore, type PgliteStoreOptions } from './
 export type { Bus, BusHandler } from './bus/bus.js';
 export { createMemoryBus, createMemoryBusHub, type MemoryBusHub, type MemoryBusHubOptions } from './bus/memory-bus.js';
 export { createRedisBus, type RedisBusOptions } from './bus/redis-bus.js';
+export type { SnapshotCache, CachedSnapshot, PutResult, SnapshotLease } from './cache/snapshot-cache.js';
+export { createMemorySnapshotCache, type MemorySnapshotCacheOptions } from './cache/memory-snapshot-cache.js';
+export { createRedisSnapshotCache, type RedisSnapshotCacheOptions } from './cache/redis-snapshot-cache.js';
 export type { Principal, SpaceAccess } from './auth/principal.js';
 export { canRead, canWrite } from './auth/access.js';
 export { createTokenVerifier, issueToken, type TokenVerifier, type IssueTokenOptions } from './auth/tokens.js';

@@ -14,6 +14,7 @@ import { createPgStore } from './store/pg-store.js';
 import { createPgliteStore } from './store/pglite-store.js';
 import { createMemoryBus } from './bus/memory-bus.js';
 import { createRedisBus } from './bus/redis-bus.js';
+import { createRedisSnapshotCache } from './cache/redis-snapshot-cache.js';
 import { createTokenVerifier } from './auth/tokens.js';
 import type { Store } from './store/store.js';
 import type { Bus } from './bus/bus.js';
@@ -56,6 +57,11 @@ export async function startNode({ config, tls, wrapStore }: NodeSetup): Promise<
   const store = wrapStore ? wrapStore(configured) : configured;
   await store.migrate();
   const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
+  // L3 only with Redis: a single node's rooms are already its hot docs in memory (L2); an in-process cache
+  // would hold the same states twice and save no Store load.
+  const cache = config.redisUrl && config.l3.enabled
+    ? await createRedisSnapshotCache({ url: config.redisUrl, prefix: config.redisPrefix, ttlMs: config.l3.ttlS * 1000, maxBytes: config.l3.maxBytes })
+    : null;
   const verifier = createTokenVerifier(config.authSecret ? { secret: config.authSecret } : {});
   const demoDir = fileURLToPath(new URL('../../../demo/dist', import.meta.url));
   const staticDir = config.staticDir ?? (existsSync(demoDir) ? demoDir : null);
@@ -79,6 +85,7 @@ export async function startNode({ config, tls, wrapStore }: NodeSetup): Promise<
     // PGlite is one backend that runs one statement at a time: a second batch would only wait in its queue.
     commitsInFlight: store.kind === 'postgres' ? config.commitsInFlight : 1,
     snapshotMinUpdates: config.snapshotMinUpdates,
+    ...(cache ? { cache, cacheLeaseMs: config.l3.leaseMs } : {}),
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     ...(config.auditRetentionDays > 0 ? { audit: { retentionDays: config.auditRetentionDays } } : {}),
     ...(config.historyDays > 0 ? { compaction: { days: config.historyDays, intervalMs: config.compactIntervalS * 1000 } } : {}),
@@ -96,7 +103,7 @@ export async function startNode({ config, tls, wrapStore }: NodeSetup): Promise<
   if (verifier.devMode) log.warn('CAIRN_AUTH_SECRET is unset: dev mode, every socket is anonymous with read+write on every space');
   if (config.allowedHosts === null && config.authSecret) log.warn('CAIRN_ALLOWED_HOSTS is unset: requests for any Host are served; set it to the public host names');
   if (tls) logCertificate(log, tls, 'TLS certificate');
-  log.info({ store: store.kind, bus: bus.kind, nodeId: server.node.nodeId }, 'cairn starting');
+  log.info({ store: store.kind, bus: bus.kind, l3: cache ? cache.kind : 'off', nodeId: server.node.nodeId }, 'cairn starting');
   const address = await server.listen({ port: config.port, host: config.host });
 
   // S6: a promise that rejects with nobody listening is a bug, and is logged as one; it must not take the

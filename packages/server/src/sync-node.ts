@@ -32,6 +32,8 @@ import { createDeletions, type Deletions } from './deletion/deletions.js';
 import { createDocPurger, type DocPurger } from './deletion/doc-purger.js';
 import { createCompaction, type Compaction } from './compact/compaction.js';
 import { createEpochCache } from './session/epoch-cache.js';
+import type { SnapshotCache } from './cache/snapshot-cache.js';
+import { createSharedLoads } from './cache/shared-loads.js';
 
 export interface SyncNodeOptions {
   store: Store;
@@ -50,7 +52,7 @@ export interface SyncNodeOptions {
   maxConcurrentLoads?: number;
   maxQueuedLoads?: number;
   maxBatch?: number;
-  /** Commit batches at the Store at once (commit/group-commit.ts; default 1 here, 2 from the config). */
+  /** Commit batches at the Store at once (commit/group-commit.ts; default 1). */
   commitsInFlight?: number;
   /** Pushes that may wait for a commit before more are refused with OVERLOADED (default: no count bound). */
   maxQueuedCommits?: number;
@@ -74,6 +76,9 @@ export interface SyncNodeOptions {
   purgeIntervalMs?: number;
   /** The history window (compact/): log rows older than `days` are trimmed every `intervalMs`. Absent: never. */
   compaction?: { days: number; intervalMs: number };
+  /** L3 (DESIGN.md section 7): the snapshot cache the nodes share, and its load lease; absent: no L3. */
+  cache?: SnapshotCache;
+  cacheLeaseMs?: number;
 }
 
 export interface SyncNode {
@@ -124,9 +129,14 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
       log.warn({ tenant, doc, version, reason }, 'update quarantined: it does not apply, its doc loads without it (npm run quarantine -- list)');
     },
   };
+  const shared = opts.cache ? createSharedLoads({
+    cache: opts.cache, store: opts.store, observer: metrics.sharedLoadsObserver, onError,
+    ...(opts.cacheLeaseMs !== undefined ? { leaseMs: opts.cacheLeaseMs } : {}),
+  }) : null;
   // L2: every room load asks the deletion record first (a node that missed a delete's bus message still refuses).
   const rooms: Rooms = createRooms({
     store: opts.store, fanout, observer: roomsObserver, onError, refuse: (tenant, doc) => deletions.check(tenant, doc),
+    ...(shared ? { shared } : {}),
     poseLimits: { timeoutMs: limits.presenceTimeoutMs, limits: { maxPresenceAppStateBytes: limits.maxPresenceAppStateBytes, maxPresenceDepth: limits.maxPresenceDepth } },
     ...(opts.maxIdleRooms !== undefined ? { maxIdle: opts.maxIdleRooms } : {}),
     ...(opts.snapshotMinUpdates !== undefined ? { snapshotMinUpdates: opts.snapshotMinUpdates } : {}),
@@ -185,6 +195,7 @@ export function createSyncNode(opts: SyncNodeOptions): SyncNode {
     retire(tenant, space, doc) {
       rooms.retire(tenant, space, doc);
       readModel.forget(tenant, space, doc);
+      shared?.forget(tenant, space, doc);
     },
     held: () => rooms.docs(),
   });

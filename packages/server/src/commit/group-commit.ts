@@ -1,9 +1,11 @@
 /**
  * A2: group commit. Pushes that arrive while the Store is busy wait in the queue and go to it together in
- * the next transaction, so one fsync serves many acks. Up to `maxInFlight` batches (a node's default 2, CAIRN_COMMITS_IN_FLIGHT) are at the
- * Store at once: with one, a push that arrived just after a batch left waited for that whole commit before
- * its own began (1.5 commit times on average, most of the fan-out p50); with two, it starts at once
- * unless two are already committing, and the queue still gathers everything behind them.
+ * the next transaction, so one fsync serves many acks. Up to `maxInFlight` batches (CAIRN_COMMITS_IN_FLIGHT,
+ * default 1) are at the Store at once. With one, a push that arrives just after a batch left waits for that
+ * whole commit before its own begins; with two it starts at once unless two are committing. Measured on the
+ * bench's ramp (peer-knee, 20 rooms of 10), two cost 2-3x the batches (so more Postgres CPU per update) and
+ * their answers sometimes come back in the other order, a version hole the room repairs from the Store
+ * (F2): 6-942 repairs per step against none, with no steady latency gain on this 2-core machine. Hence 1.
  *
  *   submit() ──► queue ──(fewer than maxInFlight at the Store)──► store.commitBatch(queue) ──► settle each
  *                  ▲                                                       │

@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { GroupCommitObserver } from '../commit/group-commit.js';
 import type { FanoutObserver } from '../fanout/fanout.js';
 import type { RoomsObserver } from '../room/rooms.js';
+import type { SharedLoadsObserver } from '../cache/shared-loads.js';
 import type { ReadModelObserver } from '../readmodel/updater.js';
 import type { AuditObserver } from '../audit/audit-log.js';
 
@@ -23,7 +24,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const rejected = new Counter({ name: 'cairn_rejected_frames_total', help: 'Frames or pushes rejected, by error code', labelNames: ['code'], registers: r });
   const committed = new Counter({ name: 'cairn_updates_committed_total', help: 'Updates committed (duplicates excluded)', registers: r });
   const duplicates = new Counter({ name: 'cairn_updates_duplicate_total', help: 'Resent pushes acknowledged again without storing (C1)', registers: r });
-  const cache = new Counter({ name: 'cairn_cache_lookups_total', help: 'Room lookups by cache level and result', labelNames: ['level', 'result'], registers: r });
+  const cache = new Counter({ name: 'cairn_cache_lookups_total', help: 'Lookups by cache level (l1 the joining replica, l2 this node, l3 Redis) and result', labelNames: ['level', 'result'], registers: r });
+  // DESIGN.md section 7: where room loads started, and what L3 did (cache/shared-loads.ts).
+  const roomLoads = new Counter({ name: 'cairn_room_loads_total', help: 'Room loads by where they started: the Store (snapshot and log) or an L3 snapshot', labelNames: ['source'], registers: r });
+  const l3Discarded = new Counter({ name: 'cairn_l3_discarded_total', help: 'L3 snapshots not used: another epoch, ahead of the Store head, or rows after them trimmed', labelNames: ['reason'], registers: r });
+  const l3Waits = new Counter({ name: 'cairn_l3_waits_total', help: "Waits for another node's load of a doc, by how they ended", labelNames: ['outcome'], registers: r });
+  const l3Puts = new Counter({ name: 'cairn_l3_puts_total', help: 'Snapshots put in L3, by result (stored, kept: a newer one was there, too_big, error)', labelNames: ['result'], registers: r });
   const published = new Counter({ name: 'cairn_fanout_published_total', help: 'Bus publishes after commit', labelNames: ['ok'], registers: r });
   const delivered = new Counter({ name: 'cairn_fanout_delivered_total', help: 'Bus messages delivered from other nodes', registers: r });
   const busDropped = new Counter({ name: 'cairn_fanout_dropped_total', help: 'Bus messages skipped', labelNames: ['reason'], registers: r });
@@ -61,11 +67,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     dropped: (reason) => busDropped.inc({ reason }),
   };
   const roomsObserver: RoomsObserver = {
-    cache: (hit) => cache.inc({ level: 'l2', result: hit ? 'hit' : 'miss' }),
+    cache: (hit, level = 'l2') => cache.inc({ level, result: hit ? 'hit' : 'miss' }),
+    loaded: (source) => roomLoads.inc({ source }),
+    l1: (hit) => cache.inc({ level: 'l1', result: hit ? 'hit' : 'miss' }),
     open: (count) => docsOpen.set(count),
     repaired: (count) => repaired.inc(count),
     applied: () => {},
     quarantined: () => quarantined.inc(),
+  };
+  const sharedLoadsObserver: SharedLoadsObserver = {
+    discarded: (reason) => l3Discarded.inc({ reason }),
+    waited: (outcome) => l3Waits.inc({ outcome }),
+    put: (result) => l3Puts.inc({ result }),
   };
   const readModelObserver: ReadModelObserver = {
     lag: (seconds) => readModelLag.observe(seconds),
@@ -82,7 +95,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     historyRowsTrimmed.inc(rows);
     historyBytesTrimmed.inc(bytes);
   };
-  return { registry, commitObserver, auditObserver, auditExpired, anchorsPurged, trimmed, fanoutObserver, roomsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates, posesRelayed, posesDropped };
+  return { registry, commitObserver, auditObserver, auditExpired, anchorsPurged, trimmed, fanoutObserver, roomsObserver, sharedLoadsObserver, readModelObserver, ackSeconds, connections, rejected, committed, duplicates, posesRelayed, posesDropped };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

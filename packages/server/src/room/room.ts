@@ -36,7 +36,7 @@
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { CairnError, DEFAULT_LIMITS, ORIGIN, isCairnError, type PresenceRecordLimits } from '@cairn/shared';
-import type { Store } from '../store/store.js';
+import type { DocSnapshot, Store, UpdateRecord } from '../store/store.js';
 import { readPresence } from './presence-payload.js';
 import { createPeerPoses, type PeerPoses, type PeerPosesOptions, type PoseReceiver } from './peer-poses.js';
 import { rebuildDoc } from './rebuild-doc.js';
@@ -54,6 +54,10 @@ export interface RoomSubscriber extends PoseReceiver {
 export interface RoomObserver {
   repaired(count: number): void;
   applied(version: number): void;
+  /** The room loaded: from the Store (its snapshot and log) or from an L3 snapshot and the rows after it. */
+  loaded?(source: 'store' | 'l3'): void;
+  /** L1 as the server sees it: a joiner's sync was at most L1_HIT_MAX_BYTES (its replica held the doc) or more. */
+  l1?(hit: boolean): void;
   /** A log row did not apply and was newly quarantined (C4); called once per row across all nodes. */
   quarantined?(tenant: string, doc: string, version: number, reason: string): void;
 }
@@ -67,6 +71,8 @@ export interface Room {
   /** Presence records (P4): relay to the subscribers that take them, and the joiner cache. */
   readonly poses: PeerPoses;
   readonly version: number;
+  /** Where the load started: the Store, or an L3 snapshot (a snapshot that did not apply counts as the Store). */
+  readonly loadedFrom: 'store' | 'l3';
   readonly subscribers: ReadonlySet<RoomSubscriber>;
   /** Resolves when the room holds the Store's state as of its loading (or of its latest rebuild). */
   readonly ready: Promise<void>;
@@ -100,10 +106,19 @@ function isEmptyStateVector(sv: Uint8Array): boolean {
   return sv.byteLength === 0 || (sv.byteLength === 1 && sv[0] === 0);
 }
 
+/**
+ * L1 hit: the update a joiner's state vector asks for is at most this many bytes, i.e. its replica already
+ * held the doc but for a few small updates (docs/OPERATIONS.md "Metrics"). An empty vector asks for the doc.
+ */
+export const L1_HIT_MAX_BYTES = 4096;
+
+/** A start other than the Store's snapshot: an L3 snapshot checked against the Store, and the rows after it. */
+export type RoomStart = { snapshot: DocSnapshot; rows: UpdateRecord[] };
+
 /** The origin of awareness changes that came from another node. */
 const REMOTE_PRESENCE = Symbol('remote presence');
 
-export function createRoom(opts: {
+export interface RoomOptions {
   tenant: string;
   doc: string;
   store: Store;
@@ -117,7 +132,16 @@ export function createRoom(opts: {
   poseLimits?: { timeoutMs: number; limits: PresenceRecordLimits };
   /** When to write a snapshot (see the header); default 1,000 updates. */
   snapshot?: { minUpdates: number };
-}): Room {
+  /**
+   * L3 (cache/shared-loads.ts): where to start instead of the Store's snapshot; null (the cached snapshot
+   * must not be used) falls back to the Store.
+   */
+  start?: () => Promise<RoomStart | null>;
+  /** L3: told of the room's state after a Store load and of each snapshot it writes, to share with other nodes. */
+  share?: (snapshot: DocSnapshot) => void;
+}
+
+export function createRoom(opts: RoomOptions): Room {
   const { tenant, doc, store, observer } = opts;
   let ydoc = new Y.Doc({ gc: true });
   // Awareness only needs a clientID, not the content: its own doc, so a rebuild can replace `ydoc` (C4).
@@ -191,7 +215,9 @@ export function createRoom(opts: {
       const state = full?.version === at ? full.update : Y.encodeStateAsUpdate(ydoc);
       bytesSince = 0;
       snapshotAt = { version: at, bytes: state.byteLength };
-      await store.saveSnapshot(tenant, doc, { version: at, state, owners: new Map(owners.durable) });
+      const snapshot = { version: at, state, owners: new Map(owners.durable) };
+      await store.saveSnapshot(tenant, doc, snapshot);
+      opts.share?.(snapshot);
     } catch (err) {
       opts.onError?.(err); // the log still holds every update: a missed snapshot only costs a longer load
     } finally {
@@ -325,8 +351,38 @@ export function createRoom(opts: {
     })();
   }
 
+  /**
+   * The whole doc encoded once per version, for fresh joiners (empty state vector) and the L3 share: encoding
+   * a big doc costs hundreds of ms (bench/: 100k anchors, 20 MB, ~400 ms), and joins of a hot doc come in
+   * bursts. The bytes are never modified after they are sent, so every joiner shares them.
+   */
+  function wholeDoc(): { version: number; update: Uint8Array } {
+    if (full?.version !== version) full = { version, update: Y.encodeStateAsUpdate(ydoc) };
+    return full;
+  }
+
+  /**
+   * After a Store load without a Store snapshot (or a rebuild): the state to share (L3), before the room
+   * serves its joiners, since other nodes wait for it (bench/join-storm.mjs: shared after this node's joins were sent, the other node waited seconds
+   * longer). The whole doc: the Store's snapshot bytes when nothing came after them (see the load), else
+   * encoded once for the share and for this room's fresh joiners (syncFor keeps it).
+   */
+  function shareLoaded(): void {
+    if (!opts.share || version === 0) return;
+    opts.share({ version, state: wholeDoc().update, owners: new Map(owners.durable) });
+  }
+
+  let loadedFrom: 'store' | 'l3' = 'store';
   let ready = (async () => {
-    const snapshot = await store.loadSnapshot(tenant, doc);
+    const started = opts.start ? await opts.start() : null;
+    const snapshot = started ? started.snapshot : await store.loadSnapshot(tenant, doc);
+    // L3: the Store's snapshot goes to the other nodes at once, before this room applies it and its tail:
+    // they wait on this load (the lease), and read the tail from the Store themselves, so their loads run
+    // beside this one instead of after it.
+    const sharedEarly = !started && snapshot !== null && opts.share !== undefined;
+    if (sharedEarly) opts.share!({ version: snapshot.version, state: snapshot.state, owners: new Map(snapshot.owners ?? []) });
+    let replayed = 0;
+    let rebuilt = false;
     try {
       const derived = new Map(snapshot?.owners ?? []);
       if (snapshot) {
@@ -334,7 +390,8 @@ export function createRoom(opts: {
         version = snapshot.version;
         snapshotAt = { version, bytes: snapshot.state.byteLength };
       }
-      const rows = await store.loadUpdates(tenant, doc, version);
+      const rows = started ? started.rows : await store.loadUpdates(tenant, doc, version);
+      replayed = rows.length;
       if (rows.length > 0) {
         // One by one, as live rooms applied them (M1): a merge, or one transaction around all, can resolve
         // hostile rows (two claiming the same client clock, deletions that wait) differently than the live
@@ -348,8 +405,15 @@ export function createRoom(opts: {
     } catch {
       // Some row (or the snapshot) does not apply: the slow, row-by-row load finds and leaves it out.
       await rebuild(undefined);
+      rebuilt = true;
     }
+    // A snapshot with nothing after it already is the whole doc encoded at this version: the fresh joiners'
+    // answer (syncFor) and the L3 share take its bytes instead of encoding 20 MB again (hundreds of ms).
+    if (snapshot && !rebuilt && replayed === 0 && version === snapshot.version) full = { version, update: snapshot.state };
     loaded = true;
+    loadedFrom = started && !rebuilt ? 'l3' : 'store';
+    observer?.loaded?.(loadedFrom);
+    if (rebuilt || (!started && !sharedEarly)) shareLoaded();
     drain();
   })();
 
@@ -360,6 +424,9 @@ export function createRoom(opts: {
     poses,
     get version() {
       return version;
+    },
+    get loadedFrom() {
+      return loadedFrom;
     },
     subscribers,
     get ready() {
@@ -400,12 +467,9 @@ export function createRoom(opts: {
       await repair();
     },
     syncFor(stateVector) {
-      if (stateVector && !isEmptyStateVector(stateVector)) return { version, update: Y.encodeStateAsUpdate(ydoc, stateVector) };
-      // A fresh client (empty state vector) gets the whole doc, encoded once per version: encoding a big doc
-      // costs hundreds of ms (bench/: 100k anchors, 20 MB, ~400 ms), and joins of a hot doc come in bursts.
-      // The bytes are never modified after they are sent, so every joiner shares them.
-      if (full?.version !== version) full = { version, update: Y.encodeStateAsUpdate(ydoc) };
-      return full;
+      const answer = stateVector && !isEmptyStateVector(stateVector) ? { version, update: Y.encodeStateAsUpdate(ydoc, stateVector) } : wholeDoc();
+      observer?.l1?.(answer.update.byteLength <= L1_HIT_MAX_BYTES);
+      return answer;
     },
     subscribe(sub) {
       subscribers.add(sub);

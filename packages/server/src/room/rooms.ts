@@ -13,18 +13,24 @@
  * A load first asks `refuse` (L2: the deletion record), so a node that missed a delete's bus message still
  * refuses the doc; `retire` closes the rooms of a deleted doc or space, telling their subscribers first.
  *
+ * With `shared` (L3, cache/shared-loads.ts) a miss here looks in the cluster's snapshot cache first, or waits
+ * for the node that holds the doc's load lease, before it takes a node slot: waiting on another node costs
+ * no Postgres connection. The room then starts from the cached snapshot and reads only the rows after it.
+ *
  *   acquire ─► entry? ── yes ─► join it (no load)
- *                └ no ─► owner slot ─► node slot ─► follow bus, load ─► held (holders > 0) or warm (LRU)
+ *                └ no ─► owner slot ─► L3 find ─► node slot ─► follow bus, load ─► held (holders > 0) or warm (LRU)
  *                           └──── every holder aborted before the load started: dropped ────┘
  */
 import { CairnError, type PresenceRecordLimits } from '@cairn/shared';
 import type { Store } from '../store/store.js';
 import type { Fanout } from '../fanout/fanout.js';
-import { createRoom, type Room, type RoomObserver } from './room.js';
+import { createRoom, type Room, type RoomObserver, type RoomOptions } from './room.js';
 import { createLoadSlots, type LoadSlots } from './load-slots.js';
+import type { Found, SharedLoads } from '../cache/shared-loads.js';
 
 export interface RoomsObserver extends RoomObserver {
-  cache(hit: boolean): void;
+  /** A lookup at a cache level: l2 this node's rooms, l3 the cluster's snapshot cache on an l2 miss. */
+  cache(hit: boolean, level?: 'l2' | 'l3'): void;
   open(count: number): void;
 }
 
@@ -78,10 +84,12 @@ export interface RoomsOptions {
   onError?: (err: unknown) => void;
   /** Checked before each load; rejects (DOC_DELETED) to refuse the doc. Default: nothing is refused. */
   refuse?: (tenant: string, doc: string) => Promise<void>;
+  /** L3: the cluster's snapshot cache; absent, every load reads the Store. */
+  shared?: SharedLoads;
 }
 
 export function createRooms(opts: RoomsOptions): Rooms {
-  const { store, fanout, maxIdle = 1000, observer } = opts;
+  const { store, fanout, maxIdle = 1000, observer, shared } = opts;
   const loads = createLoadSlots(opts.maxConcurrentLoads ?? 5, opts.maxQueuedLoads ?? 1000);
   const entries = new Map<string, Entry>();
   // Insertion-ordered: the first key is the least recently released idle room.
@@ -124,7 +132,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
     };
     const load = async (): Promise<Room> => {
       const leaveOwner = owner ? await owner.take(entry.cancel.signal) : null;
+      let l3: ReturnType<typeof l3Load> | null = null;
       try {
+        if (shared) l3 = l3Load(shared, await shared.find(tenant, doc, entry.cancel.signal), tenant, doc);
         const leave = await loads.take(entry.cancel.signal);
         try {
           await opts.refuse?.(tenant, doc);
@@ -143,12 +153,14 @@ export function createRooms(opts: RoomsOptions): Rooms {
             ...(opts.poseLimits ? { poseLimits: opts.poseLimits } : {}),
             ...(opts.snapshotMinUpdates !== undefined ? { snapshot: { minUpdates: opts.snapshotMinUpdates } } : {}),
             ...(observer ? { observer } : {}), ...(opts.onError ? { onError: opts.onError } : {}),
+            ...(l3 ? l3.options : {}),
           });
           for (const [v, u, actor] of early) deliver(v, u, actor);
           entry.room = room;
           // Asked before the load, so the replays are usually cached by the time the first joiner's sync is sent.
           fanout.requestPoses(tenant, doc);
           await room.ready;
+          if (l3) observer?.cache(room.loadedFrom === 'l3', 'l3');
           // Retired (deleted) while it loaded: the entry is gone and nobody may be handed this room.
           if (entry.cancel.signal.aborted) {
             room.destroy();
@@ -159,6 +171,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
           leave();
         }
       } finally {
+        l3?.settle();
         leaveOwner?.();
       }
     };
@@ -240,6 +253,33 @@ export function createRooms(opts: RoomsOptions): Rooms {
       stopReconnect();
       for (const k of [...entries.keys()]) evict(k);
       await Promise.resolve();
+    },
+  };
+}
+
+/**
+ * One room load's use of L3: the cached snapshot to start from (checked against the Store), the share of
+ * what the room loads and writes, and the lease given back once the loaded state is shared, so the nodes
+ * waiting on this load find the snapshot rather than a free lease and no snapshot (a failed load).
+ */
+function l3Load(shared: SharedLoads, found: Found, tenant: string, doc: string) {
+  let first: Promise<void> | null = null;
+  const { cached, lease } = found;
+  const options: Pick<RoomOptions, 'start' | 'share'> = {
+    share(snapshot) {
+      const p = shared.share(tenant, doc, found.epoch, snapshot);
+      first ??= p;
+    },
+    ...(cached ? {
+      start: () => shared.check(tenant, doc, cached),
+    } : {}),
+  };
+  return {
+    options,
+    /** The load ended (ready or failed; room.ts shared a Store load before its ready resolved). */
+    settle(): void {
+      if (!lease) return;
+      void (first ?? Promise.resolve()).then(() => lease.release());
     },
   };
 }
