@@ -46,24 +46,30 @@ export function createSocketLog() {
   };
 }
 
-/** Cairn's watched metrics, as { rejected: { CODE: n }, ... } (first label's value → number), or null when unreachable. */
-export async function scrapeMetrics(url) {
+/** Cairn's /metrics lines, or null when unreachable. */
+async function metricsLines(url) {
   if (!url) return null;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    if (!res.ok) return null;
-    const out = {};
-    for (const line of (await res.text()).split('\n')) {
-      const m = /^([a-z_]+)(?:\{[a-z_]+="([^"]*)"[^}]*\})? ([0-9.e+-]+)$/.exec(line);
-      const key = m && WATCHED[m[1]];
-      if (!key) continue;
-      out[key] ??= {};
-      out[key][m[2] ?? ''] = Number(m[3]);
-    }
-    return out;
+    return res.ok ? (await res.text()).split('\n') : null;
   } catch {
     return null;
   }
+}
+
+/** Cairn's watched metrics, as { rejected: { CODE: n }, ... } (first label's value → number), or null when unreachable. */
+export async function scrapeMetrics(url) {
+  const lines = await metricsLines(url);
+  if (!lines) return null;
+  const out = {};
+  for (const line of lines) {
+    const m = /^([a-z_]+)(?:\{[a-z_]+="([^"]*)"[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    const key = m && WATCHED[m[1]];
+    if (!key) continue;
+    out[key] ??= {};
+    out[key][m[2] ?? ''] = Number(m[3]);
+  }
+  return out;
 }
 
 /** Growth of each watched counter between two scrapes (zeros left out); the connections gauge as before → after. */
@@ -101,21 +107,16 @@ export function stallLine(step) {
 
 /** Cairn's cache lookups by level and result (cairn_cache_lookups_total), or null when unreachable. */
 export async function scrapeCacheLookups(url) {
-  if (!url) return null;
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    if (!res.ok) return null;
-    const out = {};
-    for (const line of (await res.text()).split('\n')) {
-      const m = /^cairn_cache_lookups_total\{level="([a-z0-9]+)",result="([a-z]+)"\} ([0-9.e+-]+)$/.exec(line);
-      if (!m) continue;
-      out[m[1]] ??= { hit: 0, miss: 0 };
-      out[m[1]][m[2]] = Number(m[3]);
-    }
-    return out;
-  } catch {
-    return null;
+  const lines = await metricsLines(url);
+  if (!lines) return null;
+  const out = {};
+  for (const line of lines) {
+    const m = /^cairn_cache_lookups_total\{level="([a-z0-9]+)",result="([a-z]+)"\} ([0-9.e+-]+)$/.exec(line);
+    if (!m) continue;
+    out[m[1]] ??= { hit: 0, miss: 0 };
+    out[m[1]][m[2]] = Number(m[3]);
   }
+  return out;
 }
 
 /**
