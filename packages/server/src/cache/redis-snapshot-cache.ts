@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { decodeSnapshotOwners, encodeSnapshotOwners } from '../store/snapshot-owners.js';
+import { reconnectDelayMs } from '../bus/redis-bus.js';
 import type { CachedSnapshot, PutResult, SnapshotCache } from './snapshot-cache.js';
 
 export interface RedisSnapshotCacheOptions {
@@ -66,7 +67,7 @@ export async function createRedisSnapshotCache(opts: RedisSnapshotCacheOptions):
     commandTimeout: opts.commandTimeoutMs ?? 2000,
     connectionName: opts.connectionName ?? 'cairn:l3',
     enableAutoPipelining: true,
-    retryStrategy: (attempt) => Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 6)),
+    retryStrategy: reconnectDelayMs,
   }) as CacheRedis;
   redis.on('error', opts.onError ?? (() => undefined));
   redis.defineCommand('cairnL3Put', { numberOfKeys: 1, lua: PUT });
