@@ -108,14 +108,23 @@ const kinds: [string, () => Promise<Store>][] = [
 ];
 
 describe.each(kinds)('export and import on %s', (_, makeStore) => {
-  it('L3, C1, C2, C5: a tenant exported and imported into a fresh database is equal doc by doc, read model included; a repeat writes nothing', async () => {
+  /** A seeded source and an empty target, both migrated, and the source's export; both closed after `fn`. */
+  async function withSeededPair(fn: (source: Store, target: Store, text: string) => Promise<void>): Promise<void> {
     const source = await makeStore();
     const target = await makeStore();
     try {
       await source.migrate();
       await target.migrate();
       await seed(source);
-      const text = await exportText(source);
+      await fn(source, target, await exportText(source));
+    } finally {
+      await source.close();
+      await target.close();
+    }
+  }
+
+  it('L3, C1, C2, C5: a tenant exported and imported into a fresh database is equal doc by doc, read model included; a repeat writes nothing', async () => {
+    await withSeededPair(async (source, target, text) => {
       expect(text.split('\n')[0]).toContain('"format":"cairn-export"');
       const epochBefore = await target.epoch();
       const summary = await importFrom(target, linesOf(text), { replace: false, keepEpoch: false });
@@ -132,10 +141,7 @@ describe.each(kinds)('export and import on %s', (_, makeStore) => {
       // A space alone exports only its docs.
       const space = await exportText(source, 'other');
       expect(space.trim().split('\n').map((l) => JSON.parse(l) as { doc?: string }).filter((l) => l.doc).map((l) => l.doc)).toEqual(['other/notes', 'other/notes']);
-    } finally {
-      await source.close();
-      await target.close();
-    }
+    });
   }, 120_000);
 
   it('L3: an export that differs at a stored version is IMPORT_CONFLICT and writes nothing; --replace takes it, read model included', async () => {
@@ -173,13 +179,7 @@ describe.each(kinds)('export and import on %s', (_, makeStore) => {
   }, 120_000);
 
   it('L3: a file cut off before its end line, or not an export, is BAD_REQUEST', async () => {
-    const source = await makeStore();
-    const target = await makeStore();
-    try {
-      await source.migrate();
-      await target.migrate();
-      await seed(source);
-      const text = await exportText(source);
+    await withSeededPair(async (source, target, text) => {
       const cut = text.split('\n').slice(0, -3).join('\n');
       expect(await codeOf(importFrom(target, linesOf(cut), { replace: false, keepEpoch: false }))).toBe('BAD_REQUEST');
       expect(await codeOf(importFrom(target, linesOf('{"format":"tar"}\n'), { replace: false, keepEpoch: false }))).toBe('BAD_REQUEST');
@@ -187,9 +187,6 @@ describe.each(kinds)('export and import on %s', (_, makeStore) => {
       const done = await importFrom(target, linesOf(text), { replace: false, keepEpoch: false });
       expect(done.added).toBeLessThan(done.rows);
       await expectSameTenant(source, target);
-    } finally {
-      await source.close();
-      await target.close();
-    }
+    });
   }, 120_000);
 });
