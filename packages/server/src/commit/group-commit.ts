@@ -75,8 +75,8 @@ export function createGroupCommit(opts: {
   const maxQueuedBytes = opts.maxQueuedBytes ?? 64 * 1024 * 1024;
   let queuedBytes = 0;
   let queue: Pending[] = [];
-  let running: Promise<void> | null = null;
-  let idleResolve: (() => void) | null = null;
+  /** What drain() waits on while batches run or wait to start; resolved once none do. */
+  let idleWait: { promise: Promise<void>; resolve: () => void } | null = null;
   let inFlight = 0;
   let pumpScheduled = false;
   let closing = false;
@@ -160,14 +160,22 @@ export function createGroupCommit(opts: {
   /** Resolves when no batch is at the Store and none waits to start. */
   function whenIdle(): Promise<void> {
     if (inFlight === 0 && queue.length === 0) return Promise.resolve();
-    return (running ??= new Promise<void>((resolve) => (idleResolve = resolve)));
+    if (!idleWait) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      idleWait = { promise, resolve };
+    }
+    return idleWait.promise;
   }
 
   function idle(): void {
-    const resolve = idleResolve;
-    running = null;
-    idleResolve = null;
-    resolve?.();
+    const wait = idleWait;
+    idleWait = null;
+    wait?.resolve();
+  }
+
+  async function drain(): Promise<void> {
+    while (inFlight > 0 || queue.length > 0 || settling) await (settling ?? whenIdle());
   }
 
   return {
@@ -192,12 +200,10 @@ export function createGroupCommit(opts: {
         }
       });
     },
-    async drain() {
-      while (inFlight > 0 || queue.length > 0 || settling) await (settling ?? whenIdle());
-    },
+    drain,
     async close() {
       closing = true;
-      while (inFlight > 0 || queue.length > 0 || settling) await (settling ?? whenIdle());
+      await drain();
     },
     get queued() {
       return queue.length;
