@@ -56,23 +56,32 @@ interface InFlightWrite {
   /** Its place in the order writes started on this node. */
   n: number;
   update: Uint8Array;
-  /** The Yjs clients it has structs of, decoded only when a later write waits (most never do). */
-  clients: Set<number> | null;
+  /**
+   * The Yjs clients it has structs of: its validation's, or decoded when a later write waits before it was
+   * validated (writesAny).
+   */
+  clients: { has(client: number): boolean } | null;
   /** Settles (never rejects) when the write has. */
   settled: Promise<void>;
 }
 
-/** Resolves once the earlier writes of the doc that write any of `clients` have settled. */
-type Earlier = (clients: ReadonlySet<number>) => Promise<unknown>;
+/** What a write knows of its doc's in-flight writes (see inFlightByDoc). */
+interface Earlier {
+  /** Resolves once the earlier writes of the doc that write any of `clients` have settled. */
+  wait(clients: ReadonlySet<number>): Promise<unknown>;
+  /** This write's clients (validation's map, kept as is), so a later write that waits need not decode it again. */
+  wrote(clients: ReadonlyMap<number, number>): void;
+}
 
 function writesAny(w: InFlightWrite, clients: ReadonlySet<number>): boolean {
   if (!w.clients) {
-    w.clients = new Set();
+    const decoded = new Set<number>();
     try {
-      for (const client of Y.parseUpdateMeta(w.update).to.keys()) w.clients.add(client);
+      for (const client of Y.parseUpdateMeta(w.update).to.keys()) decoded.add(client);
     } catch {
       // It does not decode, so validation refuses it; nothing can wait for its clocks.
     }
+    w.clients = decoded;
   }
   for (const c of clients) if (w.clients.has(c)) return true;
   return false;
@@ -163,6 +172,7 @@ export function createCommitPath(deps: {
     /** The Yjs clients whose clocks it lacks, if it waits. */
     const waitsOn = new Set<number>();
     const waits = validateUpdate(req.update, room?.ydoc, writes, waitsOn) === 'waits';
+    before.wrote(writes);
     if (room && (waits || !room.owners.allows(req.actor, writes))) {
       // It references clocks the room does not hold: pushes still committing here (a pipelined client,
       // tabs sharing one outbox) or versions another node committed that the bus has not brought yet. Wait
@@ -173,7 +183,7 @@ export function createCommitPath(deps: {
       const held = room;
       let settled = false;
       if (waits) {
-        await before(waitsOn);
+        await before.wait(waitsOn);
         // Most often that was all it waited for (a client pushes its next update before the last one's
         // ack): the writes before it are applied now. Then a resync would only add a Store read per push,
         // and with the writes of a doc chained behind each other, a commit slowed by a disk stall made
@@ -237,9 +247,14 @@ export function createCommitPath(deps: {
       const key = `${req.tenant}\u0000${req.doc}`;
       let list = inFlightByDoc.get(key);
       if (!list) inFlightByDoc.set(key, (list = []));
-      const n = ++started;
       const writes = list;
-      const before: Earlier = (clients) => Promise.all(writes.filter((w) => w.n < n && writesAny(w, clients)).map((w) => w.settled));
+      const self: InFlightWrite = { n: ++started, update: req.update, clients: null, settled: Promise.resolve() };
+      const before: Earlier = {
+        wait: (clients) => Promise.all(writes.filter((w) => w.n < self.n && writesAny(w, clients)).map((w) => w.settled)),
+        wrote(clients) {
+          self.clients ??= clients;
+        },
+      };
       inFlight++;
       lastActive = performance.now();
       const done = run(req, before, loaded);
@@ -249,7 +264,7 @@ export function createCommitPath(deps: {
         lastActive = performance.now();
       };
       void done.then(ended, ended);
-      const self: InFlightWrite = { n, update: req.update, clients: null, settled: done.then(() => undefined, () => undefined) };
+      self.settled = done.then(() => undefined, () => undefined);
       list.push(self);
       void self.settled.then(() => {
         writes.splice(writes.indexOf(self), 1);
