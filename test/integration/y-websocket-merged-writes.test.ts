@@ -114,3 +114,59 @@ describe('y-websocket writes merged while one commits', () => {
     ws.close();
   });
 });
+
+describe('y-websocket writes merged, at a byte quota', () => {
+  const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+  /** Each key set by a Yjs client of its own, all ids of one varint length: updates of one size, none depending on another. */
+  const updates = keys.map((k, i) => {
+    const d = new Y.Doc();
+    d.clientID = 1000 + i;
+    let u: Uint8Array = new Uint8Array();
+    d.on('update', (x: Uint8Array) => (u = x));
+    d.getMap('m').set(k, k);
+    return u;
+  });
+  const size = updates[0]!.byteLength;
+  // Room for three updates alone, not for the five after the first merged into one.
+  const QUOTA = size * 3 + 5;
+  const isoQ = isolatedEnv('it_y_merged_quota');
+  let quotaServer: CairnServer;
+  let qctl: ReturnType<typeof controllableStore>;
+  let qbase: string;
+
+  beforeAll(async () => {
+    const pg = createPgStore({ connectionString: PG_URL, schema: isoQ.schema });
+    await pg.migrate();
+    qctl = controllableStore(pg);
+    quotaServer = await buildServer({ store: qctl.store, bus: createMemoryBus(), verify: testVerify, defaultSpace: 'default', quotas: { bytes: QUOTA } });
+    qbase = (await quotaServer.listen({ port: 0 })).replace('http', 'ws');
+  }, 60_000);
+
+  afterAll(async () => {
+    await quotaServer?.close();
+    await isoQ.drop();
+  });
+
+  it('BYTE_QUOTA_EXCEEDED: a merge over the quota is written update by update, so the ones that fit are stored, as they were before merging', async () => {
+    const ws = new WebSocket(`${qbase}/y/quota?token=writer`);
+    const closes: number[] = [];
+    ws.on('close', (code) => closes.push(code));
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
+    expect(updates.every((u) => u.byteLength === size)).toBe(true);
+    const release = qctl.hold();
+    ws.send(updateMessage(updates[0]!));
+    await new Promise((r) => setTimeout(r, 100));
+    for (const u of updates.slice(1)) ws.send(updateMessage(u));
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await until(async () => /code="BYTE_QUOTA_EXCEEDED"\} [1-9]/.test(await quotaServer.metrics.registry.getSingleMetricAsString('cairn_rejected_frames_total')), 'a refusal at the quota');
+    await until(async () => qctl.store.loadUpdates('t1', 'default/quota', 0).then((rows) => rows.length >= 3), 'the updates that fit stored');
+    const stored = Object.keys(mapOf(...(await qctl.store.loadUpdates('t1', 'default/quota', 0)).map((r) => r.update)));
+    expect(stored).toEqual(keys.slice(0, 3));
+    expect(closes).toEqual([]);
+    ws.close();
+  });
+});

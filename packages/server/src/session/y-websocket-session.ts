@@ -52,6 +52,15 @@ function message(type: number, write: (enc: encoding.Encoder) => void): Uint8Arr
   return encoding.toUint8Array(enc);
 }
 
+/**
+ * Whether a failed write closes the socket: anything retryable, so the provider reconnects and resends, a
+ * deleted doc (L2), whose reconnects are refused, and anything uncoded. A refusal for good (invalid bytes, a
+ * quota) only drops that write: y-websocket has no reject message.
+ */
+function closesSocket(err: unknown): boolean {
+  return !isCairnError(err) || err.retryable || err.code === 'DOC_DELETED';
+}
+
 /** The updates as one, or null if they do not merge (one of them does not decode: each is then written alone). */
 function mergeOrNull(updates: Uint8Array[]): Uint8Array | null {
   try {
@@ -191,8 +200,9 @@ export function createYWebsocketSession(
     writing = true;
     const merged = updates.length === 1 ? updates[0]! : mergeOrNull(updates);
     const done = merged ? commitOne(merged).catch((err: unknown) => {
-      // The merge as a whole was refused: each update on its own, so only the bad ones are dropped.
-      if (updates.length > 1 && isCairnError(err) && err.code === 'INVALID_UPDATE') return commitEach(updates);
+      // The merge as a whole was refused (invalid, a quota): each update on its own, as they came, so only
+      // the ones refused alone are dropped.
+      if (updates.length > 1 && !closesSocket(err)) return commitEach(updates);
       throw err;
     }) : commitEach(updates);
     done.then(
@@ -222,14 +232,14 @@ export function createYWebsocketSession(
     return ctx.commit.write({ tenant: principal.tenant, doc, clientId, seq: seq++, actor: principal.subject, update, source: sub });
   }
 
-  /** One by one; invalid bytes are dropped (counted), anything else ends the run. */
+  /** One by one; an update refused for good is dropped (counted), anything that closes ends the run. */
   async function commitEach(updates: readonly Uint8Array[]): Promise<void> {
     for (const u of updates) {
       if (closed) return;
       try {
         await commitOne(u);
       } catch (err) {
-        if (!(isCairnError(err) && err.code === 'INVALID_UPDATE')) throw err;
+        if (closesSocket(err) || !isCairnError(err)) throw err;
         metrics.rejected.inc({ code: err.code });
       }
     }
@@ -239,10 +249,8 @@ export function createYWebsocketSession(
     const code = isCairnError(err) ? err.code : 'INTERNAL';
     metrics.rejected.inc({ code });
     if (!isCairnError(err)) log.error({ err, doc }, 'y-websocket commit failed');
-    // Invalid bytes are dropped; anything retryable closes so the provider reconnects and resends, and
-    // so does a deleted doc (L2), whose reconnects are refused.
-    if (!isCairnError(err) || err.retryable || code === 'DOC_DELETED') return close(closeCodeFor(code), code);
-    // A refusal that does not close (a quota): what waited behind it is still written.
+    if (closesSocket(err)) return close(closeCodeFor(code), code);
+    // A refusal for good (invalid bytes, a quota) drops that write; what waited behind it is still written.
     writeUnwritten();
   }
 
