@@ -16,26 +16,48 @@ import { isolatedEnv, PG_URL } from '../support/server-process.js';
 import { mapOf, mapUpdate } from '../support/yjs-updates.js';
 import { until } from '../support/until.js';
 
-const iso = isolatedEnv('it_y_merged_writes');
+/** An in-process server on the real Postgres whose commits the test can hold, in a schema of its own. */
+async function heldServer(name: string, quotas?: { bytes: number }) {
+  const iso = isolatedEnv(name);
+  const pg = createPgStore({ connectionString: PG_URL, schema: iso.schema });
+  await pg.migrate();
+  const ctl = controllableStore(pg);
+  const server = await buildServer({ store: ctl.store, bus: createMemoryBus(), verify: testVerify, defaultSpace: 'default', ...(quotas ? { quotas } : {}) });
+  const base = (await server.listen({ port: 0 })).replace('http', 'ws');
+  return { server, ctl, base, async close() {
+    await server.close();
+    await iso.drop();
+  } };
+}
+
+let held: Awaited<ReturnType<typeof heldServer>>;
 let server: CairnServer;
 let ctl: ReturnType<typeof controllableStore>;
 let base: string;
 
 beforeAll(async () => {
-  const pg = createPgStore({ connectionString: PG_URL, schema: iso.schema });
-  await pg.migrate();
-  ctl = controllableStore(pg);
-  server = await buildServer({ store: ctl.store, bus: createMemoryBus(), verify: testVerify, defaultSpace: 'default' });
-  base = (await server.listen({ port: 0 })).replace('http', 'ws');
+  held = await heldServer('it_y_merged_writes');
+  ({ server, ctl, base } = held);
 }, 60_000);
 
 afterAll(async () => {
-  await server?.close();
-  await iso.drop();
+  await held?.close();
 });
 
 function provider(room: string, doc: Y.Doc): WebsocketProvider {
   return new WebsocketProvider(`${base}/y`, room, doc, { WebSocketPolyfill: WebSocket as never, params: { token: 'writer' }, disableBc: true });
+}
+
+/** A raw /y socket, open, and the close codes it gets. */
+async function rawSocket(url: string): Promise<{ ws: WebSocket; closes: number[] }> {
+  const ws = new WebSocket(url);
+  const closes: number[] = [];
+  ws.on('close', (code) => closes.push(code));
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
+  return { ws, closes };
 }
 
 /** A y-protocols sync update message, as a provider sends one. */
@@ -83,13 +105,7 @@ describe('y-websocket writes merged while one commits', () => {
   });
 
   it('C3: a merge holding an update that does not decode and one that references clocks never written stores the good ones, refuses the rest, and keeps the socket', async () => {
-    const ws = new WebSocket(`${base}/y/mixed?token=writer`);
-    const closes: number[] = [];
-    ws.on('close', (code) => closes.push(code));
-    await new Promise((r, j) => {
-      ws.once('open', r);
-      ws.once('error', j);
-    });
+    const { ws, closes } = await rawSocket(`${base}/y/mixed?token=writer`);
     const gap = new Y.Doc();
     gap.clientID = 777;
     const gapUpdates: Uint8Array[] = [];
@@ -129,32 +145,22 @@ describe('y-websocket writes merged, at a byte quota', () => {
   const size = updates[0]!.byteLength;
   // Room for three updates alone, not for the five after the first merged into one.
   const QUOTA = size * 3 + 5;
-  const isoQ = isolatedEnv('it_y_merged_quota');
+  let quota: Awaited<ReturnType<typeof heldServer>>;
   let quotaServer: CairnServer;
   let qctl: ReturnType<typeof controllableStore>;
   let qbase: string;
 
   beforeAll(async () => {
-    const pg = createPgStore({ connectionString: PG_URL, schema: isoQ.schema });
-    await pg.migrate();
-    qctl = controllableStore(pg);
-    quotaServer = await buildServer({ store: qctl.store, bus: createMemoryBus(), verify: testVerify, defaultSpace: 'default', quotas: { bytes: QUOTA } });
-    qbase = (await quotaServer.listen({ port: 0 })).replace('http', 'ws');
+    quota = await heldServer('it_y_merged_quota', { bytes: QUOTA });
+    ({ server: quotaServer, ctl: qctl, base: qbase } = quota);
   }, 60_000);
 
   afterAll(async () => {
-    await quotaServer?.close();
-    await isoQ.drop();
+    await quota?.close();
   });
 
   it('BYTE_QUOTA_EXCEEDED: a merge over the quota is written update by update, so the ones that fit are stored, as they were before merging', async () => {
-    const ws = new WebSocket(`${qbase}/y/quota?token=writer`);
-    const closes: number[] = [];
-    ws.on('close', (code) => closes.push(code));
-    await new Promise((r, j) => {
-      ws.once('open', r);
-      ws.once('error', j);
-    });
+    const { ws, closes } = await rawSocket(`${qbase}/y/quota?token=writer`);
     expect(updates.every((u) => u.byteLength === size)).toBe(true);
     const release = qctl.hold();
     ws.send(updateMessage(updates[0]!));
